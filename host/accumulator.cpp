@@ -1,0 +1,36 @@
+// Leaf accumulation and packed-key decoding (see accumulator.hpp).
+#include "accumulator.hpp"
+
+namespace ctm::detail {
+
+Accumulator::Accumulator(int k, uint32_t cutoff) : symbols(k), halt_time(cutoff + 1, 0) {
+  bits_ = 1;
+  while ((1 << bits_) < k) ++bits_;
+  max_packed_len_ = 58 / bits_;
+}
+
+void Accumulator::merge(const Accumulator& other) {
+  other.packed.for_each([&](uint64_t key, count_t v) { packed.add(key, v); });
+  for (const auto& [s, v] : other.long_outputs) long_outputs[s] += v;
+  halting += other.halting;
+  proved += other.proved;
+  cutoff_runs += other.cutoff_runs;
+  for (size_t t = 0; t < halt_time.size() && t < other.halt_time.size(); ++t) halt_time[t] += other.halt_time[t];
+  nodes += other.nodes;
+  steps += other.steps;
+}
+
+std::unordered_map<std::string, count_t> Accumulator::outputs() const {
+  std::unordered_map<std::string, count_t> out(long_outputs.begin(), long_outputs.end());
+  const uint64_t digit_mask = (1ull << bits_) - 1;
+  packed.for_each([&](uint64_t key, count_t v) {
+    const int len = static_cast<int>(key >> 58);
+    std::string s(len, '0');
+    for (int i = len - 1, shift = 0; i >= 0; --i, shift += bits_)
+      s[i] = symbol_char(static_cast<int>((key >> shift) & digit_mask));
+    out[s] += v;
+  });
+  return out;
+}
+
+}  // namespace ctm::detail

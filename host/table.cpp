@@ -1,0 +1,73 @@
+// Table values: lookups, exact merging, consistency checks, key normalisation.
+#include "ctm/table.hpp"
+
+#include <cmath>
+#include <limits>
+
+namespace ctm {
+
+count_t Table::count(const std::string& s) const {
+  auto it = counts.find(s);
+  return it == counts.end() ? 0 : it->second;
+}
+
+double Table::probability(const std::string& s) const {
+  if (halting == 0) return 0;
+  return to_double(count(s)) / to_double(halting);
+}
+
+double Table::complexity(const std::string& s) const {
+  const count_t c = count(s);
+  if (c == 0) return std::numeric_limits<double>::infinity();
+  // log2(H) - log2(c) keeps full precision for counts far beyond 2^53.
+  return std::log2(to_double(halting)) - std::log2(to_double(c));
+}
+
+void Table::merge(const Table& other) {
+  if (other.meta.space.states != meta.space.states || other.meta.space.symbols != meta.space.symbols ||
+      other.meta.space.dims != meta.space.dims)
+    throw Error("cannot merge tables of different spaces: " + meta.space.name() + " and " +
+                other.meta.space.name());
+  if (other.meta.cutoff != meta.cutoff)
+    throw Error("cannot merge tables of different cutoffs: " + std::to_string(meta.cutoff) + " and " +
+                std::to_string(other.meta.cutoff));
+  for (const auto& [s, c] : other.counts) counts[s] += c;
+  machines += other.machines;
+  halting += other.halting;
+  nonhalting_proved += other.nonhalting_proved;
+  nonhalting_cutoff += other.nonhalting_cutoff;
+  if (halt_time.size() < other.halt_time.size()) halt_time.resize(other.halt_time.size(), 0);
+  for (size_t t = 0; t < other.halt_time.size(); ++t) halt_time[t] += other.halt_time[t];
+  meta.wall_seconds += other.meta.wall_seconds;
+  meta.tree_nodes += other.meta.tree_nodes;
+  meta.simulated_steps += other.meta.simulated_steps;
+  meta.work_items_done += other.meta.work_items_done;
+  if (meta.backend != other.meta.backend) meta.backend = "mixed";
+}
+
+void Table::check_consistency() const {
+  count_t sum = 0;
+  for (const auto& [s, c] : counts) sum += c;
+  if (sum != halting) throw Error("table inconsistent: output counts sum to " + to_string(sum) + ", H = " + to_string(halting));
+  count_t hist = 0;
+  for (count_t c : halt_time) hist += c;
+  if (!halt_time.empty() && hist != halting)
+    throw Error("table inconsistent: halting-time histogram sums to " + to_string(hist) + ", H = " + to_string(halting));
+  if (runs() != machines * static_cast<count_t>(meta.space.symbols))
+    throw Error("table inconsistent: " + to_string(runs()) + " runs for " + to_string(machines) + " machines");
+}
+
+std::string normalize_key(const std::string& s) {
+  char map[256];
+  for (auto& c : map) c = 0;
+  int next = 0;
+  std::string out(s.size(), '0');
+  for (size_t i = 0; i < s.size(); ++i) {
+    unsigned char c = static_cast<unsigned char>(s[i]);
+    if (!map[c]) map[c] = symbol_char(next++);
+    out[i] = map[c];
+  }
+  return out;
+}
+
+}  // namespace ctm

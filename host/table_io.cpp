@@ -1,0 +1,275 @@
+// The table file format (docs/table-format.md): magic, version, JSON metadata, zstd payload, CRC-32.
+#include "ctm/table_io.hpp"
+
+#include <unistd.h>
+#include <zlib.h>
+#include <zstd.h>
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <cstring>
+#include <fstream>
+#include <limits>
+#include <nlohmann/json.hpp>
+#include <sstream>
+#include <vector>
+
+namespace ctm {
+namespace {
+
+constexpr char kMagic[8] = {'C', 'T', 'M', 'T', 'A', 'B', 'L', 'E'};
+constexpr uint32_t kFormatVersion = 1;
+
+void put_u32(std::string& b, uint32_t v) { for (int i = 0; i < 4; ++i) b.push_back(static_cast<char>(v >> (8 * i))); }
+void put_u64(std::string& b, uint64_t v) { for (int i = 0; i < 8; ++i) b.push_back(static_cast<char>(v >> (8 * i))); }
+void put_u128(std::string& b, count_t v) { put_u64(b, static_cast<uint64_t>(v)); put_u64(b, static_cast<uint64_t>(v >> 64)); }
+
+struct Reader {
+  const std::string& buf;
+  size_t pos = 0;
+  std::string what;
+  void need(size_t n) {
+    if (buf.size() - pos < n) throw Error(what + ": truncated (needs " + std::to_string(n) + " more bytes at offset " + std::to_string(pos) + ")");
+  }
+  uint64_t u(int bytes) {
+    need(bytes);
+    uint64_t v = 0;
+    for (int i = 0; i < bytes; ++i) v |= static_cast<uint64_t>(static_cast<uint8_t>(buf[pos + i])) << (8 * i);
+    pos += bytes;
+    return v;
+  }
+  count_t u128() { const count_t lo = u(8); const count_t hi = u(8); return lo | (hi << 64); }
+};
+
+uint32_t crc32_of(const std::string& data, size_t len) {
+  return static_cast<uint32_t>(crc32(0L, reinterpret_cast<const Bytef*>(data.data()), static_cast<uInt>(len)));
+}
+
+std::string payload_of(const Table& t) {
+  std::vector<const std::pair<const std::string, count_t>*> rows;
+  for (const auto& row : t.counts) rows.push_back(&row);
+  std::stable_sort(rows.begin(), rows.end(), [](auto* a, auto* b) { return a->first.size() < b->first.size(); });
+  std::string b;
+  put_u64(b, rows.size());
+  for (const auto* row : rows) {
+    put_u32(b, static_cast<uint32_t>(row->first.size()));
+    b += row->first;
+    put_u128(b, row->second);
+  }
+  put_u64(b, t.halt_time.size());
+  for (count_t c : t.halt_time) put_u128(b, c);
+  return b;
+}
+
+nlohmann::json meta_json(const Table& t, size_t raw_size) {
+  const TableMeta& m = t.meta;
+  return {{"space", {{"states", m.space.states}, {"symbols", m.space.symbols}, {"dims", m.space.dims}}},
+          {"cutoff", m.cutoff},
+          {"backend", m.backend},
+          {"code_version", m.code_version},
+          {"wall_seconds", m.wall_seconds},
+          {"tree_nodes", m.tree_nodes},
+          {"simulated_steps", m.simulated_steps},
+          {"shard", {{"index", m.shard_index}, {"count", m.shard_count}}},
+          {"work_items", {{"done", m.work_items_done}, {"total", m.work_items_total}}},
+          {"source", m.source},
+          {"machines", to_string(t.machines)},
+          {"halting", to_string(t.halting)},
+          {"nonhalting_proved", to_string(t.nonhalting_proved)},
+          {"nonhalting_cutoff", to_string(t.nonhalting_cutoff)},
+          {"distinct_outputs", t.counts.size()},
+          {"payload_raw_bytes", raw_size}};
+}
+
+}  // namespace
+
+void write_table(const Table& table, const std::string& path) {
+  const std::string raw = payload_of(table);
+  std::string packed(ZSTD_compressBound(raw.size()), '\0');
+  ZSTD_CCtx* cctx = ZSTD_createCCtx();
+  ZSTD_CCtx_setParameter(cctx, ZSTD_c_compressionLevel, 9);
+  ZSTD_CCtx_setParameter(cctx, ZSTD_c_checksumFlag, 1);
+  const size_t packed_size = ZSTD_compress2(cctx, packed.data(), packed.size(), raw.data(), raw.size());
+  ZSTD_freeCCtx(cctx);
+  if (ZSTD_isError(packed_size)) throw Error(std::string("compressing table: ") + ZSTD_getErrorName(packed_size));
+  packed.resize(packed_size);
+
+  const std::string json = meta_json(table, raw.size()).dump(1);
+  std::string file(kMagic, 8);
+  put_u32(file, kFormatVersion);
+  put_u32(file, static_cast<uint32_t>(json.size()));
+  file += json;
+  put_u64(file, packed.size());
+  file += packed;
+  put_u32(file, crc32_of(file, file.size()));
+
+  const std::string tmp = path + ".tmp." + std::to_string(::getpid());
+  {
+    std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
+    if (!out) throw Error("cannot write table file '" + path + "': cannot create '" + tmp + "'");
+    out.write(file.data(), static_cast<std::streamsize>(file.size()));
+    out.flush();
+    if (!out) { std::remove(tmp.c_str()); throw Error("cannot write table file '" + path + "': write failed"); }
+  }
+  if (FILE* f = std::fopen(tmp.c_str(), "rb")) { ::fsync(fileno(f)); std::fclose(f); }
+  if (std::rename(tmp.c_str(), path.c_str()) != 0) {
+    std::remove(tmp.c_str());
+    throw Error("cannot write table file '" + path + "': rename failed (" + std::strerror(errno) + ")");
+  }
+}
+
+static std::string read_file(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw Error("cannot open '" + path + "'");
+  std::ostringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+bool is_table_file(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  char magic[8] = {};
+  in.read(magic, 8);
+  return in && std::memcmp(magic, kMagic, 8) == 0;
+}
+
+Table read_table(const std::string& path) {
+  const std::string file = read_file(path);
+  const std::string what = "table file '" + path + "'";
+  if (file.size() < 8 || std::memcmp(file.data(), kMagic, 8) != 0) throw Error(what + ": not a ctm table (bad magic)");
+  Reader r{file, 8, what};
+  const uint32_t version = static_cast<uint32_t>(r.u(4));
+  if (version != kFormatVersion) throw Error(what + ": format version " + std::to_string(version) + " is not supported (this build reads " + std::to_string(kFormatVersion) + ")");
+  const uint64_t json_len = r.u(4);
+  r.need(json_len);
+  const std::string json_text = file.substr(r.pos, json_len);
+  r.pos += json_len;
+  const uint64_t packed_len = r.u(8);
+  r.need(packed_len);
+  const size_t packed_at = r.pos;
+  r.pos += packed_len;
+  const uint32_t stored_crc = static_cast<uint32_t>(r.u(4));
+  if (r.pos != file.size()) throw Error(what + ": " + std::to_string(file.size() - r.pos) + " unexpected bytes after the checksum");
+  if (crc32_of(file, file.size() - 4) != stored_crc) throw Error(what + ": checksum mismatch (file is corrupt)");
+
+  Table t;
+  try {
+    const nlohmann::json j = nlohmann::json::parse(json_text);
+    TableMeta& m = t.meta;
+    m.space.states = j.at("space").at("states");
+    m.space.symbols = j.at("space").at("symbols");
+    m.space.dims = j.at("space").at("dims");
+    m.cutoff = j.at("cutoff");
+    m.backend = j.at("backend");
+    m.code_version = j.at("code_version");
+    m.wall_seconds = j.at("wall_seconds");
+    m.tree_nodes = j.at("tree_nodes");
+    m.simulated_steps = j.at("simulated_steps");
+    m.shard_index = j.at("shard").at("index");
+    m.shard_count = j.at("shard").at("count");
+    m.work_items_done = j.at("work_items").at("done");
+    m.work_items_total = j.at("work_items").at("total");
+    m.source = j.at("source");
+    t.machines = parse_count(j.at("machines"));
+    t.halting = parse_count(j.at("halting"));
+    t.nonhalting_proved = parse_count(j.at("nonhalting_proved"));
+    t.nonhalting_cutoff = parse_count(j.at("nonhalting_cutoff"));
+  } catch (const nlohmann::json::exception& e) {
+    throw Error(what + ": bad metadata (" + e.what() + ")");
+  }
+
+  const unsigned long long raw_size = ZSTD_getFrameContentSize(file.data() + packed_at, packed_len);
+  if (raw_size == ZSTD_CONTENTSIZE_ERROR || raw_size == ZSTD_CONTENTSIZE_UNKNOWN || raw_size > (1ull << 36))
+    throw Error(what + ": bad compressed payload");
+  std::string raw(raw_size, '\0');
+  const size_t got = ZSTD_decompress(raw.data(), raw.size(), file.data() + packed_at, packed_len);
+  if (ZSTD_isError(got) || got != raw_size) throw Error(what + ": payload does not decompress");
+  Reader p{raw, 0, what + " (payload)"};
+  const uint64_t rows = p.u(8);
+  for (uint64_t i = 0; i < rows; ++i) {
+    const uint64_t len = p.u(4);
+    p.need(len);
+    std::string s = raw.substr(p.pos, len);
+    p.pos += len;
+    t.counts[s] = p.u128();
+  }
+  const uint64_t hist = p.u(8);
+  if (hist > (1ull << 32)) throw Error(what + ": bad halting-time histogram size");
+  t.halt_time.resize(hist);
+  for (auto& c : t.halt_time) c = p.u128();
+  if (p.pos != raw.size()) throw Error(what + ": payload has trailing bytes");
+  try {
+    t.check_consistency();
+  } catch (const Error& e) {
+    throw Error(what + ": " + e.what());
+  }
+  return t;
+}
+
+void export_table(const Table& t, std::ostream& out, char sep) {
+  const TableMeta& m = t.meta;
+  out << "# ctm table: space " << m.space.name() << ", cutoff " << m.cutoff << ", backend " << m.backend
+      << ", ctm " << m.code_version << "\n";
+  out << "# machines " << to_string(t.machines) << ", halting runs H " << to_string(t.halting)
+      << ", distinct outputs " << t.counts.size() << ", nonhalting proved " << to_string(t.nonhalting_proved)
+      << ", nonhalting cut off " << to_string(t.nonhalting_cutoff) << "\n";
+  if (m.shard_count > 1) out << "# shard " << m.shard_index << " of " << m.shard_count << " (partial table)\n";
+  out << "# string" << sep << "count" << sep << "K\n";
+  std::vector<const std::pair<const std::string, count_t>*> rows;
+  for (const auto& row : t.counts) rows.push_back(&row);
+  std::stable_sort(rows.begin(), rows.end(), [](auto* a, auto* b) { return a->first.size() < b->first.size(); });
+  char kbuf[64];
+  for (const auto* row : rows) {
+    std::snprintf(kbuf, sizeof kbuf, "%.17g", t.complexity(row->first));
+    out << row->first << sep << to_string(row->second) << sep << kbuf << "\n";
+  }
+}
+
+double KTable::lookup(const std::string& s) const {
+  auto it = k.find(s);
+  if (it != k.end()) return it->second;
+  it = k.find(normalize_key(s));
+  return it != k.end() ? it->second : std::numeric_limits<double>::quiet_NaN();
+}
+
+KTable import_k_table(const std::string& path) {
+  std::ifstream in(path);
+  if (!in) throw Error("cannot open K table '" + path + "'");
+  KTable t;
+  t.source = path;
+  std::string line;
+  size_t line_no = 0;
+  bool all_normalized = true;
+  while (std::getline(in, line)) {
+    ++line_no;
+    if (!line.empty() && line.back() == '\r') line.pop_back();
+    if (line.empty() || line[0] == '#') continue;
+    const size_t cut = line.find_first_of(",\t");
+    if (cut == std::string::npos) throw Error("K table '" + path + "' line " + std::to_string(line_no) + ": expected string,K");
+    std::string key = line.substr(0, cut);
+    if (key.size() >= 2 && key.front() == '"' && key.back() == '"') key = key.substr(1, key.size() - 2);
+    const std::string value = line.substr(cut + 1);
+    char* end = nullptr;
+    const double kv = std::strtod(value.c_str(), &end);
+    const bool symbols_ok = !key.empty() && std::all_of(key.begin(), key.end(), [](char c) { return symbol_value(c) >= 0; });
+    if (end == value.c_str() || !symbols_ok) {
+      if (t.k.empty() && line_no == 1) continue;  // a header row
+      throw Error("K table '" + path + "' line " + std::to_string(line_no) + ": bad row '" + line + "'");
+    }
+    if (normalize_key(key) != key) all_normalized = false;
+    t.k[key] = kv;
+  }
+  if (t.k.empty()) throw Error("K table '" + path + "' has no rows");
+  t.normalized = all_normalized;
+  return t;
+}
+
+KTable k_table_from(const Table& table) {
+  KTable t;
+  t.source = "ctm table " + table.meta.space.name() + " cutoff " + std::to_string(table.meta.cutoff);
+  for (const auto& [s, c] : table.counts) t.k[s] = table.complexity(s);
+  return t;
+}
+
+}  // namespace ctm

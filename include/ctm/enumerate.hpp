@@ -1,0 +1,75 @@
+// Exact enumeration of a 1D machine space (spec sections 1-2): the tree of partial machines, with
+// mirror, state-relabelling and blank symmetries, sound non-halting filters and exact weights.
+// Work is split into frontier items (nodes at a fixed depth of the tree) so any slice of it (a
+// shard) can run anywhere; progress and cancellation are callbacks.
+#pragma once
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "ctm/table.hpp"
+#include "ctm/tm.hpp"
+
+namespace ctm {
+
+struct Progress {
+  uint64_t items_done = 0, items_total = 0;
+  uint64_t tree_nodes = 0;     // partial machines expanded so far
+  count_t machines_covered = 0;
+  double elapsed_seconds = 0;
+};
+
+struct EnumerateOptions {
+  Space space;
+  uint32_t cutoff = 0;           // 0 = the spec's standard cutoff (error if there is none)
+  std::string backend = "auto";  // auto | cpu | cuda
+  int threads = 0;               // 0 = all hardware threads
+  uint32_t shard_index = 0, shard_count = 1;  // run items i with i % shard_count == shard_index
+  int frontier_depth = 0;        // 0 = chosen from the space (fixed per space: shard-stable)
+  // Called about every `progress_interval` seconds from one thread; return false to cancel
+  // (enumerate() then throws ctm::Cancelled).
+  std::function<bool(const Progress&)> progress;
+  double progress_interval = 0.5;
+};
+
+class Cancelled : public Error {
+ public:
+  using Error::Error;
+};
+
+// The exact table of the space (or of the selected shard). Deterministic: the same table for any
+// thread count, backend and shard split (after merging).
+Table enumerate(const EnumerateOptions& options);
+
+// --- Lower-level pieces, used by backends, tests and `ctm machines` ---------------------------
+
+// A frontier work item: a partial machine whose run stopped at an undefined entry.
+struct WorkItem {
+  PartialMachine machine;
+  RunState run;
+  count_t multiplicity;             // state-relabelling weight of this node
+  std::vector<uint8_t> tape;        // cells run.lo..run.hi
+};
+
+// Whether the CUDA backend was compiled in and a device is present (probed once, never throws).
+bool cuda_available();
+
+// A halting leaf of the tree: the machine (entries read so far, halting entry included as
+// `halt_entry` writing `halt_write`), its output on blank 0 and the number of full machines it stands
+// for (weight). Used by `ctm machines`.
+struct HaltingLeaf {
+  PartialMachine machine;
+  int halt_entry;
+  int halt_write;
+  uint32_t steps;
+  std::string output;
+  count_t weight;  // machines agreeing on the read entries, times the relabelling multiplicity
+};
+
+// Visits every halting leaf of the full tree on blank 0 (no mirror or relabelling reduction of
+// the leaves' identity other than state relabelling, whose multiplicity is in `weight`).
+void for_each_halting_leaf(const Space& space, uint32_t cutoff,
+                           const std::function<void(const HaltingLeaf&)>& visit);
+
+}  // namespace ctm

@@ -1,0 +1,51 @@
+// An output-frequency table D(n,k): exact counts of every output of a machine space at a cutoff,
+// with the run statistics a user needs to judge it. Tables are values: merge() adds two tables of
+// the same space and cutoff (shards, resumed runs), exactly.
+#pragma once
+#include <map>
+#include <string>
+#include <vector>
+
+#include "ctm/types.hpp"
+
+namespace ctm {
+
+struct TableMeta {
+  Space space;
+  uint32_t cutoff = 0;
+  std::string backend;       // "cpu", "cuda", "bruteforce", "imported"
+  std::string code_version;  // ctm version that produced it
+  double wall_seconds = 0;   // summed over merged parts
+  uint64_t tree_nodes = 0;   // partial machines expanded
+  uint64_t simulated_steps = 0;
+  uint32_t shard_index = 0, shard_count = 1;  // which slice of the work this table covers
+  uint64_t work_items_done = 0, work_items_total = 0;
+  std::string source;        // free text: where an imported table came from
+};
+
+struct Table {
+  TableMeta meta;
+  // Output string (symbols as characters, see symbol_char) -> number of (machine, blank) runs that
+  // halt within the cutoff with that output. All k blank symbols are counted (spec section 1).
+  std::map<std::string, count_t> counts;
+  count_t machines = 0;           // machines covered (each run on all k blanks)
+  count_t halting = 0;            // H: halting (machine, blank) runs
+  count_t nonhalting_proved = 0;  // runs proved never to halt by a sound filter
+  count_t nonhalting_cutoff = 0;  // runs still going at the cutoff (undecided)
+  std::vector<count_t> halt_time; // halt_time[t] = halting runs whose halting step is t (size cutoff+1)
+
+  count_t runs() const { return halting + nonhalting_proved + nonhalting_cutoff; }
+  // D(s) = count(s)/H and K(s) = -log2 D(s); K is +infinity for an absent string.
+  count_t count(const std::string& s) const;
+  double probability(const std::string& s) const;
+  double complexity(const std::string& s) const;
+  // Adds another table of the same space and cutoff (throws ctm::Error otherwise).
+  void merge(const Table& other);
+  // Internal consistency: sum of counts == H == sum of halt_time, runs == k * machines.
+  void check_consistency() const;
+};
+
+// Symbols relabelled by first appearance ("1101" -> "0010", "2302" -> "0120"): pybdm/acss keys.
+std::string normalize_key(const std::string& s);
+
+}  // namespace ctm

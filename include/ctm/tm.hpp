@@ -1,0 +1,233 @@
+// The one definition of Turing-machine semantics (spec: shared/spec/ctm-formalism.md, sections 1-3).
+// Partial machines, the step function, sound non-halting tests and output extraction live here and
+// are shared by the CPU enumerator, the brute-force oracle and the CUDA kernels (CTM_HD).
+#pragma once
+#include <cstdint>
+
+#include "ctm/hd.hpp"
+
+namespace ctm {
+
+constexpr int kMaxStates = 16;   // n
+constexpr int kMaxSymbols = 16;  // k
+constexpr int kMaxEntries = 16;  // n*k table entries (issue: n*k <= 16)
+
+enum Move : uint8_t { kLeft = 0, kRight = 1 };
+
+// One running transition of a partial machine. Halting entries are never stored in an internal node
+// of the tree: a halting entry ends the run the first time it is read, so it only appears at leaves.
+struct Transition {
+  uint8_t write;
+  uint8_t move;  // Move
+  uint8_t next;  // 0-based state, 0 = initial
+  uint8_t pad;
+};
+
+// A partial machine: the entries read so far (all running), the others undefined.
+struct PartialMachine {
+  uint8_t n, k;
+  uint8_t used_states;  // states 0..used_states-1 have appeared (state relabelling, spec 2)
+  uint8_t defined_count;
+  uint32_t defined;  // bit e set <=> entry e = state*k + symbol is defined
+  Transition entry[kMaxEntries];
+};
+
+CTM_HD int entry_index(const PartialMachine& m, int state, int symbol) { return state * m.k + symbol; }
+CTM_HD bool is_defined(const PartialMachine& m, int e) { return (m.defined >> e) & 1u; }
+
+CTM_HD void define_entry(PartialMachine& m, int e, Transition t) {
+  m.entry[e] = t;
+  m.defined |= 1u << e;
+  m.defined_count++;
+  if (t.next >= m.used_states) m.used_states = t.next + 1;
+}
+
+// States that still have an undefined entry, as a bitmask over states (only these can lead to a halt).
+CTM_HD uint32_t states_with_undefined(const PartialMachine& m) {
+  uint32_t out = 0;
+  const uint32_t full = (m.k >= 32) ? 0xffffffffu : ((1u << m.k) - 1u);
+  for (int q = 0; q < m.n; ++q)
+    if (((m.defined >> (q * m.k)) & full) != full) out |= 1u << q;
+  return out;
+}
+
+// States reachable from `from` through defined transitions (including `from`).
+CTM_HD uint32_t reachable_states(const PartialMachine& m, int from) {
+  uint32_t reach = 1u << from, frontier = reach;
+  while (frontier) {
+    uint32_t next = 0;
+    for (int q = 0; q < m.n; ++q) {
+      if (!((frontier >> q) & 1u)) continue;
+      for (int s = 0; s < m.k; ++s) {
+        const int e = q * m.k + s;
+        if (is_defined(m, e)) next |= 1u << m.entry[e].next;
+      }
+    }
+    frontier = next & ~reach;
+    reach |= next;
+  }
+  return reach;
+}
+
+// Escape test (spec 2, "an escape into blank tape in a cycle of states"): a head standing on
+// never-visited (blank) tape in state q, having just moved in direction dir, provably runs forever
+// when following the (state, blank) transitions, all defined and all moving in dir, returns to a
+// state already seen: it only ever reads fresh blank cells.
+CTM_HD bool escapes(const PartialMachine& m, int q, int dir, uint8_t blank) {
+  uint32_t seen = 0;
+  for (;;) {
+    if ((seen >> q) & 1u) return true;
+    seen |= 1u << q;
+    const int e = q * m.k + blank;
+    if (!is_defined(m, e) || m.entry[e].move != dir) return false;
+    q = m.entry[e].next;
+  }
+}
+
+// A run's configuration on a tape window. The tape is a caller-owned array of cells indexed by
+// absolute position; cells outside [lo, hi] (the visited block) are treated as blank and are
+// written blank the moment the head first reaches them.
+struct RunState {
+  int32_t head;
+  int32_t lo, hi;    // visited block, inclusive
+  uint32_t steps;    // transitions executed so far
+  uint8_t state;
+};
+
+// Executes one running transition: write, move, change state, count the step. A cell reached for the
+// first time is set to blank. Returns true when the head entered never-visited tape.
+template <class Tape>
+CTM_HD bool apply_transition(const Transition t, RunState& r, Tape& tape, uint8_t blank) {
+  tape[r.head] = t.write;
+  r.state = t.next;
+  r.steps++;
+  if (t.move == kRight) {
+    if (++r.head > r.hi) { r.hi = r.head; tape[r.head] = blank; return true; }
+  } else {
+    if (--r.head < r.lo) { r.lo = r.head; tape[r.head] = blank; return true; }
+  }
+  return false;
+}
+
+enum class StopReason : uint8_t {
+  kUndefined,      // the head reads an entry that is not defined yet (a branch point)
+  kCutoff,         // `cutoff` steps executed and the run has not halted
+  kProvedNonHalt,  // a sound filter proved that the run never reads an undefined entry again
+};
+
+// Scratch memory for the non-halting proofs of run_until_branch: three tape copies of `capacity`
+// cells each (enough for any visited block below the cutoff).
+struct ProofScratch {
+  uint8_t* cycle;   // whole visited block at the last exact-cycle snapshot
+  uint8_t* right;   // visited block at the last right-edge reference
+  uint8_t* left;    // visited block at the last left-edge reference
+  int32_t capacity;
+};
+
+// Runs the defined (all running) transitions of `m` until one of the StopReasons. Sound filters,
+// each of which only ever proves that a run never reads an undefined entry again (so a halting run
+// is never touched; spec section 2):
+//  - escape: the head on fresh blank tape in a state of the escape set (see escape_sets);
+//  - reachability: no state with an undefined entry is reachable from the current state;
+//  - exact cycle: the whole configuration repeats (snapshots at doubling step counts; a repeat
+//    needs the same visited block, since the block never shrinks);
+//  - translated cycle: the head reaches fresh tape on the right in state q at steps t1 < t2, and
+//    the cells from the leftmost cell read in between up to the head are the same at t1 and at t2
+//    (shifted). The run from t2 then replays the run from t1 shifted, forever. Mirrored on the left.
+template <class Tape>
+CTM_HD StopReason run_until_branch(const PartialMachine& m, RunState& r, Tape& tape, uint32_t cutoff,
+                                   uint8_t blank, const ProofScratch& scratch) {
+  // With every entry defined (all running) nothing can halt. The reachability test proper is
+  // deferred to the first snapshot: most runs reach an undefined entry within a few steps.
+  const uint32_t all_entries = m.n * m.k >= 32 ? 0xffffffffu : ((1u << (m.n * m.k)) - 1u);
+  if (m.defined == all_entries) return StopReason::kProvedNonHalt;
+  uint32_t undefined_states = 0;
+
+  // The run's registers live in locals: stores through the (byte) tape pointer would otherwise
+  // force the compiler to reload them at every step.
+  const int k = m.k;
+  const uint32_t defined = m.defined;
+  uint8_t write_of[kMaxEntries], next_of[kMaxEntries];
+  int8_t delta_of[kMaxEntries];
+  for (int e = 0; e < m.n * k; ++e) {
+    write_of[e] = m.entry[e].write;
+    next_of[e] = m.entry[e].next;
+    delta_of[e] = m.entry[e].move == kRight ? 1 : -1;
+  }
+  int32_t head = r.head, lo = r.lo, hi = r.hi;
+  uint32_t steps = r.steps;
+  int state = r.state;
+  StopReason result;
+
+  // Exact-cycle snapshot.
+  bool cycle_valid = false;
+  int32_t cycle_head = 0, cycle_lo = 0, cycle_hi = 0;
+  int cycle_state = -1;
+  uint32_t next_snapshot = steps + 8;
+  // Translated-cycle references, one per direction: the fresh cell the head stood on, the state,
+  // the visited block then (copied to scratch; cells outside it were blank) and the farthest the
+  // head has gone back since (min position for right references, max for left ones).
+  struct EdgeReference {
+    bool valid;
+    int state;
+    int32_t pos, lo, hi, reach;
+    uint32_t next_at;
+  } ref[2] = {{false, -1, 0, 0, 0, 0, steps + 4}, {false, -1, 0, 0, 0, 0, steps + 4}};
+  uint8_t* const ref_tape[2] = {scratch.left, scratch.right};
+
+  for (;;) {
+    if (steps >= cutoff) { result = StopReason::kCutoff; break; }
+    const int e = state * k + tape[head];
+    if (!((defined >> e) & 1u)) { result = StopReason::kUndefined; break; }
+    tape[head] = write_of[e];
+    state = next_of[e];
+    head += delta_of[e];
+    ++steps;
+    if (head < ref[kRight].reach) ref[kRight].reach = head;
+    if (head > ref[kLeft].reach) ref[kLeft].reach = head;
+    if (head > hi || head < lo) {
+      const int dir = head > hi ? kRight : kLeft;
+      if (dir == kRight) hi = head; else lo = head;
+      tape[head] = blank;
+      if (escapes(m, state, dir, blank)) { result = StopReason::kProvedNonHalt; break; }
+      EdgeReference& rf = ref[dir];
+      const uint8_t* saved = ref_tape[dir];
+      if (rf.valid && state == rf.state) {
+        // Compare the cells read since the reference (reach..pos then) with the same cells shifted.
+        const int32_t shift = head - rf.pos;
+        const int32_t from = dir == kRight ? rf.reach : rf.pos;
+        const int32_t to = dir == kRight ? rf.pos : rf.reach;
+        bool same = true;
+        for (int32_t p = from; p <= to && same; ++p) {
+          const uint8_t then = (p < rf.lo || p > rf.hi) ? blank : saved[p - rf.lo];
+          same = tape[p + shift] == then;
+        }
+        if (same) { result = StopReason::kProvedNonHalt; break; }
+      }
+      if (steps >= rf.next_at && hi - lo < scratch.capacity) {
+        for (int32_t p = lo; p <= hi; ++p) ref_tape[dir][p - lo] = tape[p];
+        rf = EdgeReference{true, state, head, lo, hi, head, steps * 2};
+      }
+      continue;  // the block grew: no exact repeat is possible at this step
+    }
+    if (state == cycle_state && head == cycle_head && cycle_valid && lo == cycle_lo && hi == cycle_hi) {
+      bool same = true;
+      for (int32_t p = lo; p <= hi && same; ++p) same = tape[p] == scratch.cycle[p - lo];
+      if (same) { result = StopReason::kProvedNonHalt; break; }
+    }
+    if (steps >= next_snapshot) {
+      if (hi - lo < scratch.capacity) {
+        for (int32_t p = lo; p <= hi; ++p) scratch.cycle[p - lo] = tape[p];
+        cycle_valid = true; cycle_state = state; cycle_head = head; cycle_lo = lo; cycle_hi = hi;
+      }
+      next_snapshot = steps * 2;
+      // The reachable set only shrinks along a run; re-test it at each snapshot.
+      if (!undefined_states) undefined_states = states_with_undefined(m);
+      if (!(reachable_states(m, state) & undefined_states)) { result = StopReason::kProvedNonHalt; break; }
+    }
+  }
+  r.head = head; r.lo = lo; r.hi = hi; r.steps = steps; r.state = static_cast<uint8_t>(state);
+  return result;
+}
+
+}  // namespace ctm

@@ -1,0 +1,43 @@
+// Basic types shared by the public API: exact 128-bit counts, the machine space, errors.
+#pragma once
+#include <cstdint>
+#include <stdexcept>
+#include <string>
+
+namespace ctm {
+
+// Counts are exact integers; (7,2) machine counts exceed 2^64, so everything is 128-bit.
+using count_t = unsigned __int128;
+
+std::string to_string(count_t v);
+count_t parse_count(const std::string& text);  // throws ctm::Error on anything but decimal digits
+double to_double(count_t v);
+
+// Every error the library reports: a message with context, turned into one line by the CLI.
+class Error : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+struct Space {
+  int states = 0;   // n
+  int symbols = 2;  // k
+  int dims = 1;     // 1 = tape; 2 = grid (turmites; not yet enumerated)
+
+  int entries() const { return states * symbols; }
+  // Options per table entry: k halting + 2nk running (1D).
+  int options_per_entry() const { return symbols * (2 * states + 1); }
+  count_t machine_count() const;  // options^entries
+  std::string name() const;       // "(5,2)"
+  void validate() const;          // throws ctm::Error with the offending value
+};
+
+// The spec's standard cutoff where there is one (Busy Beaver S(n) for n<=4, 500 for (5,2), ...);
+// 0 when the spec names none.
+uint32_t standard_cutoff(const Space& space);
+
+// Symbol <-> character: '0'..'9' then 'a'..'f'.
+char symbol_char(int s);
+int symbol_value(char c);  // -1 if not a symbol character
+
+}  // namespace ctm

@@ -1,0 +1,101 @@
+// The ctm command as a user runs it: exit status, one clear error line, files it writes.
+#include <gtest/gtest.h>
+#include <sys/wait.h>
+
+#include <algorithm>
+#include <array>
+#include <cstdio>
+#include <filesystem>
+#include <string>
+
+#include "ctm/table_io.hpp"
+
+namespace {
+
+struct Result {
+  int status;
+  std::string out;  // stdout and stderr together
+};
+
+Result run(const std::string& args) {
+  const std::string cmd = std::string(CTM_CLI) + " " + args + " 2>&1";
+  FILE* p = popen(cmd.c_str(), "r");
+  Result r{-1, ""};
+  std::array<char, 4096> buf;
+  size_t n;
+  while ((n = fread(buf.data(), 1, buf.size(), p)) > 0) r.out.append(buf.data(), n);
+  const int raw = pclose(p);
+  r.status = WIFEXITED(raw) ? WEXITSTATUS(raw) : -1;
+  return r;
+}
+
+std::string temp_dir() {
+  const auto dir = std::filesystem::temp_directory_path() / ("ctm-cli-" + std::to_string(::getpid()));
+  std::filesystem::create_directories(dir);
+  return dir.string();
+}
+
+}  // namespace
+
+TEST(Cli, BadArgumentsGetOneLineAndNonZeroExit) {
+  const std::string out = temp_dir() + "/x.ctm";
+  const char* bad[] = {
+      "enumerate --states 6 --symbols 3 --out ",   // n*k too large
+      "enumerate --states 2 --symbols 1 --out ",   // k < 2
+      "enumerate --states 2 --symbols 2 --cutoff 0 --out ",
+      "enumerate --states 2 --symbols 2 --backend gpu9 --out ",
+      "enumerate --states 2 --symbols 3 --out ",   // no standard cutoff
+      "enumerate --states 2 --symbols 2 --shard 3/2 --out ",
+      "enumerate --states x --symbols 2 --out ",
+  };
+  for (const char* args : bad) {
+    const Result r = run(std::string(args) + out);
+    EXPECT_EQ(r.status, 2) << args << "\n" << r.out;
+    EXPECT_EQ(std::count(r.out.begin(), r.out.end(), '\n'), 1) << args << "\n" << r.out;
+    EXPECT_EQ(r.out.rfind("ctm: error: ", 0), 0u) << r.out;
+  }
+  const Result unwritable = run("enumerate --states 2 --symbols 2 --out /no/such/folder/x.ctm");
+  EXPECT_EQ(unwritable.status, 2);
+  EXPECT_NE(unwritable.out.find("/no/such/folder"), std::string::npos);
+  EXPECT_FALSE(std::filesystem::exists(out));
+  EXPECT_EQ(run("info /no/such/file.ctm").status, 2);
+  EXPECT_EQ(run("frobnicate").status, 2);
+}
+
+TEST(Cli, EnumerateInfoExportLookupMachines) {
+  const std::string dir = temp_dir();
+  const Result e = run("enumerate --states 2 --symbols 2 --out " + dir + "/d2.ctm");
+  ASSERT_EQ(e.status, 0) << e.out;
+  EXPECT_NE(e.out.find("halting runs H   6088"), std::string::npos) << e.out;
+  const Result info = run("info " + dir + "/d2.ctm");
+  EXPECT_NE(info.out.find("distinct outputs 22"), std::string::npos) << info.out;
+  const Result ex = run("export " + dir + "/d2.ctm --format csv");
+  EXPECT_NE(ex.out.find("\n0,2000,"), std::string::npos) << ex.out;
+  const Result lk = run("lookup " + dir + "/d2.ctm 00 0000000");
+  EXPECT_NE(lk.out.find("00\t508\t"), std::string::npos) << lk.out;
+  EXPECT_NE(lk.out.find("0000000\t0\t0\tinf"), std::string::npos) << lk.out;
+  // (2,2) produces 000 in exactly 4 (machine, blank) runs (2 on each blank).
+  const Result m = run("machines --states 2 --symbols 2 000");
+  EXPECT_EQ(m.status, 0);
+  EXPECT_NE(m.out.find("# total 4 "), std::string::npos) << m.out;
+  EXPECT_EQ(run("machines --states 2 --symbols 2 012").status, 2);
+}
+
+TEST(Cli, ShardsAndResumeGiveTheSameTable) {
+  const std::string dir = temp_dir();
+  ASSERT_EQ(run("enumerate -n 4 -k 2 -q --out " + dir + "/whole.ctm").status, 0);
+  ASSERT_EQ(run("enumerate -n 4 -k 2 -q --shard 0/2 --out " + dir + "/s0.ctm").status, 0);
+  ASSERT_EQ(run("enumerate -n 4 -k 2 -q --shard 1/2 --out " + dir + "/s1.ctm").status, 0);
+  ASSERT_EQ(run("merge " + dir + "/s0.ctm " + dir + "/s1.ctm --out " + dir + "/merged.ctm").status, 0);
+  // A resumed run: chunks already on disk are reused, the rest computed.
+  ASSERT_EQ(run("enumerate -n 4 -k 2 -q --resume-dir " + dir + "/chunks --chunks 5 --out " + dir + "/first.ctm").status, 0);
+  std::filesystem::remove(dir + "/chunks/chunk-3-of-5.ctm");
+  ASSERT_EQ(run("enumerate -n 4 -k 2 -q --resume-dir " + dir + "/chunks --chunks 5 --out " + dir + "/resumed.ctm").status, 0);
+  const ctm::Table whole = ctm::read_table(dir + "/whole.ctm");
+  for (const char* name : {"/merged.ctm", "/resumed.ctm"}) {
+    const ctm::Table t = ctm::read_table(dir + name);
+    EXPECT_EQ(t.counts, whole.counts) << name;
+    EXPECT_EQ(ctm::to_string(t.nonhalting_proved), ctm::to_string(whole.nonhalting_proved)) << name;
+    EXPECT_EQ(t.halt_time, whole.halt_time) << name;
+  }
+}

@@ -1,0 +1,146 @@
+// The tree enumerator against the naive brute-force oracle, and determinism across threads, shards
+// and frontier depths (tables are compared whole: every count, H, histogram, machine count).
+#include <gtest/gtest.h>
+
+#include "ctm/enumerate.hpp"
+#include "ctm/machine.hpp"
+
+using namespace ctm;
+
+namespace {
+
+Table tree(int n, int k, uint32_t cutoff, int threads = 0, uint32_t shard = 0, uint32_t shards = 1, int depth = 0) {
+  EnumerateOptions o;
+  o.space = Space{n, k, 1};
+  o.cutoff = cutoff;
+  o.backend = "cpu";
+  o.threads = threads;
+  o.shard_index = shard;
+  o.shard_count = shards;
+  o.frontier_depth = depth;
+  return enumerate(o);
+}
+
+// Equal as tables of outputs: brute force does not prove non-halting, so only the sum of the two
+// non-halting classes is comparable.
+void expect_same_outputs(const Table& a, const Table& b) {
+  EXPECT_EQ(a.counts, b.counts);
+  EXPECT_EQ(to_string(a.halting), to_string(b.halting));
+  EXPECT_EQ(to_string(a.machines), to_string(b.machines));
+  EXPECT_EQ(to_string(a.nonhalting_proved + a.nonhalting_cutoff), to_string(b.nonhalting_proved + b.nonhalting_cutoff));
+  EXPECT_EQ(a.halt_time, b.halt_time);
+}
+
+void expect_identical(const Table& a, const Table& b) {
+  expect_same_outputs(a, b);
+  EXPECT_EQ(to_string(a.nonhalting_proved), to_string(b.nonhalting_proved));
+  EXPECT_EQ(to_string(a.nonhalting_cutoff), to_string(b.nonhalting_cutoff));
+}
+
+}  // namespace
+
+struct OracleCase {
+  int n, k;
+  uint32_t cutoff;
+};
+
+class TreeVersusBruteForce : public ::testing::TestWithParam<OracleCase> {};
+
+TEST_P(TreeVersusBruteForce, SameTable) {
+  const auto c = GetParam();
+  const Table brute = enumerate_bruteforce(Space{c.n, c.k, 1}, c.cutoff);
+  const Table t = tree(c.n, c.k, c.cutoff);
+  expect_same_outputs(brute, t);
+  EXPECT_GT(t.counts.size(), 1u);
+}
+
+INSTANTIATE_TEST_SUITE_P(TinySpaces, TreeVersusBruteForce,
+                         ::testing::Values(OracleCase{1, 2, 1}, OracleCase{1, 2, 30}, OracleCase{2, 2, 6},
+                                           OracleCase{2, 2, 60}, OracleCase{3, 2, 21}, OracleCase{3, 2, 40},
+                                           OracleCase{1, 3, 20}, OracleCase{2, 3, 12}, OracleCase{1, 4, 30},
+                                           OracleCase{1, 5, 10}),
+                         [](const auto& info) {
+                           return "n" + std::to_string(info.param.n) + "k" + std::to_string(info.param.k) + "T" +
+                                  std::to_string(info.param.cutoff);
+                         });
+
+TEST(Determinism, OneAndTwoThreadsGiveTheSameTable) {
+  expect_identical(tree(4, 2, 107, 1), tree(4, 2, 107, 2));
+  expect_identical(tree(2, 3, 200, 1), tree(2, 3, 200, 2));
+}
+
+TEST(Determinism, ShardsMergeToTheWholeTable) {
+  const Table whole = tree(4, 2, 107);
+  Table merged = tree(4, 2, 107, 0, 0, 3);
+  EXPECT_LT(merged.machines, whole.machines);  // a shard is a strict part
+  merged.merge(tree(4, 2, 107, 0, 1, 3));
+  merged.merge(tree(4, 2, 107, 0, 2, 3));
+  expect_identical(whole, merged);
+  EXPECT_NO_THROW(merged.check_consistency());
+}
+
+TEST(Determinism, FrontierDepthDoesNotChangeTheTable) {
+  const Table base = tree(3, 2, 21, 2, 0, 1, 1);
+  for (int depth : {2, 3, 5}) expect_identical(base, tree(3, 2, 21, 2, 0, 1, depth));
+}
+
+TEST(Symmetry, ReversalAndComplementHaveEqualCounts) {
+  const Table t = tree(4, 2, 107);
+  for (const auto& [s, c] : t.counts) {
+    std::string rev(s.rbegin(), s.rend()), comp = s;
+    for (char& ch : comp) ch = ch == '0' ? '1' : '0';
+    ASSERT_EQ(to_string(t.count(rev)), to_string(c)) << s;
+    ASSERT_EQ(to_string(t.count(comp)), to_string(c)) << s;
+  }
+}
+
+TEST(Symmetry, ThreeSymbolRelabellingHasEqualCounts) {
+  const Table t = tree(2, 3, 100);
+  for (const auto& [s, c] : t.counts) {
+    std::string swapped = s;  // the 1<->2 relabelling maps machines to machines
+    for (char& ch : swapped) ch = ch == '1' ? '2' : (ch == '2' ? '1' : ch);
+    ASSERT_EQ(to_string(t.count(swapped)), to_string(c)) << s;
+  }
+}
+
+TEST(Machines, LeafListingAddsUpToTheTable) {
+  const Table t = tree(3, 2, 21);
+  count_t total = 0;
+  for_each_halting_leaf(Space{3, 2, 1}, 21, [&](const HaltingLeaf& leaf) {
+    if (leaf.output == "0110") total += leaf.weight;
+  });
+  count_t zero_blank_complement = 0;
+  for_each_halting_leaf(Space{3, 2, 1}, 21, [&](const HaltingLeaf& leaf) {
+    if (leaf.output == "1001") zero_blank_complement += leaf.weight;
+  });
+  EXPECT_EQ(to_string(total + zero_blank_complement), to_string(t.count("0110")));
+  EXPECT_GT(total, 0);
+}
+
+TEST(Errors, BadSpacesAndOptionsAreRejected) {
+  EXPECT_THROW(tree(6, 3, 10), Error);   // 18 entries
+  EXPECT_THROW(tree(2, 1, 10), Error);   // one symbol
+  EXPECT_THROW(tree(0, 2, 10), Error);   // no state
+  EXPECT_THROW(tree(2, 3, 0), Error);    // no standard cutoff for (2,3)
+  EXPECT_THROW(tree(2, 2, 6, 0, 3, 3), Error);  // shard index out of range
+  EnumerateOptions o;
+  o.space = Space{2, 2, 1};
+  o.backend = "quantum";
+  EXPECT_THROW(enumerate(o), Error);
+  EXPECT_THROW(enumerate_bruteforce(Space{5, 2, 1}, 10), Error);  // too large for brute force
+}
+
+TEST(Progress, CallbackCanCancel) {
+  EnumerateOptions o;
+  o.space = Space{5, 2, 1};
+  o.threads = 2;
+  o.progress_interval = 0.01;
+  int calls = 0;
+  o.progress = [&](const Progress& p) {
+    ++calls;
+    EXPECT_LE(p.items_done, p.items_total);
+    return false;
+  };
+  EXPECT_THROW(enumerate(o), Cancelled);
+  EXPECT_EQ(calls, 1);
+}
