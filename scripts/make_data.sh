@@ -1,0 +1,15 @@
+#!/usr/bin/env bash
+# Regenerates the engine's own tables in data/ and their SHA-256 checksums (data/SHA256SUMS).
+# The tables are deterministic: the same bytes' counts from any machine, backend or thread count
+# (file bytes differ only in the recorded wall time and backend).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+[ -x build/ctm ] || bash scripts/build.sh
+mkdir -p data
+for n in 1 2 3 4 5; do ./build/ctm enumerate -q --states $n --symbols 2 --out data/d$n-2.ctm; done
+for nk in "2 3" "3 3" "2 4"; do
+  set -- $nk
+  ./build/ctm enumerate -q --states $1 --symbols $2 --cutoff 500 --out data/d$1-$2.ctm
+done
+(cd data && sha256sum d*.ctm > SHA256SUMS)
+cat data/SHA256SUMS
