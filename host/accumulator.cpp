@@ -4,9 +4,7 @@
 namespace ctm::detail {
 
 Accumulator::Accumulator(int k, uint32_t cutoff) : symbols(k), halt_time(cutoff + 1, 0) {
-  bits_ = 1;
-  while ((1 << bits_) < k) ++bits_;
-  max_packed_len_ = 58 / bits_;
+  bits_ = bits_per_symbol(k);
 }
 
 void Accumulator::merge(const Accumulator& other) {

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "ctm/table.hpp"
+#include "ctm/tree_walk.hpp"
 
 namespace ctm::detail {
 
@@ -58,10 +59,8 @@ struct Accumulator {
 
   // Counts an output: cells[0..len), with cells[head] replaced by head_value.
   void add_output(const uint8_t* cells, int len, int head, uint8_t head_value, count_t weight) {
-    if (len <= max_packed_len_) {
-      uint64_t digits = 0;
-      for (int i = 0; i < len; ++i) digits = (digits << bits_) | (i == head ? head_value : cells[i]);
-      add_packed(static_cast<uint64_t>(len) << 58 | digits, weight);
+    if (const uint64_t key = pack_output(cells, len, head, head_value, bits_)) {
+      packed.add(key, weight);
     } else {
       std::string s(len, '0');
       for (int i = 0; i < len; ++i) s[i] = symbol_char(i == head ? head_value : cells[i]);
@@ -81,7 +80,7 @@ struct Accumulator {
   uint64_t nodes = 0, steps = 0;
 
  private:
-  int bits_ = 1, max_packed_len_ = 0;
+  int bits_ = 1;
 };
 
 }  // namespace ctm::detail

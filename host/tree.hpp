@@ -1,12 +1,13 @@
-// The tree of partial machines (spec section 2, "Tree Normal Form"): expansion of a node whose run
-// stopped at an undefined entry into its halting leaves and running children, with exact weights.
-// Shared by the CPU backend (whole subtrees) and the frontier builder (first levels).
+// The CPU side of the tree walk: memory for walk_subtree (tree_walk.hpp) and a sink that
+// accumulates leaves, collects frontier items or reports halting leaves. Internal to host/.
 #pragma once
 #include <atomic>
+#include <functional>
 #include <vector>
 
 #include "accumulator.hpp"
 #include "ctm/enumerate.hpp"
+#include "ctm/tree_walk.hpp"
 
 namespace ctm::detail {
 
@@ -21,30 +22,27 @@ class Explorer {
   void on_halting_leaf(const std::function<void(const HaltingLeaf&)>* visit) { leaf_visitor_ = visit; }
   void set_cancel_flag(const std::atomic<bool>* flag) { cancel_ = flag; }
 
-  // Node = work item; counts its halting leaves (unless skip_halting) and explores its running
+  // Walks the subtree below a work item: its halting leaves (unless skip_halting) and its running
   // children (only right-moving ones when only_right, for the mirror symmetry at the root).
   void expand(const WorkItem& item, bool skip_halting = false, bool only_right = false);
-
   // Only the halting leaves of a node (used for the root, whose running children are mirrored).
   void count_halting(const WorkItem& item);
 
   // The root of the tree: empty machine, head on blank cell 0, step 1 about to read (state 0, blank).
   static WorkItem root(const Space& space);
+  // pow[i] = (options per entry)^i, i = 0..n*k.
+  static std::vector<count_t> powers(const Space& space);
 
  private:
-  void halting_leaves(int level, const PartialMachine& m, const RunState& r, count_t mult);
-  void expand_node(int level, const PartialMachine& m, const RunState& r, count_t mult,
-                   bool skip_halting, bool only_right);
-  uint8_t* tape(int level) { return tapes_[level].data() + origin_; }
-
+  struct Sink;
+  friend struct Sink;
   Space space_;
   uint32_t cutoff_;
   Accumulator& acc_;
-  std::vector<count_t> pow_;  // pow_[i] = (options per entry)^i
-  std::vector<std::vector<uint8_t>> tapes_;
-  std::vector<uint8_t> scratch_buffer_;
-  ProofScratch scratch_;
-  int32_t origin_;
+  std::vector<count_t> pow_;
+  std::vector<uint8_t> tapes_, scratch_;
+  std::vector<WalkFrame> frames_;
+  WalkMemory mem_;
   std::vector<WorkItem>* frontier_ = nullptr;
   int frontier_depth_ = 0;
   const std::function<void(const HaltingLeaf&)>* leaf_visitor_ = nullptr;
