@@ -9,6 +9,9 @@
 
 #include "ctm/version.hpp"
 #include "tree.hpp"
+#ifdef CTM_WITH_CUDA
+#include "cuda_backend.hpp"
+#endif
 
 namespace ctm {
 namespace detail {
@@ -66,15 +69,42 @@ Table symmetrize(const Space& space, uint32_t cutoff, const Accumulator& unmirro
   return t;
 }
 
-Table enumerate_cpu(const EnumerateOptions& opt, uint32_t cutoff) {
-  const auto start = std::chrono::steady_clock::now();
-  const Space& space = opt.space;
-  const int depth = opt.frontier_depth > 0 ? opt.frontier_depth : default_frontier_depth(space);
-  Frontier frontier = build_frontier(space, cutoff, depth);
-
+// The work items of this shard: every item i of the (space-determined) frontier with i % M == I.
+std::vector<const WorkItem*> shard_items(const Frontier& frontier, const EnumerateOptions& opt) {
   std::vector<const WorkItem*> mine;
   for (size_t i = 0; i < frontier.items.size(); ++i)
     if (i % opt.shard_count == opt.shard_index) mine.push_back(&frontier.items[i]);
+  return mine;
+}
+
+// Adds the frontier's own leaves (shard 0 only), symmetrises, and fills the metadata.
+Table finish(const EnumerateOptions& opt, uint32_t cutoff, const Frontier& frontier, Accumulator& right_first,
+             size_t items_done, const char* backend, double seconds) {
+  Accumulator unmirrored(opt.space.symbols, cutoff);
+  if (opt.shard_index == 0) {
+    right_first.merge(frontier.prefix);
+    unmirrored.merge(frontier.root);
+  }
+  Table t = symmetrize(opt.space, cutoff, unmirrored, right_first);
+  t.meta.backend = backend;
+  t.meta.code_version = kVersion;
+  t.meta.shard_index = opt.shard_index;
+  t.meta.shard_count = opt.shard_count;
+  t.meta.work_items_done = items_done;
+  t.meta.work_items_total = frontier.items.size();
+  t.meta.wall_seconds = seconds;
+  return t;
+}
+
+int frontier_depth_of(const EnumerateOptions& opt) {
+  return opt.frontier_depth > 0 ? opt.frontier_depth : default_frontier_depth(opt.space);
+}
+
+Table enumerate_cpu(const EnumerateOptions& opt, uint32_t cutoff) {
+  const auto start = std::chrono::steady_clock::now();
+  const Space& space = opt.space;
+  Frontier frontier = build_frontier(space, cutoff, frontier_depth_of(opt));
+  const std::vector<const WorkItem*> mine = shard_items(frontier, opt);
 
   int threads = opt.threads > 0 ? opt.threads : static_cast<int>(std::thread::hardware_concurrency());
   threads = std::max(1, std::min<int>(threads, static_cast<int>(std::max<size_t>(mine.size(), 1))));
@@ -128,21 +158,52 @@ Table enumerate_cpu(const EnumerateOptions& opt, uint32_t cutoff) {
 
   Accumulator right_first(space.symbols, cutoff);
   for (const auto& a : accs) right_first.merge(a);
-  Accumulator unmirrored(space.symbols, cutoff);
-  if (opt.shard_index == 0) {
-    right_first.merge(frontier.prefix);
-    unmirrored.merge(frontier.root);
-  }
-  Table t = symmetrize(space, cutoff, unmirrored, right_first);
-  t.meta.backend = "cpu";
-  t.meta.code_version = kVersion;
-  t.meta.shard_index = opt.shard_index;
-  t.meta.shard_count = opt.shard_count;
-  t.meta.work_items_done = mine.size();
-  t.meta.work_items_total = frontier.items.size();
-  t.meta.wall_seconds = elapsed();
-  return t;
+  return finish(opt, cutoff, frontier, right_first, mine.size(), "cpu", elapsed());
 }
+
+#ifdef CTM_WITH_CUDA
+// The shard's items are split further on the CPU (their leaves above the split counted here), so
+// that the device gets many small subtrees; the device walks them with the same walk_subtree().
+Table enumerate_cuda(const EnumerateOptions& opt, uint32_t cutoff) {
+  const auto start = std::chrono::steady_clock::now();
+  const Space& space = opt.space;
+  const int base_depth = frontier_depth_of(opt);
+  Frontier frontier = build_frontier(space, cutoff, base_depth);
+  const std::vector<const WorkItem*> mine = shard_items(frontier, opt);
+
+  const int device_depth = opt.device_frontier_depth > 0 ? opt.device_frontier_depth
+                                                         : std::min(space.entries() - 1, base_depth + 3);
+  Accumulator right_first(space.symbols, cutoff);
+  std::vector<WorkItem> split;
+  std::vector<const WorkItem*> device_items;
+  if (device_depth > base_depth) {
+    Explorer splitter(space, cutoff, right_first);
+    splitter.collect_frontier(&split, device_depth);
+    for (const WorkItem* item : mine) splitter.expand(*item);
+    for (const auto& item : split) device_items.push_back(&item);
+  } else {
+    device_items = mine;
+  }
+  auto elapsed = [&] { return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count(); };
+  const DeviceLeaves leaves = walk_on_device(space, cutoff, device_items, opt.device, [&](uint64_t done) {
+    if (!opt.progress) return true;
+    Progress p;
+    p.items_done = done;
+    p.items_total = device_items.size();
+    p.elapsed_seconds = elapsed();
+    return opt.progress(p);
+  });
+  for (const auto& [key, c] : leaves.packed) right_first.add_packed(key, c);
+  for (const auto& [s, c] : leaves.long_outputs) right_first.long_outputs[s] += c;
+  right_first.halting += leaves.halting;
+  right_first.proved += leaves.proved;
+  right_first.cutoff_runs += leaves.cutoff_runs;
+  for (uint32_t t = 0; t <= cutoff; ++t) right_first.halt_time[t] += leaves.halt_time[t];
+  right_first.nodes += leaves.nodes;
+  right_first.steps += leaves.steps;
+  return finish(opt, cutoff, frontier, right_first, mine.size(), "cuda", elapsed());
+}
+#endif
 
 }  // namespace detail
 
@@ -160,8 +221,12 @@ Table enumerate(const EnumerateOptions& options) {
   if (backend == "auto") backend = cuda_available() ? "cuda" : "cpu";
   if (backend == "cpu") return detail::enumerate_cpu(opt, cutoff);
   if (backend == "cuda") {
+#ifdef CTM_WITH_CUDA
     if (!cuda_available()) throw Error("backend 'cuda' requested but no CUDA device is available (use --backend cpu)");
-    throw Error("backend 'cuda' is not implemented yet (use --backend cpu)");
+    return detail::enumerate_cuda(opt, cutoff);
+#else
+    throw Error("backend 'cuda' requested but this build has no CUDA support (nvcc was not found; use --backend cpu)");
+#endif
   }
   throw Error("unknown backend '" + options.backend + "' (expected auto, cpu or cuda)");
 }

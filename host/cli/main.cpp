@@ -130,6 +130,7 @@ int run(int argc, char** argv) {
   en->add_option("--cutoff,-T", eo.cutoff, "Step cutoff T (default: the spec's standard cutoff)");
   en->add_option("--backend", eo.backend, "auto | cpu | cuda");
   en->add_option("--threads,-j", eo.threads, "CPU threads (0 = all)");
+  en->add_option("--device", eo.device, "CUDA device index (with --backend cuda or auto)");
   en->add_option("--shard", shard_text, "Run only slice I/M of the work items (merge the parts with ctm merge)");
   en->add_option("--resume-dir", resume_dir, "Save finished chunks here and skip them when rerun");
   en->add_option("--chunks", chunks, "Number of chunks with --resume-dir");
@@ -184,6 +185,7 @@ int run(int argc, char** argv) {
     if (eo.cutoff == 0 && standard_cutoff(eo.space) == 0)
       throw Error("no standard cutoff for space " + eo.space.name() + ": give one with --cutoff");
     if (en->count("--cutoff") && eo.cutoff < 1) throw Error("--cutoff must be at least 1");
+    if (eo.device < 0) throw Error("--device must be >= 0 (got " + std::to_string(eo.device) + ")");
     if (eo.backend != "auto" && eo.backend != "cpu" && eo.backend != "cuda")
       throw Error("unknown backend '" + eo.backend + "' (expected auto, cpu or cuda)");
     if (!resume_dir.empty() && (chunks < 1 || sh.count > 1)) throw Error("--resume-dir needs --chunks >= 1 and no --shard");

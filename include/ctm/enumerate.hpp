@@ -27,6 +27,8 @@ struct EnumerateOptions {
   int threads = 0;               // 0 = all hardware threads
   uint32_t shard_index = 0, shard_count = 1;  // run items i with i % shard_count == shard_index
   int frontier_depth = 0;        // 0 = chosen from the space (fixed per space: shard-stable)
+  int device = 0;                // CUDA device index
+  int device_frontier_depth = 0; // CUDA: items are split further to this depth (0 = automatic)
   // Called about every `progress_interval` seconds from one thread; return false to cancel
   // (enumerate() then throws ctm::Cancelled).
   std::function<bool(const Progress&)> progress;

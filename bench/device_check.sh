@@ -1,0 +1,26 @@
+#!/usr/bin/env bash
+# The GPU check, for a fresh machine with an NVIDIA GPU (sm_90 = H100/H200), nvcc and CMake:
+# builds for sm_90, runs the `gpu` tests (CUDA tables equal to the CPU's, count for count) and the
+# CUDA benchmarks, and prints a short summary table. Dependencies come from the system or from
+# .device-deps (bench/prepare_device_deps.sh). Usage: bash bench/device_check.sh [outdir]
+set -uo pipefail
+cd "$(dirname "$0")/.."
+out=${1:-${OUT:-/tmp/ctm-device}}
+mkdir -p "$out"
+export PATH=/usr/local/cuda/bin:$PATH
+deps=()
+[ -d .device-deps ] && deps=(-DCTM_DEPS_DIR="$PWD/.device-deps") && export LD_LIBRARY_PATH="$PWD/.device-deps/lib:${LD_LIBRARY_PATH:-}"
+[ -f .device-deps/lib/libbenchmark.so.1debian ] && ln -sf libbenchmark.so.1debian .device-deps/lib/libbenchmark.so.1
+t0=$(date +%s)
+{ nvidia-smi --query-gpu=name,driver_version,memory.total --format=csv,noheader; nvcc --version | tail -1; git rev-parse --short HEAD 2>/dev/null; date -u; } | tee "$out/machine.txt"
+cmake -S . -B build-device -DCMAKE_BUILD_TYPE=Release -DCMAKE_CUDA_ARCHITECTURES=90 "${deps[@]}" >"$out/configure.log" 2>&1 || { tail -20 "$out/configure.log"; exit 1; }
+cmake --build build-device -j"$(nproc)" --target ctm ctm_gpu_tests bench_enumerate >"$out/build.log" 2>&1 || { tail -40 "$out/build.log"; exit 1; }
+echo "build: $(( $(date +%s) - t0 )) s"
+(cd build-device && ctest -L gpu --output-on-failure --timeout 300) 2>&1 | tee "$out/gpu-tests.log" | tail -15
+./build-device/bench/bench_enumerate --benchmark_filter='Cuda|BM_EnumerateCpu/5/2/500' \
+  --benchmark_out="$out/bench.json" --benchmark_out_format=json 2>&1 | tee "$out/bench.txt"
+echo
+echo "== summary (commit $(git rev-parse --short HEAD 2>/dev/null), $(date -u +%F)) =="
+grep -E "tests passed|tests failed" "$out/gpu-tests.log"
+grep -E "^BM_" "$out/bench.txt" | awk '{printf "%-40s %12s %s\n", $1, $2, $3}'
+echo "total: $(( $(date +%s) - t0 )) s"
