@@ -3,6 +3,7 @@
 // are shared by the CPU enumerator, the brute-force oracle and the CUDA kernels (CTM_HD).
 #pragma once
 #include <cstdint>
+#include <cstring>
 
 #include "ctm/hd.hpp"
 
@@ -30,7 +31,17 @@ struct PartialMachine {
   uint8_t defined_count;
   uint32_t defined;  // bit e set <=> entry e = state*k + symbol is defined
   Transition entry[kMaxEntries];
+  uint16_t successors[kMaxStates];  // bit q' of successors[q]: a defined entry of q goes to q'
 };
+
+// Index of the lowest set bit of a non-zero word.
+CTM_HD int lowest_bit(uint32_t x) {
+#if defined(__CUDA_ARCH__)
+  return __ffs(static_cast<int>(x)) - 1;
+#else
+  return __builtin_ctz(x);
+#endif
+}
 
 CTM_HD int entry_index(const PartialMachine& m, int state, int symbol) { return state * m.k + symbol; }
 CTM_HD bool is_defined(const PartialMachine& m, int e) { return (m.defined >> e) & 1u; }
@@ -39,6 +50,7 @@ CTM_HD void define_entry(PartialMachine& m, int e, Transition t) {
   m.entry[e] = t;
   m.defined |= 1u << e;
   m.defined_count++;
+  m.successors[e / m.k] |= static_cast<uint16_t>(1u << t.next);
   if (t.next >= m.used_states) m.used_states = t.next + 1;
 }
 
@@ -53,18 +65,13 @@ CTM_HD uint32_t states_with_undefined(const PartialMachine& m) {
 
 // States reachable from `from` through defined transitions (including `from`).
 CTM_HD uint32_t reachable_states(const PartialMachine& m, int from) {
-  uint32_t reach = 1u << from, frontier = reach;
-  while (frontier) {
-    uint32_t next = 0;
-    for (int q = 0; q < m.n; ++q) {
-      if (!((frontier >> q) & 1u)) continue;
-      for (int s = 0; s < m.k; ++s) {
-        const int e = q * m.k + s;
-        if (is_defined(m, e)) next |= 1u << m.entry[e].next;
-      }
-    }
-    frontier = next & ~reach;
-    reach |= next;
+  uint32_t reach = 1u << from, todo = reach;
+  while (todo) {
+    const int q = lowest_bit(todo);
+    todo &= todo - 1;
+    const uint32_t fresh = m.successors[q] & ~reach;
+    reach |= fresh;
+    todo |= fresh;
   }
   return reach;
 }
@@ -82,6 +89,26 @@ CTM_HD bool escapes(const PartialMachine& m, int q, int dir, uint8_t blank) {
     if (!is_defined(m, e) || m.entry[e].move != dir) return false;
     q = m.entry[e].next;
   }
+}
+
+// Cell copies and comparisons: memcpy/memcmp on the host (tape and scratch are distinct buffers),
+// plain loops on the device.
+CTM_HD void copy_cells(uint8_t* to, const uint8_t* from, int32_t count) {
+#if defined(__CUDA_ARCH__)
+  for (int32_t i = 0; i < count; ++i) to[i] = from[i];
+#else
+  std::memcpy(to, from, static_cast<size_t>(count));
+#endif
+}
+
+CTM_HD bool same_cells(const uint8_t* a, const uint8_t* b, int32_t count) {
+#if defined(__CUDA_ARCH__)
+  for (int32_t i = 0; i < count; ++i)
+    if (a[i] != b[i]) return false;
+  return true;
+#else
+  return std::memcmp(a, b, static_cast<size_t>(count)) == 0;
+#endif
 }
 
 // A run's configuration on a tape window. The tape is a caller-owned array of cells indexed by
@@ -147,13 +174,8 @@ CTM_HD StopReason run_until_branch(const PartialMachine& m, RunState& r, Tape& t
   // force the compiler to reload them at every step.
   const int k = m.k;
   const uint32_t defined = m.defined;
-  uint8_t write_of[kMaxEntries], next_of[kMaxEntries];
-  int8_t delta_of[kMaxEntries];
-  for (int e = 0; e < m.n * k; ++e) {
-    write_of[e] = m.entry[e].write;
-    next_of[e] = m.entry[e].next;
-    delta_of[e] = m.entry[e].move == kRight ? 1 : -1;
-  }
+  Transition entry[kMaxEntries];
+  for (int e = 0; e < kMaxEntries; ++e) entry[e] = m.entry[e];
   int32_t head = r.head, lo = r.lo, hi = r.hi;
   uint32_t steps = r.steps;
   int state = r.state;
@@ -179,9 +201,10 @@ CTM_HD StopReason run_until_branch(const PartialMachine& m, RunState& r, Tape& t
     if (steps >= cutoff) { result = StopReason::kCutoff; break; }
     const int e = state * k + tape[head];
     if (!((defined >> e) & 1u)) { result = StopReason::kUndefined; break; }
-    tape[head] = write_of[e];
-    state = next_of[e];
-    head += delta_of[e];
+    const Transition t = entry[e];
+    tape[head] = t.write;
+    state = t.next;
+    head += 2 * t.move - 1;
     ++steps;
     if (head < ref[kRight].reach) ref[kRight].reach = head;
     if (head > ref[kLeft].reach) ref[kLeft].reach = head;
@@ -205,19 +228,17 @@ CTM_HD StopReason run_until_branch(const PartialMachine& m, RunState& r, Tape& t
         if (same) { result = StopReason::kProvedNonHalt; break; }
       }
       if (steps >= rf.next_at && hi - lo < scratch.capacity) {
-        for (int32_t p = lo; p <= hi; ++p) ref_tape[dir][p - lo] = tape[p];
+        copy_cells(ref_tape[dir], &tape[lo], hi - lo + 1);
         rf = EdgeReference{true, state, head, lo, hi, head, steps * 2};
       }
       continue;  // the block grew: no exact repeat is possible at this step
     }
     if (state == cycle_state && head == cycle_head && cycle_valid && lo == cycle_lo && hi == cycle_hi) {
-      bool same = true;
-      for (int32_t p = lo; p <= hi && same; ++p) same = tape[p] == scratch.cycle[p - lo];
-      if (same) { result = StopReason::kProvedNonHalt; break; }
+      if (same_cells(&tape[lo], scratch.cycle, hi - lo + 1)) { result = StopReason::kProvedNonHalt; break; }
     }
     if (steps >= next_snapshot) {
       if (hi - lo < scratch.capacity) {
-        for (int32_t p = lo; p <= hi; ++p) scratch.cycle[p - lo] = tape[p];
+        copy_cells(scratch.cycle, &tape[lo], hi - lo + 1);
         cycle_valid = true; cycle_state = state; cycle_head = head; cycle_lo = lo; cycle_hi = hi;
       }
       next_snapshot = steps * 2;

@@ -112,7 +112,7 @@ CTM_HD void walk_subtree(const WalkConfig& cfg, const PartialMachine& m0, const 
     define_entry(c.m, f.entry, Transition{w, move, next, 0});
     const uint8_t* parent_tape = mem.tape(level);
     uint8_t* child_tape = mem.tape(level + 1);
-    for (int32_t p = f.r.lo; p <= f.r.hi; ++p) child_tape[p] = parent_tape[p];
+    copy_cells(child_tape + f.r.lo, parent_tape + f.r.lo, f.r.hi - f.r.lo + 1);
     c.r = f.r;
     apply_transition(c.m.entry[f.entry], c.r, child_tape, 0);
     const StopReason stop = run_until_branch(c.m, c.r, child_tape, cfg.cutoff, 0, mem.scratch);
