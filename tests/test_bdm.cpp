@@ -3,7 +3,9 @@
 // perturbation against recomputation, thread-count independence, acss functions.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
+#include <cstring>
 #include <fstream>
 #include <map>
 #include <memory>
@@ -375,4 +377,142 @@ TEST(Bdm, LogBaseAndEntropyClosedForms) {
   EXPECT_NEAR(s4.bdm(x).bdm, k + std::log2(3.0) / 2, 1e-12);
   EXPECT_NEAR(s2.entropy(x), 0.0, 1e-15);
   EXPECT_NEAR(s2.entropy(seq("000000111111000000222222")), -(2.0 / 4) * std::log2(0.5) - 2 * 0.25 * std::log2(0.25), 1e-12);
+}
+
+// ---- CLI: ctm bdm / ctm perturb as a user runs them ----
+#include <sys/wait.h>
+
+#include <filesystem>
+
+namespace {
+
+struct CliResult {
+  int status;
+  std::string out, err;
+};
+
+CliResult run_cli(const std::string& args, const std::string& dir) {
+  const std::string err_path = dir + "/stderr.txt";
+  const std::string cmd = std::string(CTM_CLI) + " " + args + " 2>" + err_path;
+  FILE* p = popen(cmd.c_str(), "r");
+  CliResult r{-1, "", ""};
+  char buf[4096];
+  size_t n;
+  while ((n = fread(buf, 1, sizeof buf, p)) > 0) r.out.append(buf, n);
+  const int raw = pclose(p);
+  r.status = WIFEXITED(raw) ? WEXITSTATUS(raw) : -1;
+  std::ifstream e(err_path);
+  r.err.assign(std::istreambuf_iterator<char>(e), {});
+  return r;
+}
+
+std::string cli_dir() {
+  const auto d = std::filesystem::temp_directory_path() / ("ctm-bdm-cli-" + std::to_string(::getpid()));
+  std::filesystem::create_directories(d);
+  return d.string();
+}
+
+// Value column of the data row whose first field is `name`.
+double value_of(const std::string& out, const std::string& name) {
+  std::istringstream in(out);
+  std::string line;
+  while (std::getline(in, line))
+    if (line.rfind(name + "\t", 0) == 0) return std::stod(line.substr(name.size() + 1));
+  return std::nan("");
+}
+
+void write_file(const std::string& path, const std::string& bytes) {
+  std::ofstream(path, std::ios::binary) << bytes;
+}
+
+}  // namespace
+
+TEST(BdmCli, BatchScoresGoodInputsAndReportsBadOnesOnce) {
+  const std::string dir = cli_dir();
+  write_file(dir + "/in.txt", std::string(24, '0') + "\n0120\n\n" + rep("01", 18) + "\n0011x\n");
+  const CliResult r = run_cli("bdm --table " + kShared + "/anchors-data/pybdm__ctm-b2-d12_K-expanded.tsv " + dir + "/in.txt " +
+                                  dir + "/missing.txt",
+                              dir);
+  EXPECT_EQ(r.status, 1) << r.err;
+  EXPECT_NEAR(value_of(r.out, dir + "/in.txt:1"), 26.610413747641715, 1e-9) << r.out;
+  EXPECT_NEAR(value_of(r.out, dir + "/in.txt:4"), 28.575689149882567, 1e-9) << r.out;
+  EXPECT_NE(r.out.find("# table: " + kShared + "/anchors-data/pybdm__ctm-b2-d12_K-expanded.tsv"), std::string::npos) << r.out;
+  // One line per bad input, naming it and the position.
+  EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 4) << r.err;
+  EXPECT_NE(r.err.find("in.txt:2: symbol 2 at position 3 is outside the alphabet 0..1"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("in.txt:3: empty input"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("in.txt:5: character 'x' at position 5"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("missing.txt: cannot open"), std::string::npos) << r.err;
+  // Bad options: one line, status 2.
+  const CliResult bad = run_cli("bdm --block 4y4 " + dir + "/in.txt", dir);
+  EXPECT_EQ(bad.status, 2);
+  EXPECT_EQ(std::count(bad.err.begin(), bad.err.end(), '\n'), 1) << bad.err;
+}
+
+TEST(BdmCli, ArraysFromCsvNpyAndImagesAgree) {
+  const std::string dir = cli_dir();
+  // The same 12x12 array of ones as CSV, .npy (int64 and uint8), PBM (P1, P4) and PGM (P2, P5).
+  std::string csv;
+  for (int r = 0; r < 12; ++r) csv += "1,1,1,1,1,1,1,1,1,1,1,1\n";
+  write_file(dir + "/ones.csv", csv);
+  auto npy = [&](const std::string& descr, int width) {
+    std::string h = "{'descr': '" + descr + "', 'fortran_order': False, 'shape': (12, 12), }";
+    while ((10 + h.size() + 1) % 64) h += ' ';
+    h += '\n';
+    std::string b = std::string("\x93NUMPY\x01\x00", 8) + static_cast<char>(h.size()) + '\0' + h;
+    for (int i = 0; i < 144; ++i) { b += '\x01'; b += std::string(width - 1, '\0'); }
+    return b;
+  };
+  write_file(dir + "/ones64.npy", npy("<i8", 8));
+  write_file(dir + "/ones8.npy", npy("|u1", 1));
+  std::string p1 = "P1\n# comment\n12 12\n";
+  for (int i = 0; i < 144; ++i) p1 += "1 ";
+  write_file(dir + "/ones.pbm", p1);
+  std::string p4 = "P4\n12 12\n";
+  for (int r = 0; r < 12; ++r) p4 += std::string("\xff\xf0", 2);
+  write_file(dir + "/ones4.pbm", p4);
+  std::string p2 = "P2\n12 12\n1\n";
+  for (int i = 0; i < 144; ++i) p2 += "1\n";
+  write_file(dir + "/ones.pgm", p2);
+  write_file(dir + "/ones5.pgm", "P5\n12 12\n1\n" + std::string(144, '\x01'));
+  write_file(dir + "/ragged.csv", "1,0,1\n1,0\n");
+  const CliResult r = run_cli("bdm --block 4x4 " + dir + "/ones.csv " + dir + "/ones64.npy " + dir + "/ones8.npy " + dir +
+                                  "/ones.pbm " + dir + "/ones4.pbm " + dir + "/ones.pgm " + dir + "/ones5.pgm " + dir + "/ragged.csv",
+                              dir);
+  EXPECT_EQ(r.status, 1);
+  for (const char* f : {"/ones.csv", "/ones64.npy", "/ones8.npy", "/ones.pbm", "/ones4.pbm", "/ones.pgm", "/ones5.pgm"})
+    EXPECT_NEAR(value_of(r.out, dir + f), 25.176631293734488, 1e-9) << f << "\n" << r.out << r.err;
+  EXPECT_NE(r.err.find("ragged.csv: line 2: ragged array"), std::string::npos) << r.err;
+  EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << r.err;
+}
+
+TEST(BdmCli, PerturbWritesTsvAndNpy) {
+  const std::string dir = cli_dir();
+  const std::string s = "010011010111000101101110";
+  write_file(dir + "/s.txt", s + "\n");
+  const CliResult r = run_cli("perturb " + dir + "/s.txt", dir);
+  ASSERT_EQ(r.status, 0) << r.err;
+  const std::vector<double> d = perturbation_deltas(d52(), opts_1d(12), seq(s));
+  std::istringstream in(r.out);
+  std::string line;
+  int rows = 0;
+  while (std::getline(in, line)) {
+    if (line.empty() || line[0] == '#' || line.rfind("position", 0) == 0) continue;
+    int pos, from, to;
+    double delta;
+    ASSERT_EQ(std::sscanf(line.c_str(), "%d\t%d\t%d\t%lf", &pos, &from, &to, &delta), 4) << line;
+    EXPECT_EQ(from, s[pos - 1] - '0');
+    EXPECT_NEAR(delta, d[(pos - 1) * 2 + to], 1e-12);
+    ++rows;
+  }
+  EXPECT_EQ(rows, 24);
+  const CliResult n = run_cli("perturb --out " + dir + "/p.npy " + dir + "/s.txt", dir);
+  ASSERT_EQ(n.status, 0) << n.err;
+  std::ifstream f(dir + "/p.npy", std::ios::binary);
+  std::string bytes((std::istreambuf_iterator<char>(f)), {});
+  ASSERT_EQ(bytes.size() % 64, (24 * 8) % 64);
+  EXPECT_NE(bytes.find("'shape': (24,)"), std::string::npos);
+  double last;
+  std::memcpy(&last, bytes.data() + bytes.size() - 8, 8);
+  EXPECT_EQ(last, d[23 * 2 + (1 - (s[23] - '0'))]);
 }
