@@ -11,5 +11,6 @@ for nk in "2 3" "3 3" "2 4"; do
   set -- $nk
   ./build/ctm enumerate -q --states $1 --symbols $2 --cutoff 500 --out data/d$1-$2.ctm
 done
-(cd data && sha256sum d*.ctm > SHA256SUMS)
+python3 scripts/convert_pybdm_table.py ../shared/anchors-data/pybdm__ctm-b4-d12.pkl.gz data/pybdm-ctm-b4-d12.tsv.gz
+(cd data && sha256sum d*.ctm pybdm-*.tsv.gz > SHA256SUMS)
 cat data/SHA256SUMS

@@ -10,6 +10,7 @@
 #include <fstream>
 #include <iostream>
 
+#include "bdm_cli.hpp"
 #include "ctm/enumerate.hpp"
 #include "ctm/machine.hpp"
 #include "ctm/table_io.hpp"
@@ -164,6 +165,8 @@ int run(int argc, char** argv) {
   mg->add_option("files", inputs, "Table files")->required();
   mg->add_option("--out,-o", out_path, "Merged table file")->required();
 
+  ctm::cli::BdmCommands bdm_commands(app);  // bdm, perturb (host/cli/bdm_cli.cpp)
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {
@@ -177,6 +180,7 @@ int run(int argc, char** argv) {
     return 2;
   }
 
+  if (bdm_commands.parsed()) return bdm_commands.run();
   if (*en) {
     const ShardArg sh = parse_shard(shard_text);
     eo.shard_index = sh.index;

@@ -1,0 +1,119 @@
+#!/usr/bin/env python3
+"""Generates tests/data/pybdm_reference.tsv: random inputs and pybdm 0.1.0's values for them.
+
+Every decomposition pybdm has (ignore, correlated with several shifts, recursive with several
+minimum lengths), BDM, NBDM, block entropy and its normalised form, 1D binary, 1D 4-symbol and 2D
+binary, and PerturbationExperiment deltas. test_bdm.cpp (PybdmFixtures) recomputes each row with
+pybdm's own tables and asserts equality to 1e-9.
+Run: pip install pybdm "numpy<1.24"; python3 tests/pybdm_reference.py  (seeded: same file each run)
+Columns: kind ndim nsymbols block partition param rows cols data value
+(data: symbols row by row; value: a number, or comma-separated deltas for kind=perturb, where
+each cell is set to (x + 1) mod k).
+"""
+import os
+import random
+import warnings
+
+import numpy as np
+
+if "int" not in np.__dict__:
+    np.int = int  # pybdm 0.1.0 needs it on numpy >= 1.24
+from pybdm import BDM, PerturbationExperiment, options  # noqa: E402
+from pybdm.partitions import PartitionCorrelated, PartitionIgnore, PartitionRecursive  # noqa: E402
+
+options.set(raise_if_zero=False, warn_if_missing_ctm=False)
+warnings.simplefilter("ignore")
+rng = random.Random(20240611)
+rows = []
+
+
+def partitions():
+    yield "ignore", 0, PartitionIgnore, {}
+    for shift in (1, 2, 3, 5):
+        yield "correlated", shift, PartitionCorrelated, {"shift": shift}
+    for m in (1, 2, 3):
+        yield "recursive", m, PartitionRecursive, {"min_length": m}
+
+
+def emit(kind, ndim, k, block, pname, param, X, value):
+    if callable(value):
+        try:
+            value = value(X)
+        except ZeroDivisionError:  # normalised value of an object without two distinct extremes
+            return
+    r, c = (1, X.shape[0]) if ndim == 1 else X.shape
+    data = "".join(str(v) for v in X.flat)
+    if isinstance(value, (list, tuple, np.ndarray)):
+        text = ",".join(repr(float(v)) for v in value)
+    else:
+        if not np.isfinite(value):
+            return
+        text = repr(float(value))
+    rows.append(f"{kind}\t{ndim}\t{k}\t{block}\t{pname}\t{param}\t{r}\t{c}\t{data}\t{text}")
+
+
+def random_array(shape, k, bias):
+    # Mixed regularity: runs of one symbol make repeated blocks (multiplicities > 1).
+    flat = []
+    n = int(np.prod(shape))
+    while len(flat) < n:
+        if rng.random() < bias:
+            flat += [rng.randrange(k)] * rng.randint(1, 20)
+        else:
+            flat.append(rng.randrange(k))
+    return np.array(flat[:n], dtype=int).reshape(shape)
+
+
+def cases_1d(k, block, count, max_len):
+    for pname, param, cls, kw in partitions():
+        bdm = BDM(ndim=1, nsymbols=k, shape=(block,), partition=cls, **kw)
+        for _ in range(count):
+            X = random_array((rng.randint(1, max_len),), k, rng.random())
+            emit("bdm", 1, k, block, pname, param, X, bdm.bdm)
+            emit("ent", 1, k, block, pname, param, X, bdm.ent)
+            if pname == "ignore":  # the spec defines NBDM for ignore (pybdm min/max use first-level shapes)
+                emit("nbdm", 1, k, block, pname, param, X, bdm.nbdm)
+                emit("nent", 1, k, block, pname, param, X, bdm.nent)
+
+
+def cases_2d(count, max_side):
+    for pname, param, cls, kw in partitions():
+        bdm = BDM(ndim=2, nsymbols=2, partition=cls, **kw)
+        for _ in range(count):
+            X = random_array((rng.randint(1, max_side), rng.randint(1, max_side)), 2, rng.random())
+            emit("bdm", 2, 2, 4, pname, param, X, bdm.bdm)
+            emit("ent", 2, 2, 4, pname, param, X, bdm.ent)
+            if pname == "ignore":  # the spec defines NBDM for ignore (pybdm min/max use first-level shapes)
+                emit("nbdm", 2, 2, 4, pname, param, X, bdm.nbdm)
+                emit("nent", 2, 2, 4, pname, param, X, bdm.nent)
+
+
+def cases_perturb():
+    # pybdm's incremental update is exact for the ignore partition (one block per cell).
+    for ndim, k, shape in ((1, 2, (61,)), (1, 2, (150,)), (2, 2, (9, 13)), (2, 2, (16, 16)), (1, 4, (70,))):
+        bdm = BDM(ndim=ndim, nsymbols=k)
+        for _ in range(3):
+            X = random_array(shape, k, 0.5)
+            new = (X + 1) % k  # every cell to the next symbol
+            pe = PerturbationExperiment(bdm, X.copy())
+            idx = np.array(list(np.ndindex(*shape)), dtype=int)
+            deltas = pe.run(idx, new.reshape(-1))
+            emit("perturb", ndim, k, 12 if ndim == 1 else 4, "ignore", 1, X, deltas)
+
+
+cases_1d(2, 12, 12, 120)
+cases_1d(2, 8, 6, 60)
+cases_1d(4, 12, 8, 100)
+cases_1d(4, 6, 5, 40)
+cases_2d(10, 22)
+cases_perturb()
+for L in range(1, 13):  # one block of every length: every shape of the table, bdm = K
+    bdm = BDM(ndim=1, nsymbols=2, shape=(L,))
+    X = random_array((L,), 2, 0.3)
+    emit("bdm", 1, 2, L, "ignore", 0, X, bdm.bdm)
+
+out = os.path.join(os.path.dirname(os.path.abspath(__file__)), "data", "pybdm_reference.tsv")
+with open(out, "w") as f:
+    f.write("# pybdm 0.1.0 values; generated by tests/pybdm_reference.py (seeded)\n")
+    f.write("\n".join(rows) + "\n")
+print(f"{out}: {len(rows)} rows")
