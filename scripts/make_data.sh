@@ -12,5 +12,6 @@ for nk in "2 3" "3 3" "2 4"; do
   ./build/ctm enumerate -q --states $1 --symbols $2 --cutoff 500 --out data/d$1-$2.ctm
 done
 python3 scripts/convert_pybdm_table.py ../shared/anchors-data/pybdm__ctm-b4-d12.pkl.gz data/pybdm-ctm-b4-d12.tsv.gz
+python3 scripts/convert_pybdm_table.py ../shared/anchors-data/pybdm__ctm-b2-d4x4.pkl.gz data/pybdm-ctm-b2-d4x4.tsv.gz
 (cd data && sha256sum d*.ctm pybdm-*.tsv.gz > SHA256SUMS)
 cat data/SHA256SUMS
