@@ -14,6 +14,7 @@
 #include "ctm/machine.hpp"
 #include "ctm/table_io.hpp"
 #include "ctm/version.hpp"
+#include "collapse_cli.hpp"
 
 namespace {
 
@@ -162,6 +163,8 @@ int run(int argc, char** argv) {
   auto* mg = app.add_subcommand("merge", "Add tables of the same space and cutoff (shards, chunks)");
   mg->add_option("files", inputs, "Table files")->required();
   mg->add_option("--out,-o", out_path, "Merged table file")->required();
+
+  ctm::cli::add_collapse_subcommand(app);
 
   try {
     app.parse(argc, argv);
