@@ -257,7 +257,8 @@ void initial_data(const Context& ctx, DataState& st, int stride, uint32_t rep, R
 // Categorical family (categorical, density over observed strings, symbolic).
 const std::vector<std::string> kCategoricalMetrics{
     "entropy", "entropy_mm", "gini_simpson", "support", "missing_mass", "kl_truth_model", "support_loss",
-    "kl_model_truth", "tv", "js", "w1", "w2", "mean", "mean_drift", "variance_ratio", "tail_mass", "fixed"};
+    "kl_model_truth", "tv", "js", "w1", "w2", "mean", "mean_drift", "variance_ratio", "tail_mass", "fixed",
+    "total_mass"};
 
 double w_on_line(const Context& ctx, const std::vector<double>& p, const std::vector<double>& q, int power) {
   // Quantile coupling of two distributions on the values (exact for step CDFs).
@@ -289,12 +290,13 @@ CatStats cat_stats(const Context& ctx, const std::vector<double>& q) {
 void categorical_metrics(const Context& ctx, const std::vector<double>& q, const std::vector<double>& counts,
                          double n_train, const CatStats& s0, double* out) {
   const auto& p = ctx.p_star;
-  double h = 0, gini = 0, support = 0, missing = 0, tv = 0, js = 0, tail = 0;
+  double h = 0, gini = 0, support = 0, missing = 0, tv = 0, js = 0, tail = 0, total = 0;
   int union_support = 0;
   bool lost = false;
   for (int i = 0; i < ctx.k; ++i) {
     if (q[i] > 0) { h -= q[i] * std::log2(q[i]); support += 1; }
     gini += q[i] * q[i];
+    total += q[i];
     if (p[i] > 0 && q[i] <= 0) { missing += p[i]; lost = true; }
     if (p[i] > 0 || q[i] > 0) ++union_support;
     tv += std::fabs(p[i] - q[i]);
@@ -320,10 +322,11 @@ void categorical_metrics(const Context& ctx, const std::vector<double>& q, const
     h_mm = h;
   }
   const CatStats s = cat_stats(ctx, q);
+  const bool full = !ctx.c.light_metrics;
   const double vals[] = {h, h_mm, 1 - gini, support, missing, kl_pq, lost ? 1.0 : 0.0, kl_qp, 0.5 * tv, js,
-                         w_on_line(ctx, p, q, 1), w_on_line(ctx, p, q, 2), s.mean,
+                         full ? w_on_line(ctx, p, q, 1) : kNaN, full ? w_on_line(ctx, p, q, 2) : kNaN, s.mean,
                          (s.mean - s0.mean) * (s.mean - s0.mean), s0.var > 0 ? s.var / s0.var : kNaN, tail,
-                         support == 1 ? 1.0 : 0.0};
+                         support == 1 ? 1.0 : 0.0, total};
   std::copy(std::begin(vals), std::end(vals), out);
 }
 
@@ -503,12 +506,13 @@ void gaussian_1d_metrics(const Context& ctx, double mu, double var, double mu_0,
       return lself - (log_add(lp, lq) - std::log(2.0));
     });
   };
-  const double js = std::max(0.0, 0.5 * (js_half(ms, ss) + js_half(mu, s)) / kLn2);
+  const bool full = !ctx.c.light_metrics;
+  const double js = full ? std::max(0.0, 0.5 * (js_half(ms, ss) + js_half(mu, s)) / kLn2) : kNaN;
   const double z = ctx.tail_z;
   const double tail = normal_cdf((ms - z * ss - mu) / s) + 1 - normal_cdf((ms + z * ss - mu) / s);
   const double vals[] = {(mu - mu_0) * (mu - mu_0), s, var / var_0, std::log(var / var_0),
                          0.5 * std::log2(2 * kPi * std::exp(1.0) * var), kl_pq, kl_qp, w2, w1,
-                         tv_gauss(ms, ss, mu, s), js, tail};
+                         full ? tv_gauss(ms, ss, mu, s) : kNaN, js, tail};
   std::copy(std::begin(vals), std::end(vals), out);
 }
 

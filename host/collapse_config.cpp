@@ -210,6 +210,7 @@ CollapseConfig config_from_json(const std::string& text) {
       else if (k == "eps_fn") c.eps_fn = v.get<double>();
       else if (k == "verifier_radius") c.verifier_radius = v.get<double>();
       else if (k == "tail_quantile") c.tail_quantile = v.get<double>();
+      else if (k == "light_metrics") c.light_metrics = v.get<bool>();
       else if (k == "categories") c.categories = v.get<int>();
       else if (k == "p0") c.p0 = v.get<std::vector<double>>();
       else if (k == "values") c.values = v.get<std::vector<double>>();
@@ -254,7 +255,7 @@ std::string config_to_json(const CollapseConfig& c) {
          {"fixed_real", c.fixed_real}, {"iid_mixture", c.iid_mixture}, {"generations", c.generations},
          {"replicates", c.replicates}, {"samples", c.samples}, {"initial_samples", c.initial_samples},
          {"seed", c.seed}, {"lambda", c.lambda}, {"verifier", c.verifier}, {"eps_fp", c.eps_fp},
-         {"eps_fn", c.eps_fn}, {"tail_quantile", c.tail_quantile}};
+         {"eps_fn", c.eps_fn}, {"tail_quantile", c.tail_quantile}, {"light_metrics", c.light_metrics}};
   if (c.learner == "categorical") {
     j["categories"] = c.p0.empty() ? c.categories : static_cast<int>(c.p0.size());
     if (!c.p0.empty()) j["p0"] = c.p0;

@@ -300,7 +300,7 @@ std::vector<CollapseConfig> preset(const std::string& name) {
       CollapseConfig c;
       c.label = learner;
       c.learner = learner;
-      c.machine = "1RB1LA_0LA1RZ";
+      c.machine = "1RB1RA_1RZ0RA";  // 12 outputs on 4-bit inputs, halts on all of them
       c.space_states = 2;
       c.input_bits = 4;
       c.cutoff = 20;

@@ -76,6 +76,7 @@ struct CollapseConfig {
   double eps_fp = 0, eps_fn = 0;
   double verifier_radius = 2.0;  // Gaussians: an item is "right" within this many truth sigmas
   double tail_quantile = 0.9;    // tail = beyond this quantile (Gaussian) or cumulative rank mass
+  bool light_metrics = false;    // only the cheap metrics (benchmarks); the others are NaN
 
   // categorical
   int categories = 10;             // K when p0 is empty (uniform truth)
