@@ -169,8 +169,20 @@ struct Alias {
     for (uint32_t s : small) { prob[s] = 1; alias[s] = s; }
   }
   uint32_t draw(RandomStream& r) const {
-    const uint32_t slot = r.below(static_cast<uint32_t>(id.size()));
-    return r.uniform() < prob[slot] ? id[slot] : id[alias[slot]];
+    // Multiply-shift: the high part of u*K picks the slot, the low part is the coin. One 32-bit word
+    // when K <= 4096 (coin resolution K/2^32 <= 1e-6), a 64-bit one above.
+    const uint64_t k = id.size();
+    uint32_t slot;
+    double coin;
+    if (k <= 4096) {
+      const uint64_t m = static_cast<uint64_t>(r.next_u32()) * k;
+      slot = static_cast<uint32_t>(m >> 32);
+      coin = static_cast<uint32_t>(m) * 2.3283064365386963e-10;
+    } else {
+      slot = static_cast<uint32_t>((static_cast<uint64_t>(r.next_u32()) * k) >> 32);
+      coin = r.next_u32() * 2.3283064365386963e-10;
+    }
+    return coin < prob[slot] ? id[slot] : id[alias[slot]];
   }
 };
 
@@ -293,10 +305,12 @@ void categorical_metrics(const Context& ctx, const std::vector<double>& q, const
   double h = 0, gini = 0, support = 0, missing = 0, tv = 0, js = 0, tail = 0, total = 0;
   int union_support = 0;
   bool lost = false;
+  const bool full = !ctx.c.light_metrics;
   for (int i = 0; i < ctx.k; ++i) {
     if (q[i] > 0) { h -= q[i] * std::log2(q[i]); support += 1; }
     gini += q[i] * q[i];
     total += q[i];
+    if (!full) continue;
     if (p[i] > 0 && q[i] <= 0) { missing += p[i]; lost = true; }
     if (p[i] > 0 || q[i] > 0) ++union_support;
     tv += std::fabs(p[i] - q[i]);
@@ -308,7 +322,7 @@ void categorical_metrics(const Context& ctx, const std::vector<double>& q, const
   // KL smoothed with delta = 0.5/N over the union of the two supports (support loss reported apart).
   const double delta = 0.5 / ctx.c.samples, z = 1 + delta * union_support;
   double kl_pq = 0, kl_qp = 0;
-  for (int i = 0; i < ctx.k; ++i) {
+  for (int i = 0; i < ctx.k && full; ++i) {
     if (p[i] > 0) kl_pq += p[i] * std::log2(p[i] / ((q[i] + delta) / z));
     if (q[i] > 0) kl_qp += q[i] * std::log2(q[i] / ((p[i] + delta) / z));
   }
@@ -322,8 +336,8 @@ void categorical_metrics(const Context& ctx, const std::vector<double>& q, const
     h_mm = h;
   }
   const CatStats s = cat_stats(ctx, q);
-  const bool full = !ctx.c.light_metrics;
-  const double vals[] = {h, h_mm, 1 - gini, support, missing, kl_pq, lost ? 1.0 : 0.0, kl_qp, 0.5 * tv, js,
+  if (!full) missing = kl_pq = kl_qp = tv = js = tail = kNaN;
+  const double vals[] = {h, h_mm, 1 - gini, support, missing, kl_pq, full ? (lost ? 1.0 : 0.0) : kNaN, kl_qp, 0.5 * tv, js,
                          full ? w_on_line(ctx, p, q, 1) : kNaN, full ? w_on_line(ctx, p, q, 2) : kNaN, s.mean,
                          (s.mean - s0.mean) * (s.mean - s0.mean), s0.var > 0 ? s.var / s0.var : kNaN, tail,
                          support == 1 ? 1.0 : 0.0, total};

@@ -48,6 +48,10 @@ TEST(CollapseRng, PhiloxMatchesPublishedKnownAnswers) {
 }
 
 TEST(CollapseRng, StreamsAreKeyedAndNormalsAreStandard) {
+  // The stream's words are the Philox blocks of counters (0, stream, generation, replicate), (1, ...), ...
+  RandomStream k(0x299f31d0a4093822ull, 5, 6, 7);
+  for (uint32_t block = 0; block < 40; ++block)
+    for (uint32_t w : philox4x32_10({block, 7, 6, 5}, {0xa4093822u, 0x299f31d0u})) ASSERT_EQ(k.next_u32(), w);
   RandomStream a(7, 1, 2, 3), b(7, 1, 2, 3), c(7, 1, 3, 3);
   EXPECT_EQ(a.next_u32(), b.next_u32());
   EXPECT_NE(a.next_u32(), c.next_u32());

@@ -37,8 +37,10 @@ class RandomStream {
  private:
   std::array<uint32_t, 2> key_;
   std::array<uint32_t, 4> counter_;
-  std::array<uint32_t, 4> block_{};
-  int used_ = 4;
+  static constexpr int kBlocks = 16;          // Philox blocks generated per refill (lanes interleave)
+  std::array<uint32_t, 4 * kBlocks> buffer_{};
+  int used_ = 4 * kBlocks;
+  void refill();
   bool has_spare_ = false;
   double spare_ = 0;
 };
