@@ -15,6 +15,7 @@
 #include "ctm/machine.hpp"
 #include "ctm/table_io.hpp"
 #include "ctm/version.hpp"
+#include "collapse_cli.hpp"
 
 namespace {
 
@@ -166,6 +167,7 @@ int run(int argc, char** argv) {
   mg->add_option("--out,-o", out_path, "Merged table file")->required();
 
   ctm::cli::BdmCommands bdm_commands(app);  // bdm, perturb (host/cli/bdm_cli.cpp)
+  ctm::cli::add_collapse_subcommand(app);
 
   try {
     app.parse(argc, argv);

@@ -1,0 +1,312 @@
+// Collapse simulator plumbing: the Philox4x32-10 counter-based generator, alpha schedules, and
+// configuration checks and JSON (de)serialisation.
+#include <cmath>
+#include <nlohmann/json.hpp>
+#include <set>
+
+#include "ctm/collapse.hpp"
+#include "ctm/types.hpp"
+
+namespace ctm::collapse {
+
+// Philox4x32-10 from the published definition: ten rounds of two 32x32->64 multiplications, the
+// key bumped by the Weyl constants between rounds.
+std::array<uint32_t, 4> philox4x32_10(std::array<uint32_t, 4> c, std::array<uint32_t, 2> k) {
+  constexpr uint32_t kM0 = 0xD2511F53u, kM1 = 0xCD9E8D57u, kW0 = 0x9E3779B9u, kW1 = 0xBB67AE85u;
+  for (int round = 0; round < 10; ++round) {
+    if (round > 0) { k[0] += kW0; k[1] += kW1; }
+    const uint64_t p0 = static_cast<uint64_t>(kM0) * c[0];
+    const uint64_t p1 = static_cast<uint64_t>(kM1) * c[2];
+    c = {static_cast<uint32_t>(p1 >> 32) ^ c[1] ^ k[0], static_cast<uint32_t>(p1),
+         static_cast<uint32_t>(p0 >> 32) ^ c[3] ^ k[1], static_cast<uint32_t>(p0)};
+  }
+  return c;
+}
+
+RandomStream::RandomStream(uint64_t seed, uint32_t replicate, uint32_t generation, uint32_t stream)
+    : key_{static_cast<uint32_t>(seed), static_cast<uint32_t>(seed >> 32)},
+      counter_{0, stream, generation, replicate} {}
+
+// The same Philox4x32-10 as above on kBlocks consecutive counters at once, lanes side by side so the
+// compiler can interleave (and vectorise) the independent multiplications. Word order is block by block.
+void RandomStream::refill() {
+  constexpr int n = kBlocks;
+  constexpr uint32_t kM0 = 0xD2511F53u, kM1 = 0xCD9E8D57u, kW0 = 0x9E3779B9u, kW1 = 0xBB67AE85u;
+  uint32_t c0[n], c1[n], c2[n], c3[n];
+  for (int i = 0; i < n; ++i) {
+    c0[i] = counter_[0] + i;  // 2^32 blocks per stream: far beyond any run
+    c1[i] = counter_[1];
+    c2[i] = counter_[2];
+    c3[i] = counter_[3];
+  }
+  uint32_t k0 = key_[0], k1 = key_[1];
+  for (int round = 0; round < 10; ++round) {
+    if (round > 0) { k0 += kW0; k1 += kW1; }
+    for (int i = 0; i < n; ++i) {
+      const uint64_t p0 = static_cast<uint64_t>(kM0) * c0[i];
+      const uint64_t p1 = static_cast<uint64_t>(kM1) * c2[i];
+      const uint32_t n0 = static_cast<uint32_t>(p1 >> 32) ^ c1[i] ^ k0;
+      const uint32_t n2 = static_cast<uint32_t>(p0 >> 32) ^ c3[i] ^ k1;
+      c1[i] = static_cast<uint32_t>(p1);
+      c3[i] = static_cast<uint32_t>(p0);
+      c0[i] = n0;
+      c2[i] = n2;
+    }
+  }
+  for (int i = 0; i < n; ++i) {
+    buffer_[4 * i] = c0[i];
+    buffer_[4 * i + 1] = c1[i];
+    buffer_[4 * i + 2] = c2[i];
+    buffer_[4 * i + 3] = c3[i];
+  }
+  counter_[0] += n;
+  used_ = 0;
+}
+
+uint32_t RandomStream::next_u32() {
+  if (used_ == 4 * kBlocks) refill();
+  return buffer_[used_++];
+}
+
+double RandomStream::uniform() {
+  const uint64_t hi = next_u32() >> 5, lo = next_u32() >> 6;  // 27 + 26 bits
+  return (static_cast<double>(hi) * 67108864.0 + static_cast<double>(lo)) * (1.0 / 9007199254740992.0);
+}
+
+double RandomStream::uniform_open() {
+  for (;;) {
+    const double u = uniform();
+    if (u > 0) return u;
+  }
+}
+
+double RandomStream::normal() {
+  if (has_spare_) { has_spare_ = false; return spare_; }
+  const double r = std::sqrt(-2.0 * std::log(uniform_open()));
+  const double a = 6.283185307179586 * uniform();
+  spare_ = r * std::sin(a);
+  has_spare_ = true;
+  return r * std::cos(a);
+}
+
+uint32_t RandomStream::below(uint32_t bound) {
+  uint64_t m = static_cast<uint64_t>(next_u32()) * bound;
+  uint32_t low = static_cast<uint32_t>(m);
+  if (low < bound) {
+    const uint32_t threshold = static_cast<uint32_t>(-bound) % bound;
+    while (low < threshold) {
+      m = static_cast<uint64_t>(next_u32()) * bound;
+      low = static_cast<uint32_t>(m);
+    }
+  }
+  return static_cast<uint32_t>(m >> 32);
+}
+
+// ---------------------------------------------------------------------------------------------
+double AlphaSchedule::at(int t) const {
+  if (kind == "zero") return 0;
+  if (kind == "constant") return value;
+  if (kind == "harmonic") return 1.0 / (t + 1);
+  if (kind == "geometric") return value * std::pow(rate, t - 1);
+  if (kind == "step") return t >= step_at ? after : value;
+  if (kind == "list") return list.empty() ? 0 : list[std::min<size_t>(t - 1, list.size() - 1)];
+  throw Error("alpha schedule: unknown kind '" + kind + "'");
+}
+
+std::string AlphaSchedule::describe() const {
+  char buf[160];
+  if (kind == "zero") return "zero (alpha_t = 0)";
+  if (kind == "harmonic") return "harmonic (alpha_t = 1/(t+1))";
+  if (kind == "constant") std::snprintf(buf, sizeof buf, "constant (alpha_t = %g)", value);
+  else if (kind == "geometric") std::snprintf(buf, sizeof buf, "geometric (alpha_t = %g * %g^(t-1))", value, rate);
+  else if (kind == "step") std::snprintf(buf, sizeof buf, "step (alpha_t = %g, then %g from t = %d)", value, after, step_at);
+  else std::snprintf(buf, sizeof buf, "list (%zu values, last repeats)", list.size());
+  return buf;
+}
+
+void AlphaSchedule::validate() const {
+  static const std::set<std::string> kinds{"zero", "constant", "harmonic", "geometric", "step", "list"};
+  if (!kinds.count(kind))
+    throw Error("alpha schedule: unknown kind '" + kind + "' (zero, constant, harmonic, geometric, step, list)");
+  auto in01 = [](double a, const std::string& what) {
+    if (!(a >= 0 && a <= 1)) throw Error("alpha must lie in [0, 1]: " + what + " = " + std::to_string(a));
+  };
+  if (kind == "constant" || kind == "geometric" || kind == "step") in01(value, "alpha.value");
+  if (kind == "geometric") in01(rate, "alpha.rate");
+  if (kind == "step") { in01(after, "alpha.after"); if (step_at < 1) throw Error("alpha.step_at must be >= 1"); }
+  if (kind == "list") {
+    if (list.empty()) throw Error("alpha schedule 'list' needs at least one value");
+    for (size_t i = 0; i < list.size(); ++i) in01(list[i], "alpha.list[" + std::to_string(i) + "]");
+  }
+}
+
+void CollapseConfig::validate() const {
+  static const std::set<std::string> learners{"categorical", "gaussian", "gmm", "ols", "symbolic", "density"};
+  static const std::set<std::string> workflows{"replace", "accumulate", "accumulate-subsample", "fresh"};
+  if (!learners.count(learner))
+    throw Error("unknown learner '" + learner + "' (categorical, gaussian, gmm, ols, symbolic, density)");
+  if (!workflows.count(workflow))
+    throw Error("unknown workflow '" + workflow + "' (replace, accumulate, accumulate-subsample, fresh)");
+  alpha.validate();
+  if (samples < 2) throw Error("samples per generation N must be >= 2, got " + std::to_string(samples));
+  if (generations < 1 || generations > 1000000) throw Error("generations must be in 1..1e6, got " + std::to_string(generations));
+  if (replicates < 1) throw Error("replicates must be >= 1, got " + std::to_string(replicates));
+  if (threads < 0) throw Error("threads must be >= 0, got " + std::to_string(threads));
+  if (initial_samples < 0 || initial_samples == 1) throw Error("initial_samples must be 0 or >= 2");
+  if (!(lambda > 0)) throw Error("lambda must be > 0, got " + std::to_string(lambda));
+  if (!(eps_fp >= 0 && eps_fp <= 1)) throw Error("eps_fp must lie in [0, 1], got " + std::to_string(eps_fp));
+  if (!(eps_fn >= 0 && eps_fn < 1)) throw Error("eps_fn must lie in [0, 1), got " + std::to_string(eps_fn));
+  if (!(tail_quantile > 0 && tail_quantile < 1)) throw Error("tail_quantile must lie in (0, 1)");
+  if (!(smoothing >= 0)) throw Error("smoothing must be >= 0");
+  if (support != "alphabet" && support != "observed") throw Error("support must be 'alphabet' or 'observed', got '" + support + "'");
+  if (learner == "categorical") {
+    const size_t k = p0.empty() ? static_cast<size_t>(categories) : p0.size();
+    if (k < 2) throw Error("categorical learner needs at least 2 categories");
+    double sum = 0;
+    for (double p : p0) { if (!(p >= 0)) throw Error("p0 has a negative or NaN entry"); sum += p; }
+    if (!p0.empty() && !(sum > 0)) throw Error("p0 sums to 0");
+    if (!values.empty() && values.size() != k) throw Error("values must have one entry per category");
+  }
+  if (learner == "gaussian" && (dim < 1 || dim > 1000)) throw Error("dim must be in 1..1000, got " + std::to_string(dim));
+  if ((learner == "gaussian" || learner == "gmm") && !(sigma0 > 0)) throw Error("sigma0 must be > 0");
+  if (learner == "gaussian" && samples <= dim) throw Error("gaussian learner needs samples > dim");
+  if (learner == "gmm") {
+    if (gmm_weights.size() != 2 || gmm_means.size() != 2 || gmm_sigmas.size() != 2)
+      throw Error("gmm needs 2 weights, 2 means and 2 sigmas");
+    if (!(gmm_weights[0] > 0 && gmm_weights[1] > 0) || !(gmm_sigmas[0] > 0 && gmm_sigmas[1] > 0))
+      throw Error("gmm weights and sigmas must be > 0");
+  }
+  if (learner == "ols") {
+    if (ols_dim < 1 || samples < ols_dim + 2) throw Error("ols needs 1 <= ols_dim <= samples - 2");
+    if (workflow == "fresh" || workflow == "replace" || workflow == "accumulate" || workflow == "accumulate-subsample") {}
+  }
+  if (learner == "symbolic" || learner == "density") {
+    if (space_states < 1 || space_states > 3) throw Error("space_states must be 1, 2 or 3 (the (n,2) space is enumerated whole)");
+    if (input_bits < 0 || input_bits > 10) throw Error("input_bits must be in 0..10");
+    if (cutoff < 1 || cutoff > 40) throw Error("cutoff must be in 1..40 for the symbolic learner");
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+using nlohmann::json;
+
+static AlphaSchedule alpha_from_json(const json& j) {
+  AlphaSchedule a;
+  if (j.is_number()) { a.kind = "constant"; a.value = j.get<double>(); return a; }
+  if (j.is_string()) {
+    a.kind = j.get<std::string>();
+    return a;
+  }
+  if (j.is_array()) { a.kind = "list"; a.list = j.get<std::vector<double>>(); return a; }
+  for (auto it = j.begin(); it != j.end(); ++it) {
+    const std::string& k = it.key();
+    if (k == "kind") a.kind = it->get<std::string>();
+    else if (k == "value") a.value = it->get<double>();
+    else if (k == "rate") a.rate = it->get<double>();
+    else if (k == "step_at") a.step_at = it->get<int>();
+    else if (k == "after") a.after = it->get<double>();
+    else if (k == "list") a.list = it->get<std::vector<double>>();
+    else throw Error("config: unknown key 'alpha." + k + "'");
+  }
+  return a;
+}
+
+CollapseConfig config_from_json(const std::string& text) {
+  json j;
+  try {
+    j = json::parse(text);
+  } catch (const std::exception& e) {
+    throw Error(std::string("config: not valid JSON: ") + e.what());
+  }
+  if (!j.is_object()) throw Error("config: the top level must be a JSON object");
+  CollapseConfig c;
+  try {
+    for (auto it = j.begin(); it != j.end(); ++it) {
+      const std::string& k = it.key();
+      const json& v = *it;
+      if (k == "label") c.label = v.get<std::string>();
+      else if (k == "learner") c.learner = v.get<std::string>();
+      else if (k == "workflow") c.workflow = v.get<std::string>();
+      else if (k == "alpha") c.alpha = alpha_from_json(v);
+      else if (k == "fixed_real") c.fixed_real = v.get<bool>();
+      else if (k == "iid_mixture") c.iid_mixture = v.get<bool>();
+      else if (k == "generations") c.generations = v.get<int>();
+      else if (k == "replicates") c.replicates = v.get<int>();
+      else if (k == "samples") c.samples = v.get<int>();
+      else if (k == "initial_samples") c.initial_samples = v.get<int>();
+      else if (k == "seed") c.seed = v.get<uint64_t>();
+      else if (k == "threads") c.threads = v.get<int>();
+      else if (k == "lambda") c.lambda = v.get<double>();
+      else if (k == "verifier") c.verifier = v.get<bool>();
+      else if (k == "eps_fp") c.eps_fp = v.get<double>();
+      else if (k == "eps_fn") c.eps_fn = v.get<double>();
+      else if (k == "verifier_radius") c.verifier_radius = v.get<double>();
+      else if (k == "tail_quantile") c.tail_quantile = v.get<double>();
+      else if (k == "light_metrics") c.light_metrics = v.get<bool>();
+      else if (k == "categories") c.categories = v.get<int>();
+      else if (k == "p0") c.p0 = v.get<std::vector<double>>();
+      else if (k == "values") c.values = v.get<std::vector<double>>();
+      else if (k == "smoothing") c.smoothing = v.get<double>();
+      else if (k == "support") c.support = v.get<std::string>();
+      else if (k == "dim") c.dim = v.get<int>();
+      else if (k == "mu0") c.mu0 = v.get<double>();
+      else if (k == "sigma0") c.sigma0 = v.get<double>();
+      else if (k == "estimator") {
+        const auto e = v.get<std::string>();
+        if (e != "mle" && e != "unbiased") throw Error("config: estimator must be 'mle' or 'unbiased', got '" + e + "'");
+        c.unbiased = e == "unbiased";
+      }
+      else if (k == "gmm_weights") c.gmm_weights = v.get<std::vector<double>>();
+      else if (k == "gmm_means") c.gmm_means = v.get<std::vector<double>>();
+      else if (k == "gmm_sigmas") c.gmm_sigmas = v.get<std::vector<double>>();
+      else if (k == "em_iterations") c.em_iterations = v.get<int>();
+      else if (k == "ols_dim") c.ols_dim = v.get<int>();
+      else if (k == "ols_noise") c.ols_noise = v.get<double>();
+      else if (k == "machine") c.machine = v.get<std::string>();
+      else if (k == "space_states") c.space_states = v.get<int>();
+      else if (k == "input_bits") c.input_bits = v.get<int>();
+      else if (k == "cutoff") c.cutoff = v.get<uint32_t>();
+      else if (k == "prior_weight") c.prior_weight = v.get<double>();
+      else if (k == "table") c.table_path = v.get<std::string>();
+      else throw Error("config: unknown key '" + k + "'");
+    }
+  } catch (const json::exception& e) {
+    throw Error(std::string("config: wrong type for a key: ") + e.what());
+  }
+  c.validate();
+  return c;
+}
+
+std::string config_to_json(const CollapseConfig& c) {
+  json a{{"kind", c.alpha.kind}};
+  if (c.alpha.kind == "constant" || c.alpha.kind == "geometric" || c.alpha.kind == "step") a["value"] = c.alpha.value;
+  if (c.alpha.kind == "geometric") a["rate"] = c.alpha.rate;
+  if (c.alpha.kind == "step") { a["step_at"] = c.alpha.step_at; a["after"] = c.alpha.after; }
+  if (c.alpha.kind == "list") a["list"] = c.alpha.list;
+  json j{{"label", c.label}, {"learner", c.learner}, {"workflow", c.workflow}, {"alpha", a},
+         {"fixed_real", c.fixed_real}, {"iid_mixture", c.iid_mixture}, {"generations", c.generations},
+         {"replicates", c.replicates}, {"samples", c.samples}, {"initial_samples", c.initial_samples},
+         {"seed", c.seed}, {"lambda", c.lambda}, {"verifier", c.verifier}, {"eps_fp", c.eps_fp},
+         {"eps_fn", c.eps_fn}, {"tail_quantile", c.tail_quantile}, {"light_metrics", c.light_metrics}};
+  if (c.learner == "categorical") {
+    j["categories"] = c.p0.empty() ? c.categories : static_cast<int>(c.p0.size());
+    if (!c.p0.empty()) j["p0"] = c.p0;
+    j["smoothing"] = c.smoothing;
+    j["support"] = c.support;
+  } else if (c.learner == "gaussian") {
+    j["dim"] = c.dim; j["mu0"] = c.mu0; j["sigma0"] = c.sigma0;
+    j["estimator"] = c.unbiased ? "unbiased" : "mle";
+  } else if (c.learner == "gmm") {
+    j["gmm_weights"] = c.gmm_weights; j["gmm_means"] = c.gmm_means; j["gmm_sigmas"] = c.gmm_sigmas;
+    j["em_iterations"] = c.em_iterations;
+  } else if (c.learner == "ols") {
+    j["ols_dim"] = c.ols_dim; j["ols_noise"] = c.ols_noise;
+  } else {
+    j["machine"] = c.machine; j["space_states"] = c.space_states; j["input_bits"] = c.input_bits;
+    j["cutoff"] = c.cutoff; j["prior_weight"] = c.prior_weight; j["smoothing"] = c.smoothing;
+    if (!c.table_path.empty()) j["table"] = c.table_path;
+  }
+  return j.dump();
+}
+
+}  // namespace ctm::collapse

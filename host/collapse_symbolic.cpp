@@ -1,0 +1,245 @@
+// The symbolic learner's machine space (every (n,2) machine on every input, grouped by output
+// distribution, with an algorithmic-probability prior) and the simulator's small BDM.
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <limits>
+#include <map>
+#include <thread>
+#include <unordered_map>
+
+#include "ctm/collapse.hpp"
+#include "ctm/machine.hpp"
+#include "ctm/table_io.hpp"
+
+namespace ctm::collapse {
+namespace {
+
+struct CompactMachine {
+  int states = 0;
+  uint8_t write[2 * 3 + 2 * 13] = {};
+  uint8_t move[2 * 3 + 2 * 13] = {};
+  uint8_t next[2 * 3 + 2 * 13] = {};  // 255 = halt
+};
+
+CompactMachine compact(const Machine& m) {
+  if (m.space.symbols != 2) throw Error("symbolic learner: machines must have 2 symbols");
+  if (m.space.states > 16) throw Error("symbolic learner: at most 16 states");
+  CompactMachine c;
+  c.states = m.space.states;
+  for (int e = 0; e < m.space.entries(); ++e) {
+    const MachineEntry& x = m.entries[e];
+    if (!x.defined) throw Error("symbolic learner: machine " + to_standard_text(m) + " has an undefined entry");
+    c.write[e] = static_cast<uint8_t>(x.write);
+    c.move[e] = static_cast<uint8_t>(x.move);
+    c.next[e] = x.halt ? 255 : static_cast<uint8_t>(x.next);
+  }
+  return c;
+}
+
+// Output key: (1 << length) | bits (bit i = cell leftmost + i); 0 = did not halt.
+uint64_t run_key(const CompactMachine& m, int input_bits, uint32_t x, uint32_t cutoff) {
+  constexpr int kTape = 128, kOrigin = 60;  // input_bits <= 10 and cutoff <= 40 fit
+  uint8_t tape[kTape] = {};
+  for (int i = 0; i < input_bits; ++i) tape[kOrigin + i] = (x >> i) & 1u;
+  int head = kOrigin, lo = kOrigin, hi = kOrigin, state = 0;
+  for (uint32_t step = 1; step <= cutoff; ++step) {
+    const int e = state * 2 + tape[head];
+    tape[head] = m.write[e];
+    if (m.next[e] == 255) {
+      uint64_t bits = 0;
+      for (int c = lo; c <= hi; ++c) bits |= static_cast<uint64_t>(tape[c]) << (c - lo);
+      return (uint64_t{1} << (hi - lo + 1)) | bits;
+    }
+    head += m.move[e] == kRight ? 1 : -1;
+    lo = std::min(lo, head);
+    hi = std::max(hi, head);
+    state = m.next[e];
+  }
+  return 0;
+}
+
+std::string key_string(uint64_t key) {
+  if (key == 0) return "*";
+  int len = 63;
+  while (!((key >> len) & 1u)) --len;
+  std::string s(len, '0');
+  for (int i = 0; i < len; ++i) s[i] = ((key >> i) & 1u) ? '1' : '0';
+  return s;
+}
+
+using Signature = std::vector<std::pair<uint64_t, uint32_t>>;  // (output key, inputs), by key
+
+Signature signature_of(const CompactMachine& m, int input_bits, uint32_t cutoff, std::vector<uint64_t>& scratch) {
+  const uint32_t inputs = 1u << input_bits;
+  scratch.resize(inputs);
+  for (uint32_t x = 0; x < inputs; ++x) scratch[x] = run_key(m, input_bits, x, cutoff);
+  std::sort(scratch.begin(), scratch.end());
+  Signature sig;
+  for (uint64_t k : scratch) {
+    if (!sig.empty() && sig.back().first == k) ++sig.back().second;
+    else sig.emplace_back(k, 1);
+  }
+  return sig;
+}
+
+struct SignatureHash {
+  size_t operator()(const Signature& s) const {
+    uint64_t h = 1469598103934665603ull;
+    for (auto& [k, c] : s) {
+      h ^= k + 0x9e3779b97f4a7c15ull + (h << 6) + (h >> 2);
+      h ^= c * 0xff51afd7ed558ccdull;
+    }
+    return static_cast<size_t>(h);
+  }
+};
+
+struct Group {
+  uint64_t first = 0;  // lowest machine number with this behaviour
+  uint64_t count = 0;
+};
+
+}  // namespace
+
+std::string run_on_input(const std::string& machine_text, int input_bits, uint32_t x, uint32_t cutoff) {
+  if (input_bits < 0 || input_bits > 10 || cutoff > 40) throw Error("run_on_input: input_bits <= 10 and cutoff <= 40");
+  return key_string(run_key(compact(parse_standard_text(machine_text, 2)), input_bits, x, cutoff));
+}
+
+SymbolicSpace build_symbolic_space(int states, int input_bits, uint32_t cutoff, int threads,
+                                   const std::string& table_path, double prior_weight) {
+  const auto start = std::chrono::steady_clock::now();
+  if (states < 1 || states > 3) throw Error("symbolic space: states must be 1..3, got " + std::to_string(states));
+  if (input_bits < 0 || input_bits > 10 || cutoff < 1 || cutoff > 40)
+    throw Error("symbolic space: input_bits in 0..10 and cutoff in 1..40");
+  const Space space{states, 2, 1};
+  const uint64_t total = static_cast<uint64_t>(space.machine_count());
+  int nthreads = threads > 0 ? threads : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  nthreads = static_cast<int>(std::min<uint64_t>(nthreads, std::max<uint64_t>(1, total / 1000)));
+
+  // Each thread takes one contiguous slice of machine numbers; merging keeps the lowest number.
+  std::vector<std::unordered_map<Signature, Group, SignatureHash>> maps(nthreads);
+  std::vector<std::thread> pool;
+  for (int w = 0; w < nthreads; ++w) {
+    pool.emplace_back([&, w] {
+      std::vector<uint64_t> scratch;
+      const uint64_t begin = total * w / nthreads, end = total * (w + 1) / nthreads;
+      for (uint64_t number = begin; number < end; ++number) {
+        const CompactMachine m = compact(decode_machine_number(space, number));
+        Group& g = maps[w][signature_of(m, input_bits, cutoff, scratch)];
+        if (g.count == 0) g.first = number;
+        ++g.count;
+      }
+    });
+  }
+  for (auto& t : pool) t.join();
+  std::unordered_map<Signature, Group, SignatureHash> all = std::move(maps[0]);
+  for (int w = 1; w < nthreads; ++w)
+    for (auto& [sig, g] : maps[w]) {
+      Group& a = all[sig];
+      if (a.count == 0) a.first = g.first;
+      a.count += g.count;
+    }
+
+  // Output ids in a fixed order: by length, then as binary strings; "*" first.
+  std::vector<uint64_t> keys;
+  for (auto& [sig, g] : all)
+    for (auto& [k, c] : sig) keys.push_back(k);
+  std::sort(keys.begin(), keys.end());
+  keys.erase(std::unique(keys.begin(), keys.end()), keys.end());
+  SymbolicSpace out;
+  out.states = states;
+  out.input_bits = input_bits;
+  out.cutoff = cutoff;
+  std::vector<std::pair<std::string, uint64_t>> named;
+  for (uint64_t k : keys) named.emplace_back(key_string(k), k);
+  std::sort(named.begin(), named.end(), [](const auto& a, const auto& b) {
+    if (a.first == "*" || b.first == "*") return a.first == "*" && b.first != "*";
+    return a.first.size() != b.first.size() ? a.first.size() < b.first.size() : a.first < b.first;
+  });
+  std::unordered_map<uint64_t, uint32_t> id_of;
+  for (size_t i = 0; i < named.size(); ++i) {
+    out.outputs.push_back(named[i].first);
+    id_of[named[i].second] = static_cast<uint32_t>(i);
+  }
+
+  SmallBdm bdm(table_path);
+  std::vector<std::pair<uint64_t, const Signature*>> order;
+  for (auto& [sig, g] : all) order.emplace_back(g.first, &sig);
+  std::sort(order.begin(), order.end());
+  const double inputs = std::ldexp(1.0, input_bits);
+  for (auto& [first, sig] : order) {
+    Behaviour b;
+    b.multiplicity = all[*sig].count;
+    b.example = to_standard_text(decode_machine_number(space, first));
+    double mean_k = 0;
+    for (auto& [k, c] : *sig) {
+      const uint32_t id = id_of[k];
+      b.dist.emplace_back(id, c);
+      if (bdm.loaded()) mean_k += c * (k == 0 ? bdm.k("") : bdm.bdm(out.outputs[id]));
+    }
+    std::sort(b.dist.begin(), b.dist.end());
+    // Prior: the behaviour's algorithmic probability in the space (share of machines showing it),
+    // times 2^-(mean CTM K of its outputs) when a D(5,2) table is given.
+    b.log2_prior = std::log2(static_cast<double>(b.multiplicity) / static_cast<double>(total)) -
+                   prior_weight * mean_k / inputs;
+    out.behaviours.push_back(std::move(b));
+  }
+  out.build_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  return out;
+}
+
+int find_behaviour(const SymbolicSpace& space, const std::string& machine_text) {
+  const CompactMachine m = compact(parse_standard_text(machine_text, 2));
+  std::vector<uint64_t> scratch;
+  const Signature sig = signature_of(m, space.input_bits, space.cutoff, scratch);
+  std::unordered_map<std::string, uint32_t> id_of;
+  for (size_t i = 0; i < space.outputs.size(); ++i) id_of[space.outputs[i]] = static_cast<uint32_t>(i);
+  std::vector<std::pair<uint32_t, uint32_t>> dist;
+  for (auto& [k, c] : sig) {
+    auto it = id_of.find(key_string(k));
+    if (it == id_of.end()) return -1;
+    dist.emplace_back(it->second, c);
+  }
+  std::sort(dist.begin(), dist.end());
+  for (size_t b = 0; b < space.behaviours.size(); ++b)
+    if (space.behaviours[b].dist == dist) return static_cast<int>(b);
+  return -1;
+}
+
+// ---------------------------------------------------------------------------------------------
+SmallBdm::SmallBdm(const std::string& table_path) {
+  if (table_path.empty()) return;
+  const Table t = read_table(table_path);
+  if (t.meta.space.symbols != 2) throw Error("BDM table " + table_path + " is not a 2-symbol table");
+  k_.assign(1u << 13, std::numeric_limits<double>::quiet_NaN());
+  double max_k = 0;
+  for (const auto& [s, c] : t.counts) {
+    if (s.size() > 12 || s.empty()) continue;
+    uint32_t bits = 0;
+    for (size_t i = 0; i < s.size(); ++i) bits |= static_cast<uint32_t>(s[i] == '1') << i;
+    const double k = t.complexity(s);
+    k_[(1u << s.size()) | bits] = k;
+    max_k = std::max(max_k, k);
+  }
+  missing_k_ = max_k + 1;  // strings the table lacks: one bit above its most complex string
+}
+
+double SmallBdm::k(const std::string& block) const {
+  if (block.empty() || block.size() > 12) return missing_k_;
+  uint32_t bits = 0;
+  for (size_t i = 0; i < block.size(); ++i) bits |= static_cast<uint32_t>(block[i] == '1') << i;
+  const double v = k_[(1u << block.size()) | bits];
+  return std::isnan(v) ? missing_k_ : v;
+}
+
+double SmallBdm::bdm(const std::string& s) const {
+  if (s.empty()) return 0;
+  std::map<std::string, int> blocks;
+  for (size_t i = 0; i < s.size(); i += 12) ++blocks[s.substr(i, 12)];
+  double total = 0;
+  for (auto& [b, m] : blocks) total += k(b) + std::log2(static_cast<double>(m));
+  return total;
+}
+
+}  // namespace ctm::collapse

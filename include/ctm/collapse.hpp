@@ -1,0 +1,199 @@
+// The model-collapse simulator (spec: shared/spec/collapse.md): many independent replicates of the
+// recursive self-training loop, its learners and metrics, and the symbolic (mechanism) learner.
+#pragma once
+#include <array>
+#include <cstdint>
+#include <functional>
+#include <iosfwd>
+#include <map>
+#include <string>
+#include <vector>
+
+namespace ctm::collapse {
+
+// ---------------------------------------------------------------------------------------------
+// Counter-based random numbers: Philox4x32-10 (Salmon, Moraes, Dror, Shaw, SC'11). A stream is
+// keyed by (seed, replicate, generation, stream id), so every draw is a pure function of where it
+// is used and results do not depend on how replicates are spread over threads.
+std::array<uint32_t, 4> philox4x32_10(std::array<uint32_t, 4> counter, std::array<uint32_t, 2> key);
+
+enum StreamId : uint32_t {
+  kStreamReal = 1,       // samples from the truth P*
+  kStreamSynthetic = 2,  // samples from the current model P_t
+  kStreamVerifier = 3,   // accept/reject coins of the imperfect verifier
+  kStreamSubsample = 4,  // accumulate-subsample picks
+  kStreamFixed = 5,      // fixed design (OLS), initial real pool
+};
+
+class RandomStream {
+ public:
+  RandomStream(uint64_t seed, uint32_t replicate, uint32_t generation, uint32_t stream);
+  uint32_t next_u32();
+  double uniform();                 // [0, 1), 53 bits
+  double uniform_open();            // (0, 1)
+  double normal();                  // standard normal (Box-Muller, both values used)
+  uint32_t below(uint32_t bound);   // uniform integer in [0, bound), unbiased (Lemire)
+
+ private:
+  std::array<uint32_t, 2> key_;
+  std::array<uint32_t, 4> counter_;
+  static constexpr int kBlocks = 16;          // Philox blocks generated per refill (lanes interleave)
+  std::array<uint32_t, 4 * kBlocks> buffer_{};
+  int used_ = 4 * kBlocks;
+  void refill();
+  bool has_spare_ = false;
+  double spare_ = 0;
+};
+
+// ---------------------------------------------------------------------------------------------
+// Configuration. Generation 0 is the truth itself (P_0 = P*), or a fit on `initial_samples` real
+// samples when that is > 0; generation t >= 1 fits the learner on data built from P_{t-1}.
+struct AlphaSchedule {
+  std::string kind = "zero";  // zero | constant | harmonic (1/(t+1)) | geometric | step | list
+  double value = 0;           // constant: alpha; geometric: alpha_1; step: alpha before step_at
+  double rate = 0.5;          // geometric: alpha_t = value * rate^(t-1)
+  int step_at = 1;            // step: alpha_t = after for t >= step_at
+  double after = 0;
+  std::vector<double> list;   // list: alpha_1, alpha_2, ...; the last value repeats
+  double at(int t) const;     // t >= 1
+  std::string describe() const;
+  void validate() const;      // throws ctm::Error for values outside [0, 1]
+};
+
+struct CollapseConfig {
+  std::string label = "run";           // names the run in outputs
+  std::string learner = "categorical";  // categorical | gaussian | gmm | ols | symbolic | density
+  std::string workflow = "replace";     // replace | accumulate | accumulate-subsample | fresh
+  AlphaSchedule alpha;                  // fraction of each new batch drawn from the truth
+  bool fixed_real = false;   // real items are the same pool every generation (Bertrand et al.)
+  bool iid_mixture = false;  // fresh: each item real with probability alpha instead of fixed counts
+  int generations = 100;
+  int replicates = 100;
+  int samples = 100;         // N (or M): new items per generation
+  int initial_samples = 0;   // > 0: P_0 is fitted on this many real samples instead of being P*
+  uint64_t seed = 1;
+  int threads = 0;           // 0 = hardware concurrency
+  double lambda = 1.0;       // sampling bias: variance scale (Gaussians), temperature (categorical)
+  bool verifier = false;     // imperfect verifier on synthetic items (RL variant)
+  double eps_fp = 0, eps_fn = 0;
+  double verifier_radius = 2.0;  // Gaussians: an item is "right" within this many truth sigmas
+  double tail_quantile = 0.9;    // tail = beyond this quantile (Gaussian) or cumulative rank mass
+  bool light_metrics = false;    // only the cheap metrics (benchmarks); the others are NaN
+
+  // categorical
+  int categories = 10;             // K when p0 is empty (uniform truth)
+  std::vector<double> p0;          // truth probabilities (normalised)
+  std::vector<double> values;      // value of each category (default 0..K-1) for drift, W1, W2
+  double smoothing = 0;            // add-c smoothing
+  std::string support = "alphabet";  // alphabet | observed (smooth only over categories seen so far)
+
+  // gaussian
+  int dim = 1;
+  double mu0 = 0, sigma0 = 1;      // truth N(mu0 1, sigma0^2 I)
+  bool unbiased = false;           // covariance divides by N-1 instead of N
+
+  // gmm (1-D, 2 components)
+  std::vector<double> gmm_weights{0.5, 0.5}, gmm_means{-2, 2}, gmm_sigmas{1, 1};
+  int em_iterations = 200;
+
+  // ols: fixed design X (samples x ols_dim), y = X w + noise
+  int ols_dim = 10;
+  double ols_noise = 1.0;
+
+  // symbolic / density: truth = machine on random inputs (see docs/collapse.md)
+  std::string machine = "1RB0LB_1LA0RZ";  // M* in the standard text format (2 symbols)
+  int space_states = 2;                   // learner's machine space (n,2)
+  int input_bits = 4;                     // m
+  uint32_t cutoff = 20;                   // steps per run
+  double prior_weight = 1.0;              // weight of the CTM term of the prior
+  std::string table_path;                 // D(5,2) table for the prior and BDM (empty: no CTM term/BDM)
+
+  void validate() const;  // throws ctm::Error naming the bad field and value
+};
+
+CollapseConfig config_from_json(const std::string& text);  // unknown keys are errors
+std::string config_to_json(const CollapseConfig& c);
+
+// ---------------------------------------------------------------------------------------------
+// The symbolic learner's machine space: every machine of (n,2) run on all 2^m inputs, grouped by
+// behaviour (its exact output distribution). Built once per run and shared by all replicates.
+struct Behaviour {
+  std::vector<std::pair<uint32_t, uint32_t>> dist;  // (output id, number of inputs), by id
+  uint64_t multiplicity = 0;                        // machines with this behaviour
+  double log2_prior = 0;
+  std::string example;                              // one machine, standard text
+};
+
+struct SymbolicSpace {
+  int states = 0, input_bits = 0;
+  uint32_t cutoff = 0;
+  std::vector<std::string> outputs;  // output id -> string; "*" = did not halt within the cutoff
+  std::vector<Behaviour> behaviours;
+  double build_seconds = 0;
+};
+
+// Output of machine `text` on input x (bit i of x on cell i, head on cell 0, state A, blank 0
+// elsewhere): the visited block, or "*" when it does not halt within `cutoff` steps.
+std::string run_on_input(const std::string& machine_text, int input_bits, uint32_t x, uint32_t cutoff);
+SymbolicSpace build_symbolic_space(int states, int input_bits, uint32_t cutoff, int threads,
+                                   const std::string& table_path, double prior_weight);
+// The behaviour index of a machine's output distribution, or -1 when no machine of the space has it.
+int find_behaviour(const SymbolicSpace& space, const std::string& machine_text);
+
+// Small block decomposition with a CTM table: distinct 12-blocks (the last one shorter) contribute
+// K(block) + log2(multiplicity). Internal to the simulator (the BDM library is elsewhere).
+class SmallBdm {
+ public:
+  explicit SmallBdm(const std::string& table_path);
+  double k(const std::string& block) const;   // K of a binary string of length <= 12
+  double bdm(const std::string& s) const;
+  bool loaded() const { return !k_.empty(); }
+ private:
+  std::vector<double> k_;  // index (1 << len) | bits
+  double missing_k_ = 0;
+};
+
+// ---------------------------------------------------------------------------------------------
+struct CollapseResult {
+  CollapseConfig config;
+  std::vector<std::string> metrics;  // names, in column order
+  int generations = 0, replicates = 0;
+  std::vector<double> values;        // [(replicate * (generations + 1) + t) * metrics.size() + m]
+  std::vector<int> fixation_time;    // per replicate, -1 when it never fixed (categorical family)
+  std::vector<int> fixation_winner;  // category that fixed, -1 when none
+  std::map<std::string, std::vector<double>> expected;  // closed-form curve per metric
+  std::map<std::string, double> reference;              // closed-form scalars
+  std::vector<double> initial_mass;                     // categorical family: P_0 by category
+  double seconds = 0;
+  int threads_used = 1;
+
+  double value(int replicate, int t, int metric) const {
+    return values[(static_cast<size_t>(replicate) * (generations + 1) + t) * metrics.size() + metric];
+  }
+  int metric_index(const std::string& name) const;  // throws when absent
+};
+
+struct MetricSummary {
+  double mean = 0, sd = 0, se = 0, q05 = 0, q25 = 0, median = 0, q75 = 0, q95 = 0;
+  int finite = 0;  // replicates with a finite value
+};
+// Summary over replicates of one metric at generation t (non-finite values are left out).
+MetricSummary summarize(const CollapseResult& r, int metric, int t);
+
+using ProgressFn = std::function<void(int replicates_done, int replicates_total)>;
+CollapseResult run_collapse(const CollapseConfig& config, ProgressFn progress = {});
+// The same, reusing an already built machine space (symbolic / density learners).
+CollapseResult run_collapse(const CollapseConfig& config, const SymbolicSpace* space, ProgressFn progress = {});
+
+// Outputs: a long CSV (generation, metric, mean, sd, se, quantiles, expected) with '#' header lines
+// stating workflow, estimator and alpha schedule; a JSON summary; an SVG of every metric over
+// generations (median, 25-75% and 5-95% bands, closed form dashed) with several runs overlaid.
+void write_csv(const CollapseResult& r, std::ostream& out);
+std::string summary_json(const std::vector<CollapseResult>& runs, const std::string& preset);
+void write_svg(const std::vector<CollapseResult>& runs, const std::string& title, std::ostream& out);
+
+// Presets that rerun published set-ups: one or more runs each.
+std::vector<std::string> preset_names();
+std::vector<CollapseConfig> preset(const std::string& name);
+
+}  // namespace ctm::collapse

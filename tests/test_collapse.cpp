@@ -1,0 +1,428 @@
+// The collapse simulator against the closed-form facts of shared/spec/collapse.md (within a stated
+// number of Monte Carlo standard errors), its invariants, thread-count independence, bad configs.
+#include <gtest/gtest.h>
+#include <sys/wait.h>
+
+#include <array>
+#include <cmath>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+
+#include "ctm/collapse.hpp"
+#include "ctm/types.hpp"
+
+using namespace ctm::collapse;
+
+namespace {
+
+constexpr double kSe = 5.0;  // tolerance in standard errors for every Monte Carlo comparison
+
+const std::string kTable = std::string(CTM_SOURCE_DIR) + "/data/d5-2.ctm";
+
+CollapseConfig categorical(std::vector<double> p0, int n, int generations, int replicates) {
+  CollapseConfig c;
+  c.learner = "categorical";
+  c.p0 = std::move(p0);
+  c.samples = n;
+  c.generations = generations;
+  c.replicates = replicates;
+  c.threads = 2;
+  c.seed = 12345;
+  return c;
+}
+
+void expect_within(const MetricSummary& s, double expected, const std::string& what) {
+  EXPECT_NEAR(s.mean, expected, kSe * s.se + 1e-12) << what << ": mean " << s.mean << " se " << s.se;
+}
+
+}  // namespace
+
+TEST(CollapseRng, PhiloxMatchesPublishedKnownAnswers) {
+  // Random123 kat_vectors, philox4x32 10.
+  EXPECT_EQ(philox4x32_10({0, 0, 0, 0}, {0, 0}), (std::array<uint32_t, 4>{0x6627e8d5, 0xe169c58d, 0xbc57ac4c, 0x9b00dbd8}));
+  EXPECT_EQ(philox4x32_10({~0u, ~0u, ~0u, ~0u}, {~0u, ~0u}),
+            (std::array<uint32_t, 4>{0x408f276d, 0x41c83b0e, 0xa20bc7c6, 0x6d5451fd}));
+  EXPECT_EQ(philox4x32_10({0x243f6a88, 0x85a308d3, 0x13198a2e, 0x03707344}, {0xa4093822, 0x299f31d0}),
+            (std::array<uint32_t, 4>{0xd16cfe09, 0x94fdcceb, 0x5001e420, 0x24126ea1}));
+}
+
+TEST(CollapseRng, StreamsAreKeyedAndNormalsAreStandard) {
+  // The stream's words are the Philox blocks of counters (0, stream, generation, replicate), (1, ...), ...
+  RandomStream k(0x299f31d0a4093822ull, 5, 6, 7);
+  for (uint32_t block = 0; block < 40; ++block)
+    for (uint32_t w : philox4x32_10({block, 7, 6, 5}, {0xa4093822u, 0x299f31d0u})) ASSERT_EQ(k.next_u32(), w);
+  RandomStream a(7, 1, 2, 3), b(7, 1, 2, 3), c(7, 1, 3, 3);
+  EXPECT_EQ(a.next_u32(), b.next_u32());
+  EXPECT_NE(a.next_u32(), c.next_u32());
+  RandomStream r(99, 0, 0, 1);
+  const int n = 400000;
+  double s = 0, s2 = 0;
+  for (int i = 0; i < n; ++i) { const double z = r.normal(); s += z; s2 += z * z; }
+  EXPECT_NEAR(s / n, 0.0, kSe / std::sqrt(n));
+  EXPECT_NEAR(s2 / n, 1.0, kSe * std::sqrt(2.0 / n));
+  int hits = 0;
+  for (int i = 0; i < n; ++i) hits += r.below(3) == 2;
+  EXPECT_NEAR(hits / double(n), 1.0 / 3, kSe * std::sqrt(2.0 / 9 / n));
+}
+
+TEST(CollapseCategorical, GiniSimpsonDecaysExactlyAsOneMinusOneOverN) {
+  const std::vector<double> p0{0.4, 0.3, 0.2, 0.1};
+  auto c = categorical(p0, 20, 30, 6000);
+  const auto r = run_collapse(c);
+  const int g = r.metric_index("gini_simpson");
+  const double g0 = 1 - (0.16 + 0.09 + 0.04 + 0.01);
+  for (int t : {1, 5, 10, 30}) expect_within(summarize(r, g, t), g0 * std::pow(1 - 1.0 / 20, t), "gini t=" + std::to_string(t));
+  // The mean drift of the value is a bounded random walk: Var_P0(X) (1 - (1-1/N)^t) <= D^2/4.
+  const int d = r.metric_index("mean_drift");
+  const double mean = 0.3 + 0.4 + 0.3, var = 0.4 * 1 + 0.3 * 0 + 0.2 * 1 + 0.1 * 4 - 0;  // values 0..3, mean 1
+  ASSERT_DOUBLE_EQ(mean, 1.0);
+  for (int t : {5, 30}) expect_within(summarize(r, d, t), var * (1 - std::pow(1 - 1.0 / 20, t)), "drift");
+  for (int rep = 0; rep < r.replicates; ++rep) ASSERT_LE(r.value(rep, 30, d), 9.0 + 1e-12);  // (m_t - m_0)^2 <= D^2
+  // Entropy is a supermartingale: its mean never rises (beyond noise).
+  const int h = r.metric_index("entropy");
+  for (int t = 1; t <= 30; ++t) {
+    const auto a = summarize(r, h, t - 1), b = summarize(r, h, t);
+    EXPECT_LE(b.mean, a.mean + kSe * std::hypot(a.se, b.se)) << "t=" << t;
+  }
+  EXPECT_LT(summarize(r, h, 30).mean, summarize(r, h, 0).mean - 0.3);
+}
+
+TEST(CollapseCategorical, FixationFrequenciesEqualInitialMassesAndTimeMatchesDiffusion) {
+  const std::vector<double> p0{0.5, 0.3, 0.2};
+  auto c = categorical(p0, 50, 1500, 4000);
+  c.light_metrics = true;
+  const auto r = run_collapse(c);
+  std::vector<int> wins(3, 0);
+  double time = 0;
+  for (int rep = 0; rep < r.replicates; ++rep) {
+    ASSERT_GE(r.fixation_time[rep], 0) << "replicate " << rep << " never fixed";
+    ++wins[r.fixation_winner[rep]];
+    time += r.fixation_time[rep];
+  }
+  for (int i = 0; i < 3; ++i)
+    EXPECT_NEAR(wins[i] / 4000.0, p0[i], kSe * std::sqrt(p0[i] * (1 - p0[i]) / 4000)) << "category " << i;
+  double diffusion = 0;
+  for (double p : p0) diffusion += -2 * 50 * (1 - p) * std::log(1 - p);
+  EXPECT_DOUBLE_EQ(r.reference.at("absorption_time_diffusion"), diffusion);
+  EXPECT_NEAR(time / 4000, diffusion, 0.06 * diffusion);  // diffusion approximation (~3%) plus noise
+}
+
+TEST(CollapseCategorical, LostSupportNeverReturnsAndProbabilitiesSumToOne) {
+  auto c = categorical({0.3, 0.3, 0.2, 0.1, 0.05, 0.05}, 10, 60, 300);
+  const auto r = run_collapse(c);
+  const int s = r.metric_index("support"), m = r.metric_index("missing_mass"), tm = r.metric_index("total_mass");
+  for (int rep = 0; rep < r.replicates; ++rep)
+    for (int t = 1; t <= 60; ++t) {
+      ASSERT_LE(r.value(rep, t, s), r.value(rep, t - 1, s));
+      ASSERT_GE(r.value(rep, t, m), r.value(rep, t - 1, m) - 1e-15);
+      ASSERT_NEAR(r.value(rep, t, tm), 1.0, 1e-12);
+    }
+  // Sums stay 1 with smoothing, temperature, the observed vocabulary and grounding too.
+  auto d = categorical({0.5, 0.25, 0.25, 0}, 10, 20, 50);
+  d.smoothing = 0.5;
+  d.lambda = 0.7;
+  d.workflow = "accumulate-subsample";
+  d.alpha.kind = "harmonic";
+  for (std::string support : {"alphabet", "observed"}) {
+    d.support = support;
+    const auto rd = run_collapse(d);
+    for (int rep = 0; rep < rd.replicates; ++rep)
+      for (int t = 0; t <= 20; ++t) ASSERT_NEAR(rd.value(rep, t, rd.metric_index("total_mass")), 1.0, 1e-12);
+  }
+}
+
+TEST(CollapseCategorical, AlphaOneHasNoMemory) {
+  // With alpha = 1 every model is fitted on fresh real data only: nothing about P_{t-1} (here its
+  // sampling temperature) can change any later generation, and every generation looks like the first.
+  auto a = categorical({0.4, 0.3, 0.2, 0.1}, 15, 25, 400);
+  a.workflow = "fresh";
+  a.alpha.kind = "constant";
+  a.alpha.value = 1.0;
+  auto b = a;
+  b.lambda = 0.3;
+  const auto ra = run_collapse(a), rb = run_collapse(b);
+  ASSERT_EQ(ra.values.size(), rb.values.size());
+  for (size_t i = 0; i < ra.values.size(); ++i)
+    if (!std::isnan(ra.values[i])) ASSERT_EQ(ra.values[i], rb.values[i]) << "value " << i;
+  const int g = ra.metric_index("gini_simpson");
+  const auto s1 = summarize(ra, g, 1), s25 = summarize(ra, g, 25);
+  EXPECT_NEAR(s25.mean, s1.mean, kSe * std::hypot(s1.se, s25.se));
+  expect_within(s25, 0.7 * (1 - 1.0 / 15), "gini with alpha=1");
+}
+
+TEST(CollapseCategorical, FreshDataGiniSettlesAtClosedForm) {
+  const std::vector<double> p0{0.4, 0.3, 0.2, 0.1};
+  auto c = categorical(p0, 20, 240, 600);
+  c.workflow = "fresh";
+  c.alpha.kind = "constant";
+  c.alpha.value = 0.25;
+  c.light_metrics = true;
+  const auto r = run_collapse(c);
+  const int g = r.metric_index("gini_simpson");
+  // Time-average each replicate over the stationary stretch; replicates are independent.
+  std::vector<double> avg(r.replicates, 0.0);
+  for (int rep = 0; rep < r.replicates; ++rep) {
+    for (int t = 41; t <= 240; ++t) avg[rep] += r.value(rep, t, g);
+    avg[rep] /= 200;
+  }
+  double mean = 0, var = 0;
+  for (double v : avg) mean += v / avg.size();
+  for (double v : avg) var += (v - mean) * (v - mean) / (avg.size() - 1);
+  const double a = 0.25, n = 20, g_star = 0.7;
+  const double expected = g_star * (1 - 1 / (n * a * (2 - a) + 1 - a));
+  EXPECT_DOUBLE_EQ(r.reference.at("gini_stationary"), expected);
+  EXPECT_NEAR(mean, expected, kSe * std::sqrt(var / avg.size()));
+}
+
+TEST(CollapseGaussian, SigmaAndLogVarianceFollowTheClosedForms) {
+  for (bool unbiased : {false, true}) {
+    CollapseConfig c;
+    c.learner = "gaussian";
+    c.unbiased = unbiased;
+    c.samples = 10;
+    c.generations = 20;
+    c.replicates = 20000;
+    c.sigma0 = 2.0;
+    c.threads = 2;
+    c.light_metrics = true;
+    const auto r = run_collapse(c);
+    const double m = 10;
+    const double cfac = (unbiased ? std::sqrt(2 / (m - 1)) : std::sqrt(2 / m)) *
+                        std::exp(std::lgamma(m / 2) - std::lgamma((m - 1) / 2));
+    const double dlog = [&] {  // E ln(chi2_{M-1}/div) = psi((M-1)/2) + ln 2 - ln div; psi(4.5) exactly
+      const double psi45 = -0.5772156649015329 - 2 * std::log(2.0) + 2 * (1 + 1.0 / 3 + 1.0 / 5 + 1.0 / 7);
+      return psi45 + std::log(2.0) - std::log(unbiased ? m - 1 : m);
+    }();
+    const int sg = r.metric_index("sigma"), lv = r.metric_index("log_var_ratio"), dr = r.metric_index("mean_drift");
+    for (int t : {1, 5, 20}) {
+      expect_within(summarize(r, sg, t), 2.0 * std::pow(cfac, t), "E[sigma_t]");
+      expect_within(summarize(r, lv, t), t * dlog, "E[log var ratio]");
+      EXPECT_NEAR(r.expected.at("sigma")[t], 2.0 * std::pow(cfac, t), 1e-12);
+    }
+    // E[(mu_t - mu_0)^2] = sum_{i<t} E[sigma_i^2] / M, with E[sigma_i^2] = sigma_0^2 ((M-1)/M)^i (MLE) or sigma_0^2.
+    double drift = 0;
+    for (int i = 0; i < 5; ++i) drift += 4.0 * std::pow(unbiased ? 1.0 : 0.9, i) / m;
+    expect_within(summarize(r, dr, 5), drift, "mean drift");
+  }
+}
+
+TEST(CollapseGaussian, MultivariateTraceAndLogDetShrinkUnderMle) {
+  CollapseConfig c;
+  c.learner = "gaussian";
+  c.dim = 3;
+  c.samples = 12;
+  c.generations = 10;
+  c.replicates = 3000;
+  c.threads = 2;
+  const auto r = run_collapse(c);
+  // E[Sigma_t] = ((M-1)/M)^t Sigma_0 for the MLE, so the trace ratio has mean (11/12)^t.
+  expect_within(summarize(r, r.metric_index("var_ratio"), 10), std::pow(11.0 / 12, 10), "trace ratio");
+  EXPECT_LT(summarize(r, r.metric_index("log_var_ratio"), 10).mean, -1.0);
+  EXPECT_GT(summarize(r, r.metric_index("w2"), 10).mean, summarize(r, r.metric_index("w2"), 1).mean);
+}
+
+TEST(CollapseOls, ReplaceGrowsLinearlyAccumulateStaysBounded) {
+  for (std::string wf : {"replace", "accumulate"}) {
+    CollapseConfig c;
+    c.learner = "ols";
+    c.workflow = wf;
+    c.samples = 30;
+    c.ols_dim = 5;
+    c.generations = 12;
+    c.replicates = 3000;
+    c.threads = 2;
+    const auto r = run_collapse(c);
+    const double base = r.reference.at("sigma2_trace_xtx_inv");
+    double h2 = 0;
+    for (int i = 1; i <= 12; ++i) h2 += 1.0 / (i * i);
+    const int e = r.metric_index("test_error");
+    expect_within(summarize(r, e, 12), wf == "replace" ? 12 * base : base * h2, wf);
+    EXPECT_NEAR(r.expected.at("test_error")[12], wf == "replace" ? 12 * base : base * h2, 1e-12);
+    if (wf == "accumulate") EXPECT_LT(summarize(r, e, 12).mean, r.reference.at("accumulate_limit_pi2_6") * 1.1);
+  }
+}
+
+TEST(CollapseGmm, EmRecoversTheTruthWithRealDataAndDriftsWithout) {
+  CollapseConfig c;
+  c.learner = "gmm";
+  c.samples = 400;
+  c.generations = 3;
+  c.replicates = 40;
+  c.threads = 2;
+  c.workflow = "fresh";
+  c.alpha.kind = "constant";
+  c.alpha.value = 1.0;
+  const auto r = run_collapse(c);
+  expect_within(summarize(r, r.metric_index("mean1"), 3), -2.0, "mean1");
+  expect_within(summarize(r, r.metric_index("mean2"), 3), 2.0, "mean2");
+  expect_within(summarize(r, r.metric_index("weight1"), 3), 0.5, "weight1");
+  EXPECT_LT(summarize(r, r.metric_index("tv"), 3).mean, 0.1);
+  EXPECT_NEAR(summarize(r, r.metric_index("tv"), 0).mean, 0.0, 1e-6);
+  EXPECT_NEAR(summarize(r, r.metric_index("kl_truth_model"), 0).mean, 0.0, 1e-9);
+}
+
+TEST(CollapseVerifier, PerfectVerifierKeepsWrongItemsOut) {
+  // Smoothing gives the two impossible categories mass; with a perfect verifier no item of theirs is
+  // ever trained on, so their mass is exactly 2c/(N + 4c) every generation.
+  auto c = categorical({0.5, 0.5, 0, 0}, 20, 15, 200);
+  c.smoothing = 1;
+  c.verifier = true;
+  const auto r = run_collapse(c);
+  const int tail = r.metric_index("tail_mass");
+  for (int rep = 0; rep < r.replicates; ++rep)
+    for (int t = 1; t <= 15; ++t) ASSERT_NEAR(r.value(rep, t, tail), 2.0 / 24, 1e-12);
+  c.verifier = false;
+  const auto open = run_collapse(c);
+  EXPECT_GT(summarize(open, tail, 15).mean, 2.0 / 24 + 0.02);
+}
+
+TEST(CollapseRunner, SameSeedSameOutputOnOneAndTwoThreads) {
+  std::vector<CollapseConfig> configs;
+  configs.push_back(categorical({0.5, 0.3, 0.2}, 30, 20, 37));
+  configs.back().workflow = "accumulate-subsample";
+  configs.back().alpha.kind = "geometric";
+  configs.back().alpha.value = 0.5;
+  CollapseConfig g;
+  g.learner = "gaussian";
+  g.dim = 2;
+  g.samples = 20;
+  g.generations = 15;
+  g.replicates = 23;
+  g.lambda = 0.9;
+  g.verifier = true;
+  g.eps_fp = 0.2;
+  configs.push_back(g);
+  CollapseConfig s;
+  s.learner = "symbolic";
+  s.machine = "1RB1RA_1RZ0RA";
+  s.samples = 10;
+  s.generations = 10;
+  s.replicates = 9;
+  configs.push_back(s);
+  for (auto c : configs) {
+    c.threads = 1;
+    const auto one = run_collapse(c);
+    c.threads = 2;
+    const auto two = run_collapse(c);
+    ASSERT_EQ(one.values.size(), two.values.size());
+    for (size_t i = 0; i < one.values.size(); ++i)
+      if (!std::isnan(one.values[i])) ASSERT_EQ(one.values[i], two.values[i]) << c.learner << " value " << i;
+    c.seed += 1;
+    const auto other = run_collapse(c);
+    EXPECT_NE(one.values, other.values) << c.learner;
+  }
+}
+
+TEST(CollapseSymbolic, MachineOnInputFollowsTheDefinition) {
+  // 1RB1RA_1RZ0RA: A0 -> 1RB, A1 -> 1RA, B0 -> halt writing 1, B1 -> 0RA.
+  EXPECT_EQ(run_on_input("1RB1RA_1RZ0RA", 4, 0b0000, 20), "11");
+  EXPECT_EQ(run_on_input("1RB1RA_1RZ0RA", 4, 0b0001, 20), "111");
+  EXPECT_EQ(run_on_input("1RB1RA_1RZ0RA", 4, 0b0010, 20), "1011");
+  EXPECT_EQ(run_on_input("1LZ1LZ", 4, 0b0110, 5), "1");
+  EXPECT_EQ(run_on_input("0RA0RA", 2, 0, 5), "*");
+}
+
+TEST(CollapseSymbolic, SpaceCoversEveryMachineAndTheLearnerDoesNotCollapse) {
+  const SymbolicSpace space = build_symbolic_space(2, 4, 20, 2, kTable, 1.0);
+  uint64_t machines = 0;
+  for (const auto& b : space.behaviours) machines += b.multiplicity;
+  EXPECT_EQ(machines, 10000u);
+  EXPECT_GE(find_behaviour(space, "1RB1RA_1RZ0RA"), 0);
+  CollapseConfig c;
+  c.machine = "1RB1RA_1RZ0RA";
+  c.samples = 30;
+  c.generations = 40;
+  c.replicates = 200;
+  c.threads = 2;
+  c.table_path = kTable;
+  c.learner = "symbolic";
+  const auto sym = run_collapse(c, &space);
+  c.learner = "density";
+  const auto den = run_collapse(c, &space);
+  const double id = summarize(sym, sym.metric_index("identified"), 40).mean;
+  EXPECT_GE(id, 0.9);
+  EXPECT_NEAR(summarize(sym, sym.metric_index("identified"), 0).mean, 1.0, 0);
+  const int h = sym.metric_index("entropy");
+  EXPECT_NEAR(summarize(sym, h, 40).mean, summarize(sym, h, 0).mean, 0.1 * summarize(sym, h, 0).mean);
+  EXPECT_LT(summarize(den, h, 40).mean, 0.6 * summarize(den, h, 0).mean);
+  EXPECT_GT(summarize(den, den.metric_index("support_loss"), 40).mean, 0.9);
+  EXPECT_GT(summarize(sym, sym.metric_index("bdm"), 40).mean, 0.0);
+}
+
+TEST(CollapseBdm, SmallBdmUsesTheD52Table) {
+  const SmallBdm b(kTable);
+  EXPECT_NEAR(b.k("0"), 2.5142767361233522, 1e-12);
+  EXPECT_NEAR(b.bdm(std::string(24, '0')), b.k(std::string(12, '0')) + 1.0, 1e-12);
+  EXPECT_NEAR(b.bdm("0101010101011"), b.k("010101010101") + b.k("1"), 1e-12);
+}
+
+TEST(CollapseConfigCheck, BadConfigsAreRejectedWithAClearMessage) {
+  auto message = [](const CollapseConfig& c) {
+    try {
+      c.validate();
+    } catch (const ctm::Error& e) {
+      return std::string(e.what());
+    }
+    return std::string("accepted");
+  };
+  CollapseConfig c;
+  c.alpha.kind = "constant";
+  c.alpha.value = 1.5;
+  EXPECT_NE(message(c).find("alpha must lie in [0, 1]"), std::string::npos) << message(c);
+  c.alpha.value = -0.1;
+  EXPECT_NE(message(c).find("alpha must lie in [0, 1]"), std::string::npos);
+  c = CollapseConfig{};
+  c.alpha.kind = "list";
+  c.alpha.list = {0.5, 2};
+  EXPECT_NE(message(c).find("alpha.list[1]"), std::string::npos) << message(c);
+  c = CollapseConfig{};
+  c.samples = 1;
+  EXPECT_NE(message(c).find("N must be >= 2"), std::string::npos) << message(c);
+  c = CollapseConfig{};
+  c.learner = "transformer";
+  EXPECT_NE(message(c).find("unknown learner 'transformer'"), std::string::npos) << message(c);
+  EXPECT_THROW(run_collapse(c), ctm::Error);
+  EXPECT_THROW(config_from_json("{\"alpha\": 2}"), ctm::Error);
+  EXPECT_THROW(config_from_json("{\"samples\": 1}"), ctm::Error);
+  EXPECT_THROW(config_from_json("{\"learner\": \"x\"}"), ctm::Error);
+  EXPECT_THROW(config_from_json("{\"sampels\": 10}"), ctm::Error);
+  const CollapseConfig ok = config_from_json(
+      "{\"learner\": \"gaussian\", \"estimator\": \"unbiased\", \"alpha\": {\"kind\": \"step\", \"value\": 0.5, "
+      "\"step_at\": 3, \"after\": 0}, \"samples\": 50}");
+  EXPECT_TRUE(ok.unbiased);
+  EXPECT_EQ(ok.alpha.at(2), 0.5);
+  EXPECT_EQ(ok.alpha.at(3), 0.0);
+  EXPECT_EQ(config_from_json(config_to_json(ok)).alpha.describe(), ok.alpha.describe());
+}
+
+TEST(CollapseCli, RejectsBadConfigsAndWritesOutputs) {
+  auto run = [](const std::string& args, std::string* out) {
+    const std::string cmd = std::string(CTM_CLI) + " collapse " + args + " 2>&1";
+    FILE* p = popen(cmd.c_str(), "r");
+    std::array<char, 4096> buf;
+    size_t n;
+    out->clear();
+    while ((n = fread(buf.data(), 1, buf.size(), p)) > 0) out->append(buf.data(), n);
+    const int raw = pclose(p);
+    return WIFEXITED(raw) ? WEXITSTATUS(raw) : -1;
+  };
+  const auto dir = std::filesystem::temp_directory_path() / ("ctm-collapse-" + std::to_string(::getpid()));
+  std::string out;
+  EXPECT_EQ(run("--alpha 1.5 -o " + dir.string(), &out), 2);
+  EXPECT_NE(out.find("ctm: error: alpha must lie in [0, 1]"), std::string::npos) << out;
+  EXPECT_EQ(run("-N 1 -o " + dir.string(), &out), 2);
+  EXPECT_NE(out.find("N must be >= 2"), std::string::npos) << out;
+  EXPECT_EQ(run("--learner bogus -o " + dir.string(), &out), 2);
+  EXPECT_NE(out.find("unknown learner 'bogus'"), std::string::npos) << out;
+  EXPECT_EQ(run("--preset nope -o " + dir.string(), &out), 2);
+  EXPECT_NE(out.find("unknown preset 'nope'"), std::string::npos) << out;
+  EXPECT_EQ(run("-K 4 -N 10 -g 5 -r 20 -q -o " + dir.string(), &out), 0) << out;
+  EXPECT_TRUE(std::filesystem::exists(dir / "run.csv"));
+  EXPECT_TRUE(std::filesystem::exists(dir / "summary.json"));
+  std::ifstream svg(dir / "plots.svg");
+  std::string first;
+  std::getline(svg, first);
+  EXPECT_EQ(first.rfind("<svg", 0), 0u);
+  std::filesystem::remove_all(dir);
+}
