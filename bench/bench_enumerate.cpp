@@ -36,9 +36,9 @@ void BM_EnumerateCuda(benchmark::State& state) {
 }
 
 // Args: states, symbols, cutoff.
-BENCHMARK(BM_EnumerateCpu)->Args({3, 2, 21})->Args({4, 2, 107})->Args({2, 3, 500})->Args({2, 4, 500})->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_EnumerateCpu)->Args({3, 2, 21})->Args({4, 2, 107})->Args({2, 3, 500})->Args({2, 4, 500})->Unit(benchmark::kMillisecond)->UseRealTime();
 BENCHMARK(BM_EnumerateCpu)->Args({3, 3, 500})->Args({5, 2, 500})->Iterations(1)->Unit(benchmark::kSecond)->UseRealTime();
-BENCHMARK(BM_EnumerateCpuOneThread)->Args({4, 2, 107})->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_EnumerateCpuOneThread)->Args({4, 2, 107})->Unit(benchmark::kMillisecond)->UseRealTime();
 BENCHMARK(BM_EnumerateCuda)->Args({4, 2, 107})->Args({5, 2, 500})->Iterations(1)->Unit(benchmark::kSecond)->UseRealTime();
 
 }  // namespace
