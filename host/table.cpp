@@ -19,8 +19,12 @@ double Table::probability(const std::string& s) const {
 double Table::complexity(const std::string& s) const {
   const count_t c = count(s);
   if (c == 0) return std::numeric_limits<double>::infinity();
-  // log2(H) - log2(c) keeps full precision for counts far beyond 2^53.
-  return std::log2(to_double(halting)) - std::log2(to_double(c));
+  // In long double: log2(H) - log2(c) stays exact to the last double digit for counts beyond 2^53.
+  auto wide = [](count_t v) {
+    return static_cast<long double>(static_cast<uint64_t>(v >> 64)) * 18446744073709551616.0L +
+           static_cast<long double>(static_cast<uint64_t>(v));
+  };
+  return static_cast<double>(std::log2(wide(halting)) - std::log2(wide(c)));
 }
 
 void Table::merge(const Table& other) {
