@@ -129,6 +129,24 @@ TEST(Checkpoints, FiveTwoFullTableMatchesSpecAndPybdm) {
   EXPECT_EQ(compared, 8188);
   EXPECT_EQ(skipped, 2);
   RecordProperty("max_abs_K_difference_vs_pybdm", std::to_string(worst));
+
+  // Exact integer counts: pybdm's older table of D(5)(s) for the 4,094 strings starting with 1
+  // (D*H is an integer; tests/data/pybdm_d5_counts.tsv, made by scripts/pybdm_d5_counts.py).
+  std::ifstream counts(std::string(CTM_SOURCE_DIR) + "/tests/data/pybdm_d5_counts.tsv");
+  ASSERT_TRUE(counts);
+  std::string line;
+  int rows = 0;
+  while (std::getline(counts, line)) {
+    if (line.empty() || line[0] == '#') continue;
+    const size_t tab = line.find('\t');
+    const std::string str = line.substr(0, tab), expected = line.substr(tab + 1);
+    EXPECT_EQ(to_string(t.count(str)), expected) << str;
+    std::string complement = str;
+    for (char& ch : complement) ch = ch == '0' ? '1' : '0';
+    EXPECT_EQ(to_string(t.count(complement)), expected) << complement;
+    ++rows;
+  }
+  EXPECT_EQ(rows, 4094);
 }
 
 #include "ctm/table_io.hpp"
