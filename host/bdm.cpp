@@ -2,7 +2,6 @@
 // counting with direct-indexed arrays or a flat hash, NBDM, entropy, perturbation and acss functions.
 #include "ctm/bdm.hpp"
 
-#include <zlib.h>
 
 #include <algorithm>
 #include <atomic>
@@ -94,51 +93,6 @@ class FlatCount {
   }
 };
 
-bool ends_with(const std::string& s, const std::string& suffix) {
-  return s.size() >= suffix.size() && s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
-}
-
-// "string<sep>K" rows from a gzip-compressed text file (same rules as import_k_table).
-KTable import_k_table_gz(const std::string& path) {
-  gzFile f = gzopen(path.c_str(), "rb");
-  if (!f) throw Error("cannot open K table '" + path + "'");
-  std::string text;
-  char buf[1 << 16];
-  int n;
-  while ((n = gzread(f, buf, sizeof buf)) > 0) text.append(buf, n);
-  const bool bad = n < 0;
-  gzclose(f);
-  if (bad) throw Error("K table '" + path + "' is not a readable gzip file");
-  KTable t;
-  t.source = path;
-  bool all_normalized = true;
-  size_t pos = 0, line_no = 0;
-  while (pos < text.size()) {
-    size_t end = text.find('\n', pos);
-    if (end == std::string::npos) end = text.size();
-    std::string line = text.substr(pos, end - pos);
-    pos = end + 1;
-    ++line_no;
-    if (!line.empty() && line.back() == '\r') line.pop_back();
-    if (line.empty() || line[0] == '#') continue;
-    const size_t cut = line.find_first_of(",\t");
-    const char* value = cut == std::string::npos ? nullptr : line.c_str() + cut + 1;
-    char* stop = nullptr;
-    const double kv = value ? std::strtod(value, &stop) : 0;
-    const std::string key = cut == std::string::npos ? line : line.substr(0, cut);
-    const bool ok = value && stop != value && !key.empty() &&
-                    std::all_of(key.begin(), key.end(), [](char c) { return symbol_value(c) >= 0; });
-    if (!ok) {
-      if (t.k.empty() && line_no == 1) continue;  // header
-      throw Error("K table '" + path + "' line " + std::to_string(line_no) + ": bad row '" + line + "'");
-    }
-    if (normalize_key(key) != key) all_normalized = false;
-    t.k[key] = kv;
-  }
-  if (t.k.empty()) throw Error("K table '" + path + "' has no rows");
-  t.normalized = all_normalized;
-  return t;
-}
 
 }  // namespace
 
@@ -326,7 +280,7 @@ BdmTable BdmTable::load(const std::string& path, int symbols, bool two_d) {
     bt.source_ = src.str();
     return bt;
   }
-  const KTable kt = ends_with(path, ".gz") ? import_k_table_gz(path) : import_k_table(path);
+  const KTable kt = import_k_table(path);  // plain or gzip text
   int k = symbols;
   if (k == 0) {
     for (const auto& [key, v] : kt.k)

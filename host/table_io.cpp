@@ -234,10 +234,19 @@ double KTable::lookup(const std::string& s) const {
 }
 
 KTable import_k_table(const std::string& path) {
-  std::ifstream in(path);
-  if (!in) throw Error("cannot open K table '" + path + "'");
+  // gzread reads plain files as they are, so one reader serves .csv/.tsv and their .gz forms.
+  gzFile f = gzopen(path.c_str(), "rb");
+  if (!f) throw Error("cannot open K table '" + path + "'");
+  std::string text;
+  char buf[1 << 16];
+  int got;
+  while ((got = gzread(f, buf, sizeof buf)) > 0) text.append(buf, static_cast<size_t>(got));
+  gzclose(f);
+  if (got < 0) throw Error("K table '" + path + "' is not readable (bad gzip data)");
+
   KTable t;
   t.source = path;
+  std::istringstream in(text);
   std::string line;
   size_t line_no = 0;
   bool all_normalized = true;
