@@ -111,7 +111,7 @@ Table enumerate_resumable(EnumerateOptions opt, const std::string& dir, uint32_t
     Table t;
     if (std::filesystem::exists(part)) {
       t = read_table(part);
-      if (t.meta.space.states != opt.space.states || t.meta.space.symbols != opt.space.symbols ||
+      if (t.meta.space.states != opt.space.states || t.meta.space.symbols != opt.space.symbols || t.meta.space.dims != opt.space.dims ||
           (opt.cutoff && t.meta.cutoff != opt.cutoff))
         throw Error("checkpoint '" + part + "' belongs to another run (space " + t.meta.space.name() + ", cutoff " +
                     std::to_string(t.meta.cutoff) + ")");
