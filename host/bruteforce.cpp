@@ -1,6 +1,8 @@
 // The oracle's oracle: every whole machine on every blank, simulated naively on a growable tape.
 // Deliberately shares nothing with tm.hpp or the tree (no symmetries, no filters, no weights).
+#include <algorithm>
 #include <deque>
+#include <map>
 
 #include "ctm/machine.hpp"
 #include "ctm/version.hpp"
@@ -39,6 +41,61 @@ std::optional<std::string> simulate_naive(const Machine& m, int blank, uint32_t 
   return std::nullopt;
 }
 
+std::optional<std::string> simulate_naive_2d(const Machine& m, int blank, uint32_t cutoff, uint32_t* steps_out) {
+  const int k = m.space.symbols;
+  std::map<std::pair<long, long>, int> grid;  // (row, column) -> symbol; absent = blank
+  long row = 0, col = 0, top = 0, bottom = 0, left = 0, right = 0;
+  int state = 0;
+  auto read = [&](long r, long c) {
+    auto it = grid.find({r, c});
+    return it == grid.end() ? blank : it->second;
+  };
+  for (uint32_t step = 1; step <= cutoff; ++step) {
+    const MachineEntry& e = m.entries[state * k + read(row, col)];
+    if (!e.defined) throw Error("simulate_naive_2d: machine has an undefined entry");
+    grid[{row, col}] = e.write;
+    if (e.halt) {
+      if (steps_out) *steps_out = step;
+      std::string out;
+      for (long r = top; r <= bottom; ++r) {
+        if (r != top) out += '-';
+        for (long c = left; c <= right; ++c) out += symbol_char(read(r, c));
+      }
+      return out;
+    }
+    switch (e.move) {  // 0 up, 1 down, 2 left, 3 right
+      case 0: --row; break;
+      case 1: ++row; break;
+      case 2: --col; break;
+      default: ++col; break;
+    }
+    top = std::min(top, row);
+    bottom = std::max(bottom, row);
+    left = std::min(left, col);
+    right = std::max(right, col);
+    state = e.next;
+  }
+  return std::nullopt;
+}
+
+Machine decode_machine_digits(const Space& space, count_t number) {
+  const int k = space.symbols, n = space.states, moves = space.dims == 2 ? 4 : 2;
+  const count_t base = static_cast<count_t>(space.options_per_entry());
+  Machine m{space, std::vector<MachineEntry>(space.entries())};
+  for (auto& e : m.entries) {
+    int r = static_cast<int>(number % base);
+    number /= base;
+    e.defined = true;
+    if (r < k) { e.halt = true; e.write = r; continue; }
+    r -= k;
+    e.write = r % k;
+    r /= k;
+    e.move = r % moves;
+    e.next = (r / moves) % n;
+  }
+  return m;
+}
+
 Table enumerate_bruteforce(const Space& space, uint32_t cutoff, uint64_t max_machines) {
   space.validate();
   const count_t total = space.machine_count();
@@ -51,10 +108,11 @@ Table enumerate_bruteforce(const Space& space, uint32_t cutoff, uint64_t max_mac
   t.meta.code_version = kVersion;
   t.halt_time.assign(cutoff + 1, 0);
   for (count_t i = 0; i < total; ++i) {
-    const Machine m = decode_machine_number(space, i);
+    const Machine m = space.dims == 2 ? decode_machine_digits(space, i) : decode_machine_number(space, i);
     for (int b = 0; b < space.symbols; ++b) {
       uint32_t steps = 0;
-      if (auto out = simulate_naive(m, b, cutoff, &steps)) {
+      auto out = space.dims == 2 ? simulate_naive_2d(m, b, cutoff, &steps) : simulate_naive(m, b, cutoff, &steps);
+      if (out) {
         t.counts[*out]++;
         t.halting++;
         t.halt_time[steps]++;

@@ -16,6 +16,8 @@
 namespace ctm {
 namespace detail {
 
+Table enumerate_2d_cpu(const EnumerateOptions& opt, uint32_t cutoff);  // host/enumerate2d.cpp
+
 // Frontier depth (defined entries) as a function of the space only, so that every shard and every
 // thread count sees the same list of work items.
 int default_frontier_depth(const Space& space) { return std::min(space.entries() - 1, 4); }
@@ -218,6 +220,12 @@ Table enumerate(const EnumerateOptions& options) {
     throw Error("shard " + std::to_string(opt.shard_index) + "/" + std::to_string(opt.shard_count) + " is not a valid slice");
   if (opt.threads < 0) throw Error("threads must be >= 0 (got " + std::to_string(opt.threads) + ")");
   std::string backend = opt.backend;
+  if (opt.space.dims == 2) {
+    // The 2D walk (tm2d.hpp) is CTM_HD but has no CUDA launcher yet.
+    if (backend == "cuda") throw Error("backend 'cuda' does not enumerate 2D machines yet (use --backend cpu)");
+    if (backend != "auto" && backend != "cpu") throw Error("unknown backend '" + options.backend + "' (expected auto, cpu or cuda)");
+    return detail::enumerate_2d_cpu(opt, cutoff);
+  }
   if (backend == "auto") backend = cuda_available() ? "cuda" : "cpu";
   if (backend == "cpu") return detail::enumerate_cpu(opt, cutoff);
   if (backend == "cuda") {
@@ -233,6 +241,7 @@ Table enumerate(const EnumerateOptions& options) {
 
 void for_each_halting_leaf(const Space& space, uint32_t cutoff, const std::function<void(const HaltingLeaf&)>& visit) {
   space.validate();
+  if (space.dims != 1) throw Error("listing machines is only implemented for 1D spaces (got " + space.name() + ")");
   detail::Accumulator acc(space.symbols, cutoff);
   detail::Explorer explorer(space, cutoff, acc);
   explorer.on_halting_leaf(&visit);

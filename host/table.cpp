@@ -1,10 +1,17 @@
 // Table values: lookups, exact merging, consistency checks, key normalisation.
 #include "ctm/table.hpp"
 
+#include <algorithm>
 #include <cmath>
 #include <limits>
 
 namespace ctm {
+
+uint64_t Sampling::machines() const {
+  uint64_t total = 0;
+  for (const auto& r : ranges) total += r.end - r.start;
+  return total;
+}
 
 count_t Table::count(const std::string& s) const {
   auto it = counts.find(s);
@@ -35,6 +42,27 @@ void Table::merge(const Table& other) {
   if (other.meta.cutoff != meta.cutoff)
     throw Error("cannot merge tables of different cutoffs: " + std::to_string(meta.cutoff) + " and " +
                 std::to_string(other.meta.cutoff));
+  const Sampling& a = meta.sampling;
+  const Sampling& b = other.meta.sampling;
+  if (a.sampled != b.sampled) throw Error("cannot merge a sampled table with an exact one");
+  if (a.sampled) {
+    if (a.seed != b.seed)
+      throw Error("cannot merge sampled tables of different seeds: " + std::to_string(a.seed) + " and " + std::to_string(b.seed));
+    for (const auto& x : a.ranges)
+      for (const auto& y : b.ranges)
+        if (x.start < y.end && y.start < x.end)
+          throw Error("cannot merge sampled tables with overlapping machine ranges: [" + std::to_string(x.start) + ", " +
+                      std::to_string(x.end) + ") and [" + std::to_string(y.start) + ", " + std::to_string(y.end) + ")");
+    std::vector<SampleRange> all = a.ranges;
+    all.insert(all.end(), b.ranges.begin(), b.ranges.end());
+    std::sort(all.begin(), all.end(), [](const auto& x, const auto& y) { return x.start < y.start; });
+    std::vector<SampleRange> merged;
+    for (const auto& r : all) {
+      if (!merged.empty() && merged.back().end == r.start) merged.back().end = r.end;
+      else merged.push_back(r);
+    }
+    meta.sampling.ranges = merged;
+  }
   for (const auto& [s, c] : other.counts) counts[s] += c;
   machines += other.machines;
   halting += other.halting;

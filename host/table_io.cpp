@@ -1,6 +1,8 @@
 // The table file format (docs/table-format.md): magic, version, JSON metadata, zstd payload, CRC-32.
 #include "ctm/table_io.hpp"
 
+#include "ctm/sample.hpp"
+
 #include <unistd.h>
 #include <zlib.h>
 #include <zstd.h>
@@ -64,7 +66,7 @@ std::string payload_of(const Table& t) {
 
 nlohmann::json meta_json(const Table& t, size_t raw_size) {
   const TableMeta& m = t.meta;
-  return {{"space", {{"states", m.space.states}, {"symbols", m.space.symbols}, {"dims", m.space.dims}}},
+  nlohmann::json j = {{"space", {{"states", m.space.states}, {"symbols", m.space.symbols}, {"dims", m.space.dims}}},
           {"cutoff", m.cutoff},
           {"backend", m.backend},
           {"code_version", m.code_version},
@@ -80,6 +82,13 @@ nlohmann::json meta_json(const Table& t, size_t raw_size) {
           {"nonhalting_cutoff", to_string(t.nonhalting_cutoff)},
           {"distinct_outputs", t.counts.size()},
           {"payload_raw_bytes", raw_size}};
+  // Only sampled tables carry this key, so exact tables are byte-identical to older writers' files.
+  if (m.sampling.sampled) {
+    nlohmann::json ranges = nlohmann::json::array();
+    for (const auto& r : m.sampling.ranges) ranges.push_back({r.start, r.end});
+    j["sampling"] = {{"seed", m.sampling.seed}, {"ranges", ranges}};
+  }
+  return j;
 }
 
 }  // namespace
@@ -175,6 +184,12 @@ Table read_table(const std::string& path) {
     t.halting = parse_count(j.at("halting"));
     t.nonhalting_proved = parse_count(j.at("nonhalting_proved"));
     t.nonhalting_cutoff = parse_count(j.at("nonhalting_cutoff"));
+    if (j.contains("sampling")) {  // absent in exact tables and in files of older versions
+      m.sampling.sampled = true;
+      m.sampling.seed = j.at("sampling").at("seed").get<uint64_t>();
+      for (const auto& r : j.at("sampling").at("ranges"))
+        m.sampling.ranges.push_back(SampleRange{r.at(0).get<uint64_t>(), r.at(1).get<uint64_t>()});
+    }
   } catch (const nlohmann::json::exception& e) {
     throw Error(what + ": bad metadata (" + e.what() + ")");
   }
@@ -215,14 +230,31 @@ void export_table(const Table& t, std::ostream& out, char sep) {
       << ", distinct outputs " << t.counts.size() << ", nonhalting proved " << to_string(t.nonhalting_proved)
       << ", nonhalting cut off " << to_string(t.nonhalting_cutoff) << "\n";
   if (m.shard_count > 1) out << "# shard " << m.shard_index << " of " << m.shard_count << " (partial table)\n";
-  out << "# string" << sep << "count" << sep << "K\n";
+  const bool sampled = m.sampling.sampled;
+  if (sampled) {
+    out << "# sampled: seed " << m.sampling.seed << ", machine indices";
+    for (const auto& r : m.sampling.ranges) out << " [" << r.start << ", " << r.end << ")";
+    out << "; 95% Wilson intervals for D over the H halting runs, K = -log2 D\n";
+  }
+  if (m.space.dims == 2) out << "# 2D keys: rows of the bounding rectangle, top to bottom, joined by '-'\n";
+  out << "# string" << sep << "count" << sep << "K";
+  if (sampled) out << sep << "D" << sep << "D_low95" << sep << "D_high95" << sep << "K_low95" << sep << "K_high95";
+  out << "\n";
   std::vector<const std::pair<const std::string, count_t>*> rows;
   for (const auto& row : t.counts) rows.push_back(&row);
   std::stable_sort(rows.begin(), rows.end(), [](auto* a, auto* b) { return a->first.size() < b->first.size(); });
   char kbuf[64];
   for (const auto* row : rows) {
     std::snprintf(kbuf, sizeof kbuf, "%.17g", t.complexity(row->first));
-    out << row->first << sep << to_string(row->second) << sep << kbuf << "\n";
+    out << row->first << sep << to_string(row->second) << sep << kbuf;
+    if (sampled) {
+      const double d = t.probability(row->first);
+      const Interval di = d_interval(t, row->first), ki = k_interval(t, row->first);
+      char ebuf[160];
+      std::snprintf(ebuf, sizeof ebuf, "%c%.6g%c%.6g%c%.6g%c%.6g%c%.6g", sep, d, sep, di.low, sep, di.high, sep, ki.low, sep, ki.high);
+      out << ebuf;
+    }
+    out << "\n";
   }
 }
 

@@ -48,7 +48,7 @@ void Space::validate() const {
   if (states * symbols > 16)
     throw Error("states*symbols must be at most 16 table entries (got " + std::to_string(states) + "*" +
                 std::to_string(symbols) + " = " + std::to_string(states * symbols) + ")");
-  if (dims != 1) throw Error("only 1D machines are enumerated so far (got dims " + std::to_string(dims) + ")");
+  if (dims != 1 && dims != 2) throw Error("dims must be 1 or 2 (got " + std::to_string(dims) + ")");
 }
 
 uint32_t standard_cutoff(const Space& space) {

@@ -99,3 +99,42 @@ TEST(Cli, ShardsAndResumeGiveTheSameTable) {
     EXPECT_EQ(t.halt_time, whole.halt_time) << name;
   }
 }
+
+TEST(Cli, TwoDimensionalTables) {
+  const std::string dir = temp_dir();
+  EXPECT_EQ(run("enumerate --dims 2 -n 2 -k 2 -q --out " + dir + "/no-cutoff.ctm").status, 2);  // no standard 2D cutoff
+  EXPECT_EQ(run("enumerate --dims 3 -n 2 -k 2 -T 5 -q --out " + dir + "/x.ctm").status, 2);
+  const Result e = run("enumerate --dims 2 -n 2 -k 2 -T 30 --out " + dir + "/g.ctm");
+  ASSERT_EQ(e.status, 0) << e.out;
+  EXPECT_NE(e.out.find("space            (2,2)_2D"), std::string::npos) << e.out;
+  EXPECT_NE(e.out.find("machines         104976"), std::string::npos) << e.out;
+  const Result ex = run("export " + dir + "/g.ctm");
+  EXPECT_NE(ex.out.find("joined by '-'"), std::string::npos) << ex.out;
+  EXPECT_NE(ex.out.find("\n0-1\t"), std::string::npos) << ex.out;
+  const Result lk = run("lookup " + dir + "/g.ctm 0-1 1-0 11-11");
+  EXPECT_EQ(lk.status, 0) << lk.out;
+  const ctm::Table t = ctm::read_table(dir + "/g.ctm");
+  EXPECT_NE(lk.out.find("0-1\t" + ctm::to_string(t.count("0-1")) + "\t"), std::string::npos) << lk.out;
+  EXPECT_EQ(t.count("0-1"), t.count("1-0"));
+}
+
+TEST(Cli, SampleMergeInfoExport) {
+  const std::string dir = temp_dir();
+  const std::string base = "sample -n 3 -k 2 --seed 11 -q ";
+  ASSERT_EQ(run(base + "--machines 3000 --out " + dir + "/all.ctm").status, 0);
+  ASSERT_EQ(run(base + "--machines 1000 --out " + dir + "/a.ctm").status, 0);
+  ASSERT_EQ(run(base + "--machines 2000 --start 1000 --out " + dir + "/b.ctm").status, 0);
+  ASSERT_EQ(run("merge " + dir + "/a.ctm " + dir + "/b.ctm --out " + dir + "/ab.ctm").status, 0);
+  EXPECT_EQ(ctm::read_table(dir + "/ab.ctm").counts, ctm::read_table(dir + "/all.ctm").counts);
+  const Result overlap = run("merge " + dir + "/a.ctm " + dir + "/all.ctm --out " + dir + "/bad.ctm");
+  EXPECT_EQ(overlap.status, 2);
+  EXPECT_NE(overlap.out.find("ctm: error: cannot merge sampled tables with overlapping machine ranges"), std::string::npos) << overlap.out;
+  ASSERT_EQ(run("sample -n 3 -k 2 --seed 12 --machines 10 -q --start 5000 --out " + dir + "/c.ctm").status, 0);
+  EXPECT_NE(run("merge " + dir + "/a.ctm " + dir + "/c.ctm --out " + dir + "/bad.ctm").out.find("different seeds"), std::string::npos);
+  const Result info = run("info " + dir + "/ab.ctm");
+  EXPECT_NE(info.out.find("sampled          seed 11, machine indices [0, 3000)"), std::string::npos) << info.out;
+  const Result ex = run("export " + dir + "/ab.ctm --format csv");
+  EXPECT_NE(ex.out.find("# string,count,K,D,D_low95,D_high95,K_low95,K_high95"), std::string::npos) << ex.out;
+  EXPECT_EQ(run("sample -n 2 -k 3 --seed 1 --machines 10 -q --out " + dir + "/x.ctm").status, 2);  // no standard cutoff
+  ASSERT_EQ(run("sample --dims 2 -n 2 -k 2 -T 20 --seed 1 --machines 100 -q --out " + dir + "/g.ctm").status, 0);
+}

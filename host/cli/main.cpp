@@ -13,6 +13,7 @@
 #include "bdm_cli.hpp"
 #include "ctm/enumerate.hpp"
 #include "ctm/machine.hpp"
+#include "ctm/sample.hpp"
 #include "ctm/table_io.hpp"
 #include "ctm/version.hpp"
 #include "collapse_cli.hpp"
@@ -37,6 +38,11 @@ void print_summary(const Table& t, std::ostream& out) {
       << "backend          " << m.backend << " (ctm " << m.code_version << ")\n";
   if (!m.source.empty()) out << "source           " << m.source << "\n";
   if (m.shard_count > 1) out << "shard            " << m.shard_index << " of " << m.shard_count << " (partial table)\n";
+  if (m.sampling.sampled) {
+    out << "sampled          seed " << m.sampling.seed << ", machine indices";
+    for (const auto& r : m.sampling.ranges) out << " [" << r.start << ", " << r.end << ")";
+    out << " (uniform draws; D and K below with 95% Wilson intervals)\n";
+  }
   out << "machines         " << to_string(t.machines) << "\n"
       << "halting runs H   " << to_string(t.halting) << "  (all " << m.space.symbols << " blank symbols)\n"
       << "non-halting      " << to_string(t.nonhalting_proved) << " proved, " << to_string(t.nonhalting_cutoff)
@@ -56,7 +62,14 @@ void print_summary(const Table& t, std::ostream& out) {
   std::vector<std::pair<std::string, count_t>> top(t.counts.begin(), t.counts.end());
   std::sort(top.begin(), top.end(), [](auto& a, auto& b) { return a.second != b.second ? a.second > b.second : a.first < b.first; });
   out << "most frequent    ";
-  for (size_t i = 0; i < top.size() && i < 6; ++i) out << (i ? ", " : "") << top[i].first << " (K=" << t.complexity(top[i].first) << ")";
+  for (size_t i = 0; i < top.size() && i < 6; ++i) {
+    out << (i ? ", " : "") << top[i].first << " (K=" << t.complexity(top[i].first);
+    if (m.sampling.sampled) {
+      const Interval ki = k_interval(t, top[i].first);
+      out << " [" << ki.low << ", " << ki.high << "]";
+    }
+    out << ")";
+  }
   out << "\n";
 }
 
@@ -98,7 +111,7 @@ Table enumerate_resumable(EnumerateOptions opt, const std::string& dir, uint32_t
     Table t;
     if (std::filesystem::exists(part)) {
       t = read_table(part);
-      if (t.meta.space.states != opt.space.states || t.meta.space.symbols != opt.space.symbols ||
+      if (t.meta.space.states != opt.space.states || t.meta.space.symbols != opt.space.symbols || t.meta.space.dims != opt.space.dims ||
           (opt.cutoff && t.meta.cutoff != opt.cutoff))
         throw Error("checkpoint '" + part + "' belongs to another run (space " + t.meta.space.name() + ", cutoff " +
                     std::to_string(t.meta.cutoff) + ")");
@@ -128,7 +141,7 @@ int run(int argc, char** argv) {
   auto* en = app.add_subcommand("enumerate", "Compute the exact output-frequency table of a machine space");
   en->add_option("--states,-n", eo.space.states, "Number of states n")->required();
   en->add_option("--symbols,-k", eo.space.symbols, "Number of symbols k")->required();
-  en->add_option("--dims", eo.space.dims, "1 (tape); 2D machines are not enumerated yet");
+  en->add_option("--dims", eo.space.dims, "1 (tape) or 2 (grid, turmites; needs --cutoff)");
   en->add_option("--cutoff,-T", eo.cutoff, "Step cutoff T (default: the spec's standard cutoff)");
   en->add_option("--backend", eo.backend, "auto | cpu | cuda");
   en->add_option("--threads,-j", eo.threads, "CPU threads (0 = all)");
@@ -160,6 +173,19 @@ int run(int argc, char** argv) {
   mc->add_option("--symbols,-k", ms.symbols, "Number of symbols k")->required();
   mc->add_option("--cutoff,-T", m_cutoff, "Step cutoff T (default: standard)");
   mc->add_option("string", target, "Output string")->required();
+
+  SampleOptions so;
+  auto* sm = app.add_subcommand("sample", "Estimate a table from uniformly drawn machines (spaces too large to enumerate)");
+  sm->add_option("--states,-n", so.space.states, "Number of states n")->required();
+  sm->add_option("--symbols,-k", so.space.symbols, "Number of symbols k")->required();
+  sm->add_option("--dims", so.space.dims, "1 (tape) or 2 (grid)");
+  sm->add_option("--machines,-m", so.machines, "Number of machines to draw")->required();
+  sm->add_option("--seed", so.seed, "Seed: machine i of a seed is the same in every run")->required();
+  sm->add_option("--start", so.start, "First machine index (runs over disjoint ranges merge exactly)");
+  sm->add_option("--cutoff,-T", so.cutoff, "Step cutoff T (default: the spec's standard cutoff)");
+  sm->add_option("--threads,-j", so.threads, "CPU threads (0 = all)");
+  sm->add_option("--out,-o", out_path, "Table file to write")->required();
+  sm->add_flag("--quiet,-q", quiet, "No summary");
 
   std::vector<std::string> inputs;
   auto* mg = app.add_subcommand("merge", "Add tables of the same space and cutoff (shards, chunks)");
@@ -216,6 +242,18 @@ int run(int argc, char** argv) {
     }
     return 0;
   }
+  if (*sm) {
+    so.space.validate();
+    if (sm->count("--cutoff") && so.cutoff < 1) throw Error("--cutoff must be at least 1");
+    check_writable(out_path);
+    const Table t = sample(so);
+    write_table(t, out_path);
+    if (!quiet) {
+      print_summary(t, std::cout);
+      std::cout << "written          " << out_path << "\n";
+    }
+    return 0;
+  }
   if (*info) {
     print_summary(read_table(file), std::cout);
     return 0;
@@ -228,11 +266,18 @@ int run(int argc, char** argv) {
   if (*lk) {
     if (is_table_file(file)) {
       const Table t = read_table(file);
-      std::cout << "string\tcount\tD\tK\n";
+      const bool sampled = t.meta.sampling.sampled;
+      std::cout << (sampled ? "string\tcount\tD\tK\tD_low95\tD_high95\tK_low95\tK_high95\n" : "string\tcount\tD\tK\n");
       for (const auto& s : strings) {
         std::string key = s;
-        if (t.count(key) == 0 && t.meta.space.symbols > 2) key = normalize_key(s);  // accept normalised keys
-        std::printf("%s\t%s\t%.17g\t%.17g\n", s.c_str(), to_string(t.count(key)).c_str(), t.probability(key), t.complexity(key));
+        // Accept normalised keys (1D only: 2D keys contain '-').
+        if (t.count(key) == 0 && t.meta.space.symbols > 2 && t.meta.space.dims == 1) key = normalize_key(s);
+        std::printf("%s\t%s\t%.17g\t%.17g", s.c_str(), to_string(t.count(key)).c_str(), t.probability(key), t.complexity(key));
+        if (sampled) {
+          const Interval d = d_interval(t, key), k = k_interval(t, key);
+          std::printf("\t%.6g\t%.6g\t%.6g\t%.6g", d.low, d.high, k.low, k.high);
+        }
+        std::printf("\n");
       }
     } else {
       const KTable kt = import_k_table(file);

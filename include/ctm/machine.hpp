@@ -36,7 +36,16 @@ Machine parse_standard_text(const std::string& text, int symbols);
 // Runs a whole machine from a blank tape. Returns the output if it halts within `cutoff` steps.
 std::optional<std::string> simulate_naive(const Machine& m, int blank, uint32_t cutoff, uint32_t* steps = nullptr);
 
-// Every machine of the space on every blank symbol, one by one. Only for tiny spaces: throws when
+// 2D (spec section 4): move is a Move2d (tm2d.hpp); the output key is the bounding rectangle's rows
+// joined by '-' (grid_key.hpp). Simulated on a std::map grid, sharing no code with tm2d.hpp.
+std::optional<std::string> simulate_naive_2d(const Machine& m, int blank, uint32_t cutoff, uint32_t* steps = nullptr);
+
+// Machine number i of a space, digit e (base k(2n+1) or k(4n+1)) for entry e = state*k + symbol,
+// least significant first; a digit r < k halts writing r, else r -= k: write r % k, then move
+// (r / k) % moves, next state r / (k * moves) (moves = 2: L,R or 4: U,D,L,R).
+Machine decode_machine_digits(const Space& space, count_t number);
+
+// Every machine of the space (1D or 2D) on every blank symbol, one by one. Only for tiny spaces: throws when
 // the space has more than `max_machines` machines. Non-halting runs are all counted as cut off.
 Table enumerate_bruteforce(const Space& space, uint32_t cutoff, uint64_t max_machines = 50'000'000);
 

@@ -10,6 +10,19 @@
 
 namespace ctm {
 
+// A sampled table (ctm sample): the seed and the machine index ranges [start, end) it covers.
+// Merging needs the same seed and disjoint ranges; adjacent ranges are coalesced.
+struct SampleRange {
+  uint64_t start = 0, end = 0;
+  bool operator==(const SampleRange& o) const { return start == o.start && end == o.end; }
+};
+struct Sampling {
+  bool sampled = false;
+  uint64_t seed = 0;
+  std::vector<SampleRange> ranges;
+  uint64_t machines() const;  // sum of the range lengths
+};
+
 struct TableMeta {
   Space space;
   uint32_t cutoff = 0;
@@ -21,6 +34,7 @@ struct TableMeta {
   uint32_t shard_index = 0, shard_count = 1;  // which slice of the work this table covers
   uint64_t work_items_done = 0, work_items_total = 0;
   std::string source;        // free text: where an imported table came from
+  Sampling sampling;         // set for sampled tables only; exact tables leave it empty
 };
 
 struct Table {

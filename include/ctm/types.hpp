@@ -22,11 +22,11 @@ class Error : public std::runtime_error {
 struct Space {
   int states = 0;   // n
   int symbols = 2;  // k
-  int dims = 1;     // 1 = tape; 2 = grid (turmites; not yet enumerated)
+  int dims = 1;     // 1 = tape; 2 = grid (turmites, spec section 4)
 
   int entries() const { return states * symbols; }
-  // Options per table entry: k halting + 2nk running (1D).
-  int options_per_entry() const { return symbols * (2 * states + 1); }
+  // Options per table entry: k halting + 2nk running (1D) or 4nk running (2D: up, down, left, right).
+  int options_per_entry() const { return symbols * ((dims == 2 ? 4 : 2) * states + 1); }
   count_t machine_count() const;  // options^entries
   std::string name() const;       // "(5,2)"
   void validate() const;          // throws ctm::Error with the offending value
