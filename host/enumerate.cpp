@@ -8,6 +8,7 @@
 #include <thread>
 
 #include "ctm/version.hpp"
+#include "parallel.hpp"
 #include "tree.hpp"
 #ifdef CTM_WITH_CUDA
 #include "cuda_backend.hpp"
@@ -108,55 +109,34 @@ Table enumerate_cpu(const EnumerateOptions& opt, uint32_t cutoff) {
   Frontier frontier = build_frontier(space, cutoff, frontier_depth_of(opt));
   const std::vector<const WorkItem*> mine = shard_items(frontier, opt);
 
-  int threads = opt.threads > 0 ? opt.threads : static_cast<int>(std::thread::hardware_concurrency());
-  threads = std::max(1, std::min<int>(threads, static_cast<int>(std::max<size_t>(mine.size(), 1))));
-
+  const int threads = worker_threads(opt, mine.size());
   std::vector<Accumulator> accs(threads, Accumulator(space.symbols, cutoff));
-  std::atomic<size_t> next{0};
-  std::atomic<size_t> done{0};
+  std::vector<Explorer> explorers;
+  explorers.reserve(threads);
   std::atomic<bool> cancel{false};
+  for (int i = 0; i < threads; ++i) {
+    explorers.emplace_back(space, cutoff, accs[i]);
+    explorers.back().set_cancel_flag(&cancel);
+  }
+  // Per-thread figures for the progress line, published after each item.
   struct Shared { std::mutex mu; std::vector<uint64_t> nodes; std::vector<count_t> covered; } shared;
   shared.nodes.assign(threads, 0);
   shared.covered.assign(threads, 0);
-
-  auto worker = [&](int id) {
-    Accumulator& acc = accs[id];
-    Explorer explorer(space, cutoff, acc);
-    explorer.set_cancel_flag(&cancel);
-    for (;;) {
-      const size_t i = next.fetch_add(1);
-      if (i >= mine.size() || cancel.load()) break;
-      explorer.expand(*mine[i]);
-      done.fetch_add(1);
-      std::lock_guard<std::mutex> lock(shared.mu);
-      shared.nodes[id] = acc.nodes;
-      shared.covered[id] = acc.halting + acc.proved + acc.cutoff_runs;
-    }
-  };
-  std::vector<std::thread> pool;
-  for (int i = 0; i < threads; ++i) pool.emplace_back(worker, i);
-
-  auto elapsed = [&] { return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count(); };
-  if (opt.progress) {
-    double next_report = opt.progress_interval;
-    while (done.load() < mine.size() && !cancel.load()) {
-      std::this_thread::sleep_for(std::chrono::milliseconds(20));
-      if (elapsed() < next_report) continue;
-      next_report = elapsed() + opt.progress_interval;
-      Progress p;
-      p.items_done = done.load();
-      p.items_total = mine.size();
-      p.elapsed_seconds = elapsed();
-      {
+  run_work_items(
+      mine.size(), threads, opt, start, cancel,
+      [&](int id, size_t i) {
+        explorers[id].expand(*mine[i]);
+        const Accumulator& acc = accs[id];
+        std::lock_guard<std::mutex> lock(shared.mu);
+        shared.nodes[id] = acc.nodes;
+        shared.covered[id] = acc.halting + acc.proved + acc.cutoff_runs;
+      },
+      [&](Progress& p) {
         std::lock_guard<std::mutex> lock(shared.mu);
         for (int i = 0; i < threads; ++i) { p.tree_nodes += shared.nodes[i]; p.machines_covered += 2 * shared.covered[i]; }
-      }
-      if (!opt.progress(p)) cancel.store(true);
-    }
-  }
-  for (auto& t : pool) t.join();
-  if (cancel.load()) throw Cancelled("enumeration cancelled after " + std::to_string(done.load()) + " of " +
-                                     std::to_string(mine.size()) + " work items");
+      },
+      "enumeration");
+  auto elapsed = [&] { return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count(); };
 
   Accumulator right_first(space.symbols, cutoff);
   for (const auto& a : accs) right_first.merge(a);

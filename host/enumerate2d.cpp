@@ -8,6 +8,7 @@
 #include <thread>
 #include <unordered_map>
 
+#include "parallel.hpp"
 #include "accumulator.hpp"
 #include "ctm/enumerate.hpp"
 #include "ctm/grid_key.hpp"
@@ -213,40 +214,19 @@ Table enumerate_2d_cpu(const EnumerateOptions& opt, uint32_t cutoff) {
   for (size_t i = 0; i < items.size(); ++i)
     if (i % opt.shard_count == opt.shard_index) mine.push_back(&items[i]);
 
-  int threads = opt.threads > 0 ? opt.threads : static_cast<int>(std::thread::hardware_concurrency());
-  threads = std::max(1, std::min<int>(threads, static_cast<int>(std::max<size_t>(mine.size(), 1))));
+  const int threads = worker_threads(opt, mine.size());
   std::vector<Accumulator2d> accs(threads, Accumulator2d(space.symbols, cutoff));
-  std::atomic<size_t> next{0}, done{0};
+  std::vector<Explorer2d> explorers;
+  explorers.reserve(threads);
   std::atomic<bool> cancel{false};
-  auto worker = [&](int id) {
-    Explorer2d explorer(space, cutoff, accs[id]);
-    explorer.set_cancel_flag(&cancel);
-    for (;;) {
-      const size_t i = next.fetch_add(1);
-      if (i >= mine.size() || cancel.load()) break;
-      explorer.expand(*mine[i]);
-      done.fetch_add(1);
-    }
-  };
-  std::vector<std::thread> pool;
-  for (int i = 0; i < threads; ++i) pool.emplace_back(worker, i);
-  auto elapsed = [&] { return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count(); };
-  if (opt.progress) {
-    double next_report = opt.progress_interval;
-    while (done.load() < mine.size() && !cancel.load()) {
-      std::this_thread::sleep_for(std::chrono::milliseconds(20));
-      if (elapsed() < next_report) continue;
-      next_report = elapsed() + opt.progress_interval;
-      Progress p;
-      p.items_done = done.load();
-      p.items_total = mine.size();
-      p.elapsed_seconds = elapsed();
-      if (!opt.progress(p)) cancel.store(true);
-    }
+  for (int i = 0; i < threads; ++i) {
+    explorers.emplace_back(space, cutoff, accs[i]);
+    explorers.back().set_cancel_flag(&cancel);
   }
-  for (auto& t : pool) t.join();
-  if (cancel.load()) throw Cancelled("2D enumeration cancelled after " + std::to_string(done.load()) + " of " +
-                                     std::to_string(mine.size()) + " work items");
+  run_work_items(
+      mine.size(), threads, opt, start, cancel, [&](int id, size_t i) { explorers[id].expand(*mine[i]); }, nullptr,
+      "2D enumeration");
+  auto elapsed = [&] { return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count(); };
 
   Accumulator2d east_first(space.symbols, cutoff), unrotated(space.symbols, cutoff);
   for (const auto& a : accs) east_first.merge(a);

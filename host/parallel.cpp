@@ -1,0 +1,53 @@
+// Thread pool over work items with progress and cancellation (see parallel.hpp).
+#include "parallel.hpp"
+
+#include <algorithm>
+#include <atomic>
+#include <thread>
+#include <vector>
+
+namespace ctm::detail {
+
+int worker_threads(const EnumerateOptions& opt, size_t items) {
+  const int wanted = opt.threads > 0 ? opt.threads : static_cast<int>(std::thread::hardware_concurrency());
+  return std::max(1, std::min<int>(wanted, static_cast<int>(std::max<size_t>(items, 1))));
+}
+
+void run_work_items(size_t count, int threads, const EnumerateOptions& opt,
+                    std::chrono::steady_clock::time_point start, std::atomic<bool>& cancel,
+                    const std::function<void(int, size_t)>& work, const std::function<void(Progress&)>& fill,
+                    const std::string& what) {
+  std::atomic<size_t> next{0}, done{0};
+  auto worker = [&](int id) {
+    for (;;) {
+      const size_t i = next.fetch_add(1);
+      if (i >= count || cancel.load()) break;
+      work(id, i);
+      done.fetch_add(1);
+    }
+  };
+  std::vector<std::thread> pool;
+  for (int i = 0; i < threads; ++i) pool.emplace_back(worker, i);
+
+  auto elapsed = [&] { return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count(); };
+  if (opt.progress) {
+    double next_report = opt.progress_interval;
+    while (done.load() < count && !cancel.load()) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+      if (elapsed() < next_report) continue;
+      next_report = elapsed() + opt.progress_interval;
+      Progress p;
+      p.items_done = done.load();
+      p.items_total = count;
+      p.elapsed_seconds = elapsed();
+      if (fill) fill(p);
+      if (!opt.progress(p)) cancel.store(true);
+    }
+  }
+  for (auto& t : pool) t.join();
+  if (cancel.load())
+    throw Cancelled(what + " cancelled after " + std::to_string(done.load()) + " of " + std::to_string(count) +
+                    " work items");
+}
+
+}  // namespace ctm::detail

@@ -1,0 +1,25 @@
+// The CPU backends' thread pool over work items: a dynamic queue, progress reports from the calling
+// thread and cancellation. Shared by the 1D and 2D enumerators. Internal to host/.
+#pragma once
+#include <atomic>
+#include <chrono>
+#include <functional>
+#include <string>
+
+#include "ctm/enumerate.hpp"
+
+namespace ctm::detail {
+
+// Threads to use for `items` work items: opt.threads (0 = all hardware threads), at most one per item.
+int worker_threads(const EnumerateOptions& opt, size_t items);
+
+// Calls work(thread, i) for every i in [0, count) on `threads` threads that take items from one
+// queue. Every opt.progress_interval seconds the calling thread fills a Progress (items, elapsed
+// time, then fill(p) for backend figures) and passes it to opt.progress; false cancels, and this
+// function then throws Cancelled naming `what`. `cancel` is also set for the workers to see.
+void run_work_items(size_t count, int threads, const EnumerateOptions& opt,
+                    std::chrono::steady_clock::time_point start, std::atomic<bool>& cancel,
+                    const std::function<void(int thread, size_t item)>& work,
+                    const std::function<void(Progress&)>& fill, const std::string& what);
+
+}  // namespace ctm::detail
