@@ -4,30 +4,19 @@
 #include <random>
 
 #include "ctm/enumerate.hpp"
+#include "table_testing.hpp"
 
 using namespace ctm;
 
 namespace {
 
 Table run(const Space& space, uint32_t cutoff, const std::string& backend, uint32_t shard = 0, uint32_t shards = 1) {
-  EnumerateOptions o;
-  o.space = space;
-  o.cutoff = cutoff;
-  o.backend = backend;
-  o.shard_index = shard;
-  o.shard_count = shards;
-  return enumerate(o);
+  return test_support::enumerate_table({space, cutoff, backend, 0, shard, shards, 0});
 }
 
 void expect_identical(const Table& cpu, const Table& gpu) {
   EXPECT_EQ(gpu.meta.backend, "cuda");
-  EXPECT_EQ(gpu.counts.size(), cpu.counts.size());
-  EXPECT_TRUE(gpu.counts == cpu.counts);
-  EXPECT_EQ(to_string(gpu.halting), to_string(cpu.halting));
-  EXPECT_EQ(to_string(gpu.machines), to_string(cpu.machines));
-  EXPECT_EQ(to_string(gpu.nonhalting_proved), to_string(cpu.nonhalting_proved));
-  EXPECT_EQ(to_string(gpu.nonhalting_cutoff), to_string(cpu.nonhalting_cutoff));
-  EXPECT_TRUE(gpu.halt_time == cpu.halt_time);
+  test_support::expect_identical(cpu, gpu);
   EXPECT_EQ(gpu.meta.tree_nodes, cpu.meta.tree_nodes);
   EXPECT_EQ(gpu.meta.simulated_steps, cpu.meta.simulated_steps);
 }

@@ -4,38 +4,18 @@
 
 #include "ctm/enumerate.hpp"
 #include "ctm/machine.hpp"
+#include "table_testing.hpp"
 
 using namespace ctm;
 
 namespace {
 
 Table tree(int n, int k, uint32_t cutoff, int threads = 0, uint32_t shard = 0, uint32_t shards = 1, int depth = 0) {
-  EnumerateOptions o;
-  o.space = Space{n, k, 1};
-  o.cutoff = cutoff;
-  o.backend = "cpu";
-  o.threads = threads;
-  o.shard_index = shard;
-  o.shard_count = shards;
-  o.frontier_depth = depth;
-  return enumerate(o);
+  return test_support::enumerate_table({Space{n, k, 1}, cutoff, "cpu", threads, shard, shards, depth});
 }
 
-// Equal as tables of outputs: brute force does not prove non-halting, so only the sum of the two
-// non-halting classes is comparable.
-void expect_same_outputs(const Table& a, const Table& b) {
-  EXPECT_EQ(a.counts, b.counts);
-  EXPECT_EQ(to_string(a.halting), to_string(b.halting));
-  EXPECT_EQ(to_string(a.machines), to_string(b.machines));
-  EXPECT_EQ(to_string(a.nonhalting_proved + a.nonhalting_cutoff), to_string(b.nonhalting_proved + b.nonhalting_cutoff));
-  EXPECT_EQ(a.halt_time, b.halt_time);
-}
-
-void expect_identical(const Table& a, const Table& b) {
-  expect_same_outputs(a, b);
-  EXPECT_EQ(to_string(a.nonhalting_proved), to_string(b.nonhalting_proved));
-  EXPECT_EQ(to_string(a.nonhalting_cutoff), to_string(b.nonhalting_cutoff));
-}
+using test_support::expect_identical;
+using test_support::expect_same_outputs;
 
 }  // namespace
 

@@ -11,6 +11,7 @@
 #include "ctm/enumerate.hpp"
 #include "ctm/sample.hpp"
 #include "ctm/table_io.hpp"
+#include "table_testing.hpp"
 
 using namespace ctm;
 
@@ -27,13 +28,7 @@ Table sampled(Space space, uint32_t cutoff, uint64_t seed, uint64_t start, uint6
   return sample(o);
 }
 
-Table exact(Space space, uint32_t cutoff) {
-  EnumerateOptions o;
-  o.space = space;
-  o.cutoff = cutoff;
-  o.backend = "cpu";
-  return enumerate(o);
-}
+Table exact(Space space, uint32_t cutoff) { return test_support::enumerate_table({space, cutoff}); }
 
 }  // namespace
 
