@@ -124,6 +124,7 @@ struct Context {
   std::vector<double> p_star, values;
   std::vector<int> by_value;     // categories sorted by value
   std::vector<char> tail;        // category is in the truth's tail
+  std::vector<double> xlog2x;    // c log2 c for counts c = 0..samples (entropy of count vectors)
   // symbolic
   const SymbolicSpace* space = nullptr;
   int truth_behaviour = -1;
@@ -299,15 +300,25 @@ CatStats cat_stats(const Context& ctx, const std::vector<double>& q) {
   return s;
 }
 
+double count_log2_count(const Context& ctx, double c) {
+  return c < ctx.xlog2x.size() ? ctx.xlog2x[static_cast<size_t>(c)] : c * std::log2(c);
+}
+
+// q_is_counts: q = counts / n_train exactly (no smoothing), so both entropies come from a table of c log2 c.
 void categorical_metrics(const Context& ctx, const std::vector<double>& q, const std::vector<double>& counts,
-                         double n_train, const CatStats& s0, double* out) {
+                         double n_train, bool q_is_counts, const CatStats& s0, double* out) {
   const auto& p = ctx.p_star;
   double h = 0, gini = 0, support = 0, missing = 0, tv = 0, js = 0, tail = 0, total = 0;
   int union_support = 0;
   bool lost = false;
   const bool full = !ctx.c.light_metrics;
+  if (q_is_counts) {
+    double clc = 0;
+    for (int i = 0; i < ctx.k; ++i) if (counts[i] > 0) clc += count_log2_count(ctx, counts[i]);
+    h = std::log2(n_train) - clc / n_train;
+  }
   for (int i = 0; i < ctx.k; ++i) {
-    if (q[i] > 0) { h -= q[i] * std::log2(q[i]); support += 1; }
+    if (q[i] > 0) { if (!q_is_counts) h -= q[i] * std::log2(q[i]); support += 1; }
     gini += q[i] * q[i];
     total += q[i];
     if (!full) continue;
@@ -327,7 +338,9 @@ void categorical_metrics(const Context& ctx, const std::vector<double>& q, const
     if (q[i] > 0) kl_qp += q[i] * std::log2(q[i] / ((p[i] + delta) / z));
   }
   double h_mm;
-  if (n_train > 0) {  // Miller-Madow on the training sample itself
+  if (n_train > 0 && q_is_counts) {  // the sample's plug-in entropy is h itself
+    h_mm = h + (support - 1) / (2 * n_train * kLn2);
+  } else if (n_train > 0) {  // Miller-Madow on the training sample itself
     double hs = 0, observed = 0;
     for (int i = 0; i < ctx.k; ++i)
       if (counts[i] > 0) { const double f = counts[i] / n_train; hs -= f * std::log2(f); observed += 1; }
@@ -369,17 +382,9 @@ void run_categorical_replicate(const Context& ctx, uint32_t rep, double* out, si
     model_alias.build(w);
   };
   std::vector<uint32_t> touched;
-  auto fit = [&](const std::vector<double>& train) {
-    for (uint32_t i : touched) counts[i] = 0;
-    touched.clear();
-    for (double x : train) {
-      const uint32_t i = static_cast<uint32_t>(x);
-      if (counts[i] == 0) touched.push_back(i);
-      counts[i] += 1;
-      vocabulary[i] = 1;
-    }
-    const double n = static_cast<double>(train.size());
-    if (n == 0) return;  // nothing to learn from: keep the model
+  bool q_is_counts = false;  // q = counts / n exactly (set by learn)
+  auto learn = [&](double n) {  // fit on counts / touched of a training set of n items
+    if (n == 0) { q_is_counts = false; return; }  // nothing to learn from: keep the model
     if (symbolic) {
       // Max over behaviours of log-likelihood + ln prior; a behaviour must cover every observed output.
       double best = -std::numeric_limits<double>::infinity();
@@ -399,9 +404,11 @@ void run_categorical_replicate(const Context& ctx, uint32_t rep, double* out, si
       behaviour = best_b;
       std::fill(q.begin(), q.end(), 0.0);
       for (auto& [id, cnt] : ctx.space->behaviours[behaviour].dist) q[id] = cnt / inputs;
+      q_is_counts = false;
       return;
     }
     const double sm = c.smoothing;
+    q_is_counts = !(sm > 0);
     if (sm > 0) {
       double vocab = 0;
       for (int i = 0; i < k; ++i) vocab += (c.support == "alphabet" || vocabulary[i]) ? 1 : 0;
@@ -412,6 +419,42 @@ void run_categorical_replicate(const Context& ctx, uint32_t rep, double* out, si
       for (uint32_t i : touched) q[i] = counts[i] / n;
     }
   };
+  auto fit = [&](const std::vector<double>& train) {
+    for (uint32_t i : touched) counts[i] = 0;
+    touched.clear();
+    for (double x : train) {
+      const uint32_t i = static_cast<uint32_t>(x);
+      if (counts[i] == 0) touched.push_back(i);
+      counts[i] += 1;
+      vocabulary[i] = 1;
+    }
+    learn(static_cast<double>(train.size()));
+  };
+  // Direct path (replace / fresh without verifier or fixed pool): the fit only sees the counts, which
+  // are multinomial, so draw them by conditional binomials (O(K) per generation instead of O(N)).
+  const bool direct = (c.workflow == "replace" || c.workflow == "fresh") && !c.verifier && !c.fixed_real;
+  std::vector<double> model_w(k);
+  std::vector<uint32_t> real_counts(k), syn_counts(k);
+  auto draw_counts = [&](int t) {
+    const double alpha = c.alpha.at(t);
+    RandomStream rs(c.seed, rep, t, kStreamReal), ss(c.seed, rep, t, kStreamSynthetic),
+        vs(c.seed, rep, t, kStreamVerifier);
+    const uint32_t n = static_cast<uint32_t>(c.samples);
+    const uint32_t n_real = c.iid_mixture ? binomial(vs, n, alpha) : static_cast<uint32_t>(std::lround(alpha * n));
+    multinomial(rs, n_real, ctx.p_star.data(), k, real_counts.data());
+    for (int i = 0; i < k; ++i) model_w[i] = q[i] > 0 ? (c.lambda == 1 ? q[i] : std::pow(q[i], 1 / c.lambda)) : 0.0;
+    multinomial(ss, n - n_real, model_w.data(), k, syn_counts.data());
+    for (uint32_t i : touched) counts[i] = 0;
+    touched.clear();
+    for (int i = 0; i < k; ++i) {
+      const uint32_t ci = real_counts[i] + syn_counts[i];
+      if (ci == 0) continue;
+      counts[i] = ci;
+      touched.push_back(i);
+      vocabulary[i] = 1;
+    }
+    learn(n);
+  };
 
   DataState st;
   initial_data(ctx, st, 1, rep, real);
@@ -419,7 +462,7 @@ void run_categorical_replicate(const Context& ctx, uint32_t rep, double* out, si
   const CatStats s0 = cat_stats(ctx, q);
   auto record = [&](int t, double n_train) {
     double* row = out + static_cast<size_t>(t) * stride_metrics;
-    categorical_metrics(ctx, q, counts, n_train, s0, row);
+    categorical_metrics(ctx, q, counts, n_train, q_is_counts && n_train > 0, s0, row);
     int support = 0, winner = -1;
     for (int i = 0; i < k; ++i) if (q[i] > 0) { ++support; winner = i; }
     if (support == 1 && fix_time < 0) { fix_time = t; fix_winner = winner; }
@@ -442,6 +485,11 @@ void run_categorical_replicate(const Context& ctx, uint32_t rep, double* out, si
   };
   record(0, c.initial_samples > 0 ? c.initial_samples : 0);
   for (int t = 1; t <= c.generations; ++t) {
+    if (direct) {
+      draw_counts(t);
+      record(t, c.samples);
+      continue;
+    }
     rebuild_model_sampler();
     const auto& train = build_training_set(ctx, st, 1, rep, t, real, synth, right);
     fit(train);
@@ -523,10 +571,11 @@ void gaussian_1d_metrics(const Context& ctx, double mu, double var, double mu_0,
   const bool full = !ctx.c.light_metrics;
   const double js = full ? std::max(0.0, 0.5 * (js_half(ms, ss) + js_half(mu, s)) / kLn2) : kNaN;
   const double z = ctx.tail_z;
-  const double tail = normal_cdf((ms - z * ss - mu) / s) + 1 - normal_cdf((ms + z * ss - mu) / s);
+  const double tail = full ? normal_cdf((ms - z * ss - mu) / s) + 1 - normal_cdf((ms + z * ss - mu) / s) : kNaN;
+  // Light: drift, sigma, variance ratios and entropy only (what bench/numpy_collapse.py computes too).
   const double vals[] = {(mu - mu_0) * (mu - mu_0), s, var / var_0, std::log(var / var_0),
-                         0.5 * std::log2(2 * kPi * std::exp(1.0) * var), kl_pq, kl_qp, w2, w1,
-                         full ? tv_gauss(ms, ss, mu, s) : kNaN, js, tail};
+                         0.5 * std::log2(2 * kPi * std::exp(1.0) * var), full ? kl_pq : kNaN, full ? kl_qp : kNaN,
+                         full ? w2 : kNaN, full ? w1 : kNaN, full ? tv_gauss(ms, ss, mu, s) : kNaN, js, tail};
   std::copy(std::begin(vals), std::end(vals), out);
 }
 
@@ -614,8 +663,35 @@ void run_gaussian_replicate(const Context& ctx, uint32_t rep, double* out, size_
     std::copy(std::begin(vals), std::end(vals), row);
   };
   record(0);
+  // Direct path (1-D, replace / fresh, no verifier or fixed pool): the fit only needs the sum and sum
+  // of squares, so accumulate them while drawing instead of storing the items.
+  const bool direct = d == 1 && (c.workflow == "replace" || c.workflow == "fresh") && !c.verifier && !c.fixed_real;
   for (int t = 1; t <= c.generations; ++t) {
-    fit(build_training_set(ctx, st, d, rep, t, real, synth, right));
+    if (!direct) {
+      fit(build_training_set(ctx, st, d, rep, t, real, synth, right));
+      record(t);
+      continue;
+    }
+    const double alpha = c.alpha.at(t);
+    RandomStream rs(c.seed, rep, t, kStreamReal), ss(c.seed, rep, t, kStreamSynthetic),
+        vs(c.seed, rep, t, kStreamVerifier);
+    const uint32_t n = static_cast<uint32_t>(c.samples);
+    const uint32_t n_real = c.iid_mixture ? binomial(vs, n, alpha) : static_cast<uint32_t>(std::lround(alpha * n));
+    // Items relative to the current mean: real mu0 - mu + sigma0 z, synthetic sqrt(lambda) sigma z.
+    double zr = 0, zr2 = 0, zs = 0, zs2 = 0;
+    for (uint32_t i = 0; i < n_real; ++i) { const double z = rs.normal(); zr += z; zr2 += z * z; }
+    for (uint32_t i = n_real; i < n; ++i) { const double z = ss.normal(); zs += z; zs2 += z * z; }
+    if (n >= 2) {
+      const double d0 = c.mu0 - mu[0], ks = sqrt_lambda * chol[0];
+      const double s1 = n_real * d0 + c.sigma0 * zr + ks * zs;
+      const double s2 = n_real * d0 * d0 + 2 * d0 * c.sigma0 * zr + c.sigma0 * c.sigma0 * zr2 + ks * ks * zs2;
+      const double mean = s1 / n;
+      mu[0] += mean;
+      sigma[0] = std::max(0.0, s2 - s1 * mean) / (c.unbiased ? n - 1.0 : n);
+      if (!(sigma[0] > 0)) sigma[0] += 1e-12 * c.sigma0 * c.sigma0;  // collapsed: the same ridge as fit()
+      if (!(sigma[0] > 0)) throw Error("gaussian learner: covariance is not positive definite");
+      chol[0] = std::sqrt(sigma[0]);
+    }
     record(t);
   }
 }
@@ -972,6 +1048,8 @@ CollapseResult run_collapse(const CollapseConfig& config, const SymbolicSpace* g
       cum += ctx.p_star[i];
     }
     r.reference["tail_mass_truth"] = tail_truth;
+    ctx.xlog2x.resize(static_cast<size_t>(c.samples) + 1, 0.0);
+    for (size_t i = 2; i < ctx.xlog2x.size(); ++i) ctx.xlog2x[i] = i * std::log2(static_cast<double>(i));
     r.initial_mass = ctx.p_star;
   }
   closed_forms(ctx, r);

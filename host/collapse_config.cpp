@@ -80,15 +80,6 @@ double RandomStream::uniform_open() {
   }
 }
 
-double RandomStream::normal() {
-  if (has_spare_) { has_spare_ = false; return spare_; }
-  const double r = std::sqrt(-2.0 * std::log(uniform_open()));
-  const double a = 6.283185307179586 * uniform();
-  spare_ = r * std::sin(a);
-  has_spare_ = true;
-  return r * std::cos(a);
-}
-
 uint32_t RandomStream::below(uint32_t bound) {
   uint64_t m = static_cast<uint64_t>(next_u32()) * bound;
   uint32_t low = static_cast<uint32_t>(m);

@@ -31,7 +31,7 @@ class RandomStream {
   uint32_t next_u32();
   double uniform();                 // [0, 1), 53 bits
   double uniform_open();            // (0, 1)
-  double normal();                  // standard normal (Box-Muller, both values used)
+  double normal();                  // standard normal (256-layer ziggurat, two words per try)
   uint32_t below(uint32_t bound);   // uniform integer in [0, bound), unbiased (Lemire)
 
  private:
@@ -41,9 +41,13 @@ class RandomStream {
   std::array<uint32_t, 4 * kBlocks> buffer_{};
   int used_ = 4 * kBlocks;
   void refill();
-  bool has_spare_ = false;
-  double spare_ = 0;
 };
+
+// Exact samplers on a stream (host/collapse_sampling.cpp). binomial: Bin(n, p) by inversion when
+// n min(p, 1-p) < 10, else BTRD (Hormann 1993). multinomial: counts of n items over k categories with
+// the given non-negative weights (any scale), by conditional binomials; every count is written.
+uint32_t binomial(RandomStream& rs, uint32_t n, double p);
+void multinomial(RandomStream& rs, uint32_t n, const double* weights, size_t k, uint32_t* counts);
 
 // ---------------------------------------------------------------------------------------------
 // Configuration. Generation 0 is the truth itself (P_0 = P*), or a fit on `initial_samples` real

@@ -1,0 +1,151 @@
+// Exact samplers on the simulator's Philox streams: standard normals by a 256-layer ziggurat
+// (Marsaglia & Tsang 2000), binomials by inversion or BTRD (Hormann 1993), multinomials by
+// conditional binomials. Written from the published algorithms.
+#include <cmath>
+
+#include "ctm/collapse.hpp"
+
+namespace ctm::collapse {
+namespace {
+
+// Ziggurat of exp(-x^2/2) on [0, inf): layer 0 is the base strip (rectangle [0, r] plus the tail),
+// layer i >= 1 the rectangle [0, x[i]] x [f(x[i]), f(x[i+1])]; all 256 have the same area v.
+struct Ziggurat {
+  static constexpr int kLayers = 256;
+  static constexpr double kR = 3.6541528853610088;
+  double x[kLayers + 1];
+  double f[kLayers + 1];
+  Ziggurat() {
+    const double fr = std::exp(-0.5 * kR * kR);
+    const double v = kR * fr + std::sqrt(0.5 * 3.141592653589793) * std::erfc(kR / std::sqrt(2.0));
+    x[0] = v / fr;
+    x[1] = kR;
+    for (int i = 1; i < kLayers - 1; ++i) x[i + 1] = std::sqrt(-2 * std::log(v / x[i] + std::exp(-0.5 * x[i] * x[i])));
+    x[kLayers] = 0;
+    for (int i = 0; i <= kLayers; ++i) f[i] = std::exp(-0.5 * x[i] * x[i]);
+  }
+};
+const Ziggurat& ziggurat() {
+  static const Ziggurat z;
+  return z;
+}
+
+// ln k! - [(k + 1/2) ln(k + 1) - (k + 1) + ln sqrt(2 pi)]: the Stirling remainder BTRD uses.
+double stirling_tail(double k) {
+  if (k < 10) return std::lgamma(k + 1) - ((k + 0.5) * std::log(k + 1) - (k + 1) + 0.9189385332046728);
+  const double r = 1 / (k + 1), r2 = r * r;
+  return (1.0 / 12 - (1.0 / 360 - r2 / 1260) * r2) * r;
+}
+
+// Inversion (sequential search from 0) for n p < 10, p <= 1/2.
+uint32_t binomial_inversion(RandomStream& rs, uint32_t n, double p) {
+  const double q = 1 - p, s = p / q, a = (n + 1.0) * s;
+  const double r0 = std::exp(n * std::log1p(-p));
+  for (;;) {
+    double u = rs.uniform(), r = r0;
+    for (uint32_t x = 0; x <= n; ++x) {
+      if (u < r) return x;
+      u -= r;
+      r *= a / (x + 1) - s;
+    }
+    // u fell in the rounding gap above the computed CDF (probability ~1e-16): draw again.
+  }
+}
+
+// BTRD for n p >= 10, p <= 1/2: transformed rejection with a squeeze, then an exact ratio test.
+uint32_t binomial_btrd(RandomStream& rs, uint32_t n, double p) {
+  const double q = 1 - p, r = p / q, nr = (n + 1.0) * r;
+  const double npq = n * p * q, snpq = std::sqrt(npq);
+  const double m = std::floor((n + 1.0) * p);
+  const double b = 1.15 + 2.53 * snpq, a = -0.0873 + 0.0248 * b + 0.01 * p, c = n * p + 0.5;
+  const double alpha = (2.83 + 5.1 / b) * snpq, vr = 0.92 - 4.2 / b, urvr = 0.86 * vr;
+  for (;;) {
+    double v = rs.uniform(), u;
+    if (v <= urvr) {
+      u = v / vr - 0.43;
+      return static_cast<uint32_t>(std::floor((2 * a / (0.5 - std::fabs(u)) + b) * u + c));
+    }
+    if (v >= vr) {
+      u = rs.uniform() - 0.5;
+    } else {
+      u = v / vr - 0.93;
+      u = (u < 0 ? -0.5 : 0.5) - u;
+      v = rs.uniform() * vr;
+    }
+    const double us = 0.5 - std::fabs(u);
+    const double kd = std::floor((2 * a / us + b) * u + c);
+    if (kd < 0 || kd > n) continue;
+    v = v * alpha / (a / (us * us) + b);
+    const double km = std::fabs(kd - m);
+    if (km <= 15) {  // f(k) / f(m) by the recurrence f(i) / f(i-1) = nr / i - r
+      double f = 1;
+      if (m < kd) {
+        for (double i = m + 1; i <= kd; ++i) f *= nr / i - r;
+      } else {
+        for (double i = kd + 1; i <= m; ++i) v *= nr / i - r;
+      }
+      if (v <= f) return static_cast<uint32_t>(kd);
+      continue;
+    }
+    v = std::log(v);
+    const double rho = (km / npq) * (((km / 3 + 0.625) * km + 1.0 / 6) / npq + 0.5);
+    const double t = -km * km / (2 * npq);
+    if (v < t - rho) return static_cast<uint32_t>(kd);
+    if (v > t + rho) continue;
+    const double nm = n - m + 1, nk = n - kd + 1;
+    const double h = (m + 0.5) * std::log((m + 1) / (r * nm)) + stirling_tail(m) + stirling_tail(n - m);
+    if (v <= h + (n + 1) * std::log(nm / nk) + (kd + 0.5) * std::log(nk * r / (kd + 1)) - stirling_tail(kd) -
+                  stirling_tail(n - kd))
+      return static_cast<uint32_t>(kd);
+  }
+}
+
+}  // namespace
+
+double RandomStream::normal() {
+  const Ziggurat& z = ziggurat();
+  for (;;) {
+    const uint64_t bits = (static_cast<uint64_t>(next_u32()) << 32) | next_u32();
+    const int i = static_cast<int>(bits & 0xff);
+    const double sign = (bits & 0x100) ? -1.0 : 1.0;
+    const double x = static_cast<double>(bits >> 11) * (1.0 / 9007199254740992.0) * z.x[i];
+    if (x < z.x[i + 1]) return sign * x;
+    if (i == 0) {  // tail beyond r (Marsaglia 1964)
+      double a, b;
+      do {
+        a = -std::log(uniform_open()) / Ziggurat::kR;
+        b = -std::log(uniform_open());
+      } while (b + b < a * a);
+      return sign * (Ziggurat::kR + a);
+    }
+    if (z.f[i] + uniform() * (z.f[i + 1] - z.f[i]) < std::exp(-0.5 * x * x)) return sign * x;
+  }
+}
+
+uint32_t binomial(RandomStream& rs, uint32_t n, double p) {
+  if (n == 0 || !(p > 0)) return 0;
+  if (p >= 1) return n;
+  if (p > 0.5) return n - binomial(rs, n, 1 - p);
+  return n * p < 10 ? binomial_inversion(rs, n, p) : binomial_btrd(rs, n, p);
+}
+
+void multinomial(RandomStream& rs, uint32_t n, const double* weights, size_t k, uint32_t* counts) {
+  // The last positive weight takes what is left, so rounding in `rest` never reaches a zero weight.
+  size_t last = k;
+  double rest = 0;
+  for (size_t i = 0; i < k; ++i) {
+    counts[i] = 0;
+    if (weights[i] > 0) { rest += weights[i]; last = i; }
+  }
+  if (last == k) return;
+  for (size_t i = 0; i < last && n > 0; ++i) {
+    if (!(weights[i] > 0)) continue;
+    const double p = weights[i] / rest;
+    counts[i] = binomial(rs, n, p < 1 ? p : 1.0);
+    n -= counts[i];
+    rest -= weights[i];
+  }
+  counts[last] = n;
+}
+
+}  // namespace ctm::collapse
