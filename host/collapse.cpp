@@ -312,13 +312,13 @@ void categorical_metrics(const Context& ctx, const std::vector<double>& q, const
   int union_support = 0;
   bool lost = false;
   const bool full = !ctx.c.light_metrics;
-  if (q_is_counts) {
-    double clc = 0;
-    for (int i = 0; i < ctx.k; ++i) if (counts[i] > 0) clc += count_log2_count(ctx, counts[i]);
-    h = std::log2(n_train) - clc / n_train;
-  }
+  double clc = 0;  // sum of c log2 c over the counts when q_is_counts
   for (int i = 0; i < ctx.k; ++i) {
-    if (q[i] > 0) { if (!q_is_counts) h -= q[i] * std::log2(q[i]); support += 1; }
+    if (q[i] > 0) {
+      if (q_is_counts) clc += count_log2_count(ctx, counts[i]);
+      else h -= q[i] * std::log2(q[i]);
+      support += 1;
+    }
     gini += q[i] * q[i];
     total += q[i];
     if (!full) continue;
@@ -330,6 +330,7 @@ void categorical_metrics(const Context& ctx, const std::vector<double>& q, const
     if (q[i] > 0) js += 0.5 * q[i] * std::log2(q[i] / m);
     if (ctx.tail[i]) tail += q[i];
   }
+  if (q_is_counts) h = std::log2(n_train) - clc / n_train;
   // KL smoothed with delta = 0.5/N over the union of the two supports (support loss reported apart).
   const double delta = 0.5 / ctx.c.samples, z = 1 + delta * union_support;
   double kl_pq = 0, kl_qp = 0;
@@ -441,9 +442,11 @@ void run_categorical_replicate(const Context& ctx, uint32_t rep, double* out, si
         vs(c.seed, rep, t, kStreamVerifier);
     const uint32_t n = static_cast<uint32_t>(c.samples);
     const uint32_t n_real = c.iid_mixture ? binomial(vs, n, alpha) : static_cast<uint32_t>(std::lround(alpha * n));
-    multinomial(rs, n_real, ctx.p_star.data(), k, real_counts.data());
-    for (int i = 0; i < k; ++i) model_w[i] = q[i] > 0 ? (c.lambda == 1 ? q[i] : std::pow(q[i], 1 / c.lambda)) : 0.0;
-    multinomial(ss, n - n_real, model_w.data(), k, syn_counts.data());
+    if (n_real > 0) multinomial(rs, n_real, ctx.p_star.data(), k, real_counts.data());
+    else std::fill(real_counts.begin(), real_counts.end(), 0u);
+    if (c.lambda != 1)
+      for (int i = 0; i < k; ++i) model_w[i] = q[i] > 0 ? std::pow(q[i], 1 / c.lambda) : 0.0;
+    multinomial(ss, n - n_real, c.lambda == 1 ? q.data() : model_w.data(), k, syn_counts.data());
     for (uint32_t i : touched) counts[i] = 0;
     touched.clear();
     for (int i = 0; i < k; ++i) {
@@ -679,8 +682,8 @@ void run_gaussian_replicate(const Context& ctx, uint32_t rep, double* out, size_
     const uint32_t n_real = c.iid_mixture ? binomial(vs, n, alpha) : static_cast<uint32_t>(std::lround(alpha * n));
     // Items relative to the current mean: real mu0 - mu + sigma0 z, synthetic sqrt(lambda) sigma z.
     double zr = 0, zr2 = 0, zs = 0, zs2 = 0;
-    for (uint32_t i = 0; i < n_real; ++i) { const double z = rs.normal(); zr += z; zr2 += z * z; }
-    for (uint32_t i = n_real; i < n; ++i) { const double z = ss.normal(); zs += z; zs2 += z * z; }
+    rs.normal_sums(n_real, zr, zr2);
+    ss.normal_sums(n - n_real, zs, zs2);
     if (n >= 2) {
       const double d0 = c.mu0 - mu[0], ks = sqrt_lambda * chol[0];
       const double s1 = n_real * d0 + c.sigma0 * zr + ks * zs;

@@ -152,6 +152,14 @@ TEST(CollapseRng, ZigguratNormalMatchesTheCdfIncludingTheTail) {
   EXPECT_LT(stat, df + kSe * std::sqrt(2.0 * df));
   const double p_tail = 2 * cdf(-3.6541528853610088);
   EXPECT_NEAR(beyond_r, draws * p_tail, kSe * std::sqrt(draws * p_tail));
+  // normal_sums draws exactly what the same number of normal() calls would.
+  RandomStream one(3, 1, 2, 3), batch(3, 1, 2, 3);
+  double s = 0, s2 = 0, bs = 0, bs2 = 0;
+  for (int i = 0; i < 1000; ++i) { const double z = one.normal(); s += z; s2 += z * z; }
+  batch.normal_sums(1000, bs, bs2);
+  EXPECT_NEAR(bs, s, 1e-9);
+  EXPECT_NEAR(bs2, s2, 1e-9);
+  EXPECT_EQ(one.next_u32(), batch.next_u32());
 }
 
 TEST(CollapseCategorical, GiniSimpsonDecaysExactlyAsOneMinusOneOverN) {

@@ -28,10 +28,17 @@ enum StreamId : uint32_t {
 class RandomStream {
  public:
   RandomStream(uint64_t seed, uint32_t replicate, uint32_t generation, uint32_t stream);
-  uint32_t next_u32();
-  double uniform();                 // [0, 1), 53 bits
+  uint32_t next_u32() {
+    if (used_ == 4 * kBlocks) refill();
+    return buffer_[used_++];
+  }
+  double uniform() {                // [0, 1), 53 bits
+    const uint64_t hi = next_u32() >> 5, lo = next_u32() >> 6;  // 27 + 26 bits
+    return (static_cast<double>(hi) * 67108864.0 + static_cast<double>(lo)) * (1.0 / 9007199254740992.0);
+  }
   double uniform_open();            // (0, 1)
   double normal();                  // standard normal (256-layer ziggurat, two words per try)
+  void normal_sums(uint32_t n, double& sum, double& sum_sq);  // adds n normals and their squares
   uint32_t below(uint32_t bound);   // uniform integer in [0, bound), unbiased (Lemire)
 
  private:
@@ -41,6 +48,7 @@ class RandomStream {
   std::array<uint32_t, 4 * kBlocks> buffer_{};
   int used_ = 4 * kBlocks;
   void refill();
+  double normal_rest(int layer, double x);
 };
 
 // Exact samplers on a stream (host/collapse_sampling.cpp). binomial: Bin(n, p) by inversion when
