@@ -666,9 +666,18 @@ void run_gaussian_replicate(const Context& ctx, uint32_t rep, double* out, size_
     std::copy(std::begin(vals), std::end(vals), row);
   };
   record(0);
-  // Direct path (1-D, replace / fresh, no verifier or fixed pool): the fit only needs the sum and sum
-  // of squares, so accumulate them while drawing instead of storing the items.
+  // Direct path (1-D, replace / fresh, no verifier or fixed pool): the fit only needs each batch's mean
+  // and sum of squared deviations, so draw those from their exact joint law instead of the items: for
+  // m items of N(loc, sd^2) the mean is N(loc, sd^2 / m) and, independently, the sum of squares about it
+  // is sd^2 chi-square(m - 1) (Cochran). O(1) per generation whatever N is.
   const bool direct = d == 1 && (c.workflow == "replace" || c.workflow == "fresh") && !c.verifier && !c.fixed_real;
+  auto batch_stats = [](RandomStream& r, uint32_t m, double loc, double sd, double& mean, double& ss) {
+    mean = loc;
+    ss = 0;
+    if (m == 0) return;
+    mean += sd * r.normal() / std::sqrt(static_cast<double>(m));
+    if (m >= 2) ss = sd * sd * 2 * gamma(r, 0.5 * (m - 1));
+  };
   for (int t = 1; t <= c.generations; ++t) {
     if (!direct) {
       fit(build_training_set(ctx, st, d, rep, t, real, synth, right));
@@ -680,17 +689,17 @@ void run_gaussian_replicate(const Context& ctx, uint32_t rep, double* out, size_
         vs(c.seed, rep, t, kStreamVerifier);
     const uint32_t n = static_cast<uint32_t>(c.samples);
     const uint32_t n_real = c.iid_mixture ? binomial(vs, n, alpha) : static_cast<uint32_t>(std::lround(alpha * n));
-    // Items relative to the current mean: real mu0 - mu + sigma0 z, synthetic sqrt(lambda) sigma z.
-    double zr = 0, zr2 = 0, zs = 0, zs2 = 0;
-    rs.normal_sums(n_real, zr, zr2);
-    ss.normal_sums(n - n_real, zs, zs2);
+    const uint32_t n_syn = n - n_real;
+    // Locations relative to the current mean mu (real items: mu0 - mu).
+    double mean_r, ss_r, mean_s, ss_s;
+    batch_stats(rs, n_real, c.mu0 - mu[0], c.sigma0, mean_r, ss_r);
+    batch_stats(ss, n_syn, 0.0, sqrt_lambda * chol[0], mean_s, ss_s);
     if (n >= 2) {
-      const double d0 = c.mu0 - mu[0], ks = sqrt_lambda * chol[0];
-      const double s1 = n_real * d0 + c.sigma0 * zr + ks * zs;
-      const double s2 = n_real * d0 * d0 + 2 * d0 * c.sigma0 * zr + c.sigma0 * c.sigma0 * zr2 + ks * ks * zs2;
-      const double mean = s1 / n;
+      const double mean = (n_real * mean_r + n_syn * mean_s) / n;
+      const double gap = mean_r - mean_s;  // between-group part of the pooled sum of squares
+      const double total = ss_r + ss_s + (n_real > 0 && n_syn > 0 ? gap * gap * n_real * (double(n_syn) / n) : 0.0);
       mu[0] += mean;
-      sigma[0] = std::max(0.0, s2 - s1 * mean) / (c.unbiased ? n - 1.0 : n);
+      sigma[0] = total / (c.unbiased ? n - 1.0 : n);
       if (!(sigma[0] > 0)) sigma[0] += 1e-12 * c.sigma0 * c.sigma0;  // collapsed: the same ridge as fit()
       if (!(sigma[0] > 0)) throw Error("gaussian learner: covariance is not positive definite");
       chol[0] = std::sqrt(sigma[0]);

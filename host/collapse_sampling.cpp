@@ -1,6 +1,6 @@
 // Exact samplers on the simulator's Philox streams: standard normals by a 256-layer ziggurat
 // (Marsaglia & Tsang 2000), binomials by inversion or BTRD (Hormann 1993), multinomials by
-// conditional binomials. Written from the published algorithms.
+// conditional binomials, gammas by Marsaglia & Tsang (2000). Written from the published algorithms.
 #include <cmath>
 
 #include "ctm/collapse.hpp"
@@ -135,31 +135,6 @@ double RandomStream::normal() {
   }
 }
 
-// n normals exactly as n calls of normal() would draw them, summed; the fast path reads the buffer directly.
-void RandomStream::normal_sums(uint32_t n, double& sum, double& sum_sq) {
-  const Ziggurat& z = ziggurat();
-  double s = 0, s2 = 0;
-  for (uint32_t k = 0; k < n;) {
-    uint64_t bits;
-    if (used_ + 2 <= 4 * kBlocks) {
-      bits = (static_cast<uint64_t>(buffer_[used_]) << 32) | buffer_[used_ + 1];
-      used_ += 2;
-    } else {
-      bits = (static_cast<uint64_t>(next_u32()) << 32) | next_u32();
-    }
-    CTM_ZIGGURAT_TRY(z, bits, layer, sign, x);
-    double v = x;
-    if (!(x < z.x[layer + 1])) {
-      v = normal_rest(layer, x);
-      if (v < 0) continue;
-    }
-    s += sign * v;
-    s2 += v * v;
-    ++k;
-  }
-  sum += s;
-  sum_sq += s2;
-}
 #undef CTM_ZIGGURAT_TRY
 
 uint32_t binomial(RandomStream& rs, uint32_t n, double p) {
@@ -167,6 +142,23 @@ uint32_t binomial(RandomStream& rs, uint32_t n, double p) {
   if (p >= 1) return n;
   if (p > 0.5) return n - binomial(rs, n, 1 - p);
   return n * p < 10 ? binomial_inversion(rs, n, p) : binomial_btrd(rs, n, p);
+}
+
+double gamma(RandomStream& rs, double shape) {
+  if (!(shape > 0)) return 0;
+  if (shape < 1) {  // Gamma(a) = Gamma(a + 1) U^(1/a)
+    const double g = gamma(rs, shape + 1);
+    return g * std::pow(rs.uniform_open(), 1 / shape);
+  }
+  // Marsaglia & Tsang (2000): d (1 + c x)^3 with x normal, a squeeze, then the exact log test.
+  const double d = shape - 1.0 / 3, c = 1 / std::sqrt(9 * d);
+  for (;;) {
+    const double x = rs.normal(), t = 1 + c * x;
+    if (t <= 0) continue;
+    const double v = t * t * t, u = rs.uniform_open(), x2 = x * x;
+    if (u < 1 - 0.0331 * x2 * x2) return d * v;
+    if (std::log(u) < 0.5 * x2 + d * (1 - v + std::log(v))) return d * v;
+  }
 }
 
 void multinomial(RandomStream& rs, uint32_t n, const double* weights, size_t k, uint32_t* counts) {

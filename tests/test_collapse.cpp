@@ -152,14 +152,36 @@ TEST(CollapseRng, ZigguratNormalMatchesTheCdfIncludingTheTail) {
   EXPECT_LT(stat, df + kSe * std::sqrt(2.0 * df));
   const double p_tail = 2 * cdf(-3.6541528853610088);
   EXPECT_NEAR(beyond_r, draws * p_tail, kSe * std::sqrt(draws * p_tail));
-  // normal_sums draws exactly what the same number of normal() calls would.
-  RandomStream one(3, 1, 2, 3), batch(3, 1, 2, 3);
-  double s = 0, s2 = 0, bs = 0, bs2 = 0;
-  for (int i = 0; i < 1000; ++i) { const double z = one.normal(); s += z; s2 += z * z; }
-  batch.normal_sums(1000, bs, bs2);
-  EXPECT_NEAR(bs, s, 1e-9);
-  EXPECT_NEAR(bs2, s2, 1e-9);
-  EXPECT_EQ(one.next_u32(), batch.next_u32());
+}
+
+TEST(CollapseRng, ChiSquareFromGammaMatchesTheCdf) {
+  // 2 gamma(k/2) against the chi-square CDF: k = 1 (the shape < 1 boost), k = 2 and k = 98 (closed
+  // forms for even k: 1 - e^{-x/2} sum_{j<k/2} (x/2)^j / j!).
+  auto cdf = [](int k, double x) {
+    if (k == 1) return std::erf(std::sqrt(x / 2));
+    double term = 1, sum = 0;
+    for (int j = 0; j < k / 2; ++j) { sum += term; term *= (x / 2) / (j + 1); }
+    return 1 - std::exp(-x / 2) * sum;
+  };
+  const int draws = 200000, bins = 40;
+  for (int k : {1, 2, 98}) {
+    RandomStream rs(11, k, 0, 9);
+    // Bins of equal width up to k + 8 sqrt(2k), one tail bin above.
+    const double top = k + 8 * std::sqrt(2.0 * k), width = top / bins;
+    std::vector<double> observed(bins + 1, 0.0), expected(bins + 1);
+    double s = 0;
+    for (int i = 0; i < draws; ++i) {
+      const double x = 2 * gamma(rs, 0.5 * k);
+      ASSERT_GE(x, 0);
+      s += x;
+      observed[std::min(bins, int(x / width))] += 1;
+    }
+    for (int b = 0; b < bins; ++b) expected[b] = draws * (cdf(k, (b + 1) * width) - cdf(k, b * width));
+    expected[bins] = draws * (1 - cdf(k, top));
+    EXPECT_NEAR(s / draws, k, kSe * std::sqrt(2.0 * k / draws)) << "k " << k;
+    const auto [stat, df] = chi_square(observed, expected);
+    EXPECT_LT(stat, df + kSe * std::sqrt(2.0 * df)) << "chi-square, k " << k;
+  }
 }
 
 TEST(CollapseCategorical, GiniSimpsonDecaysExactlyAsOneMinusOneOverN) {
@@ -300,6 +322,36 @@ TEST(CollapseGaussian, SigmaAndLogVarianceFollowTheClosedForms) {
     double drift = 0;
     for (int i = 0; i < 5; ++i) drift += 4.0 * std::pow(unbiased ? 1.0 : 0.9, i) / m;
     expect_within(summarize(r, dr, 5), drift, "mean drift");
+  }
+}
+
+TEST(CollapseGaussian, SufficientStatisticPathMatchesTheItemPath) {
+  // The 1-D replace/fresh path draws each batch's mean and sum of squares directly; a verifier that
+  // accepts everything forces the item-by-item path. Same law: same means within Monte Carlo error,
+  // here with real and synthetic items mixed (their between-group term matters) and lambda != 1.
+  CollapseConfig c;
+  c.learner = "gaussian";
+  c.workflow = "fresh";
+  c.alpha.kind = "constant";
+  c.alpha.value = 0.3;
+  c.samples = 10;
+  c.generations = 6;
+  c.replicates = 20000;
+  c.lambda = 0.8;
+  c.mu0 = 1.5;
+  c.threads = 2;
+  c.light_metrics = true;
+  auto items = c;
+  items.verifier = true;  // eps_fp = eps_fn = 0 and an infinite radius: every item is accepted
+  items.verifier_radius = 1e9;
+  items.seed = 777;
+  const auto direct = run_collapse(c), by_item = run_collapse(items);
+  for (const std::string m : {"sigma", "var_ratio", "mean_drift"}) {
+    const int i = direct.metric_index(m);
+    for (int t : {1, 6}) {
+      const auto a = summarize(direct, i, t), b = summarize(by_item, i, t);
+      EXPECT_NEAR(a.mean, b.mean, kSe * std::hypot(a.se, b.se)) << m << " t=" << t;
+    }
   }
 }
 

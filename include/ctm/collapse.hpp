@@ -38,7 +38,6 @@ class RandomStream {
   }
   double uniform_open();            // (0, 1)
   double normal();                  // standard normal (256-layer ziggurat, two words per try)
-  void normal_sums(uint32_t n, double& sum, double& sum_sq);  // adds n normals and their squares
   uint32_t below(uint32_t bound);   // uniform integer in [0, bound), unbiased (Lemire)
 
  private:
@@ -55,6 +54,7 @@ class RandomStream {
 // n min(p, 1-p) < 10, else BTRD (Hormann 1993). multinomial: counts of n items over k categories with
 // the given non-negative weights (any scale), by conditional binomials; every count is written.
 uint32_t binomial(RandomStream& rs, uint32_t n, double p);
+double gamma(RandomStream& rs, double shape);  // Gamma(shape, scale 1); chi-square(k) = 2 gamma(k / 2)
 void multinomial(RandomStream& rs, uint32_t n, const double* weights, size_t k, uint32_t* counts);
 
 // ---------------------------------------------------------------------------------------------
