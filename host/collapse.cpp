@@ -125,6 +125,7 @@ struct Context {
   std::vector<int> by_value;     // categories sorted by value
   std::vector<char> tail;        // category is in the truth's tail
   std::vector<double> xlog2x;    // c log2 c for counts c = 0..samples (entropy of count vectors)
+  std::vector<double> alpha;     // alpha_t for t = 0..generations (alpha[0] unused)
   // symbolic
   const SymbolicSpace* space = nullptr;
   int truth_behaviour = -1;
@@ -199,7 +200,7 @@ template <class RealFn, class SynthFn, class RightFn>
 const std::vector<double>& build_training_set(const Context& ctx, DataState& st, int stride, uint32_t rep, int t,
                                               RealFn&& real, SynthFn&& synth, RightFn&& right) {
   const CollapseConfig& c = ctx.c;
-  const double alpha = c.alpha.at(t);
+  const double alpha = ctx.alpha[t];
   RandomStream rs(c.seed, rep, t, kStreamReal), ss(c.seed, rep, t, kStreamSynthetic),
       vs(c.seed, rep, t, kStreamVerifier);
   const int n = c.samples;
@@ -437,7 +438,7 @@ void run_categorical_replicate(const Context& ctx, uint32_t rep, double* out, si
   std::vector<double> model_w(k);
   std::vector<uint32_t> real_counts(k), syn_counts(k);
   auto draw_counts = [&](int t) {
-    const double alpha = c.alpha.at(t);
+    const double alpha = ctx.alpha[t];
     RandomStream rs(c.seed, rep, t, kStreamReal), ss(c.seed, rep, t, kStreamSynthetic),
         vs(c.seed, rep, t, kStreamVerifier);
     const uint32_t n = static_cast<uint32_t>(c.samples);
@@ -554,6 +555,12 @@ double tv_gauss(double m1, double s1, double m2, double s2) {
 
 void gaussian_1d_metrics(const Context& ctx, double mu, double var, double mu_0, double var_0, double* out) {
   const double ms = ctx.c.mu0, ss = ctx.c.sigma0, s = std::sqrt(std::max(var, 1e-300));
+  if (ctx.c.light_metrics) {  // drift, sigma, variance ratios and entropy only (what bench/numpy_collapse.py computes too)
+    const double vals[] = {(mu - mu_0) * (mu - mu_0), s, var / var_0, std::log(var / var_0),
+                           0.5 * std::log2(2 * kPi * std::exp(1.0) * var), kNaN, kNaN, kNaN, kNaN, kNaN, kNaN, kNaN};
+    std::copy(std::begin(vals), std::end(vals), out);
+    return;
+  }
   const double kl_pq = (std::log(s / ss) + (ss * ss + (ms - mu) * (ms - mu)) / (2 * var) - 0.5) / kLn2;
   const double kl_qp = (std::log(ss / s) + (var + (ms - mu) * (ms - mu)) / (2 * ss * ss) - 0.5) / kLn2;
   const double dm = mu - ms, ds = s - ss;
@@ -571,14 +578,12 @@ void gaussian_1d_metrics(const Context& ctx, double mu, double var, double mu_0,
       return lself - (log_add(lp, lq) - std::log(2.0));
     });
   };
-  const bool full = !ctx.c.light_metrics;
-  const double js = full ? std::max(0.0, 0.5 * (js_half(ms, ss) + js_half(mu, s)) / kLn2) : kNaN;
+  const double js = std::max(0.0, 0.5 * (js_half(ms, ss) + js_half(mu, s)) / kLn2);
   const double z = ctx.tail_z;
-  const double tail = full ? normal_cdf((ms - z * ss - mu) / s) + 1 - normal_cdf((ms + z * ss - mu) / s) : kNaN;
-  // Light: drift, sigma, variance ratios and entropy only (what bench/numpy_collapse.py computes too).
+  const double tail = normal_cdf((ms - z * ss - mu) / s) + 1 - normal_cdf((ms + z * ss - mu) / s);
   const double vals[] = {(mu - mu_0) * (mu - mu_0), s, var / var_0, std::log(var / var_0),
-                         0.5 * std::log2(2 * kPi * std::exp(1.0) * var), full ? kl_pq : kNaN, full ? kl_qp : kNaN,
-                         full ? w2 : kNaN, full ? w1 : kNaN, full ? tv_gauss(ms, ss, mu, s) : kNaN, js, tail};
+                         0.5 * std::log2(2 * kPi * std::exp(1.0) * var), kl_pq, kl_qp, w2, w1,
+                         tv_gauss(ms, ss, mu, s), js, tail};
   std::copy(std::begin(vals), std::end(vals), out);
 }
 
@@ -684,7 +689,7 @@ void run_gaussian_replicate(const Context& ctx, uint32_t rep, double* out, size_
       record(t);
       continue;
     }
-    const double alpha = c.alpha.at(t);
+    const double alpha = ctx.alpha[t];
     RandomStream rs(c.seed, rep, t, kStreamReal), ss(c.seed, rep, t, kStreamSynthetic),
         vs(c.seed, rep, t, kStreamVerifier);
     const uint32_t n = static_cast<uint32_t>(c.samples);
@@ -1065,6 +1070,8 @@ CollapseResult run_collapse(const CollapseConfig& config, const SymbolicSpace* g
     r.initial_mass = ctx.p_star;
   }
   closed_forms(ctx, r);
+  ctx.alpha.assign(c.generations + 1, 0.0);
+  for (int t = 1; t <= c.generations; ++t) ctx.alpha[t] = c.alpha.at(t);
 
   const size_t m = r.metrics.size();
   const size_t per_rep = static_cast<size_t>(c.generations + 1) * m;

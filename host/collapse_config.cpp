@@ -106,9 +106,10 @@ const bool kHaveAvx2 = __builtin_cpu_supports("avx2");
 #endif
 }  // namespace
 
-// kBlocks consecutive counters per refill; word order is block by block, the same on every path.
+// Consecutive counters per refill; word order is block by block, the same on every path and for
+// any batch size, so the stream's words do not depend on how they are buffered.
 void RandomStream::refill() {
-  constexpr int n = kBlocks;
+  const int n = filled_ == 0 ? kFirstBlocks : kBlocks;
 #if defined(__x86_64__)
   if (kHaveAvx2) philox_blocks_avx2(counter_, key_, n, buffer_.data());
   else philox_blocks(counter_, key_, n, buffer_.data());
@@ -116,6 +117,7 @@ void RandomStream::refill() {
   philox_blocks(counter_, key_, n, buffer_.data());
 #endif
   counter_[0] += n;
+  filled_ = 4 * n;
   used_ = 0;
 }
 

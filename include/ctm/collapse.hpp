@@ -29,7 +29,7 @@ class RandomStream {
  public:
   RandomStream(uint64_t seed, uint32_t replicate, uint32_t generation, uint32_t stream);
   uint32_t next_u32() {
-    if (used_ == 4 * kBlocks) refill();
+    if (used_ == filled_) refill();
     return buffer_[used_++];
   }
   double uniform() {                // [0, 1), 53 bits
@@ -43,9 +43,11 @@ class RandomStream {
  private:
   std::array<uint32_t, 2> key_;
   std::array<uint32_t, 4> counter_;
-  static constexpr int kBlocks = 16;          // Philox blocks generated per refill (lanes interleave)
-  std::array<uint32_t, 4 * kBlocks> buffer_{};
-  int used_ = 4 * kBlocks;
+  // Philox blocks per refill (lanes interleave): 8 the first time, as many streams draw only a few
+  // words (one per replicate, generation and purpose), then 16.
+  static constexpr int kBlocks = 16, kFirstBlocks = 8;
+  std::array<uint32_t, 4 * kBlocks> buffer_;  // filled before use: left uninitialised on purpose
+  int used_ = 0, filled_ = 0;
   void refill();
   double normal_rest(int layer, double x);
 };
