@@ -14,7 +14,7 @@ import time
 
 import numpy as np
 
-R, G, REPS = 200, 100, 5
+R, G, REPS = 200, 100, 11
 LN2 = np.log(2.0)
 
 
