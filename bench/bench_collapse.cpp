@@ -1,6 +1,7 @@
-// Replicate-generations per second of the collapse loop: Wright-Fisher (N = 1000, K = 100) and the
-// 1-D Gaussian refit (M = 100), cheap metrics only, as bench/numpy_collapse.py does in NumPy; and
-// the symbolic learner's search time per generation on the (2,2) and (3,2) spaces.
+// Replicate-generations per second of the collapse loop: Wright-Fisher (N = 1000, K = 100; counts by
+// conditional binomials) and the 1-D Gaussian refit (M = 100; each batch's sufficient statistics drawn
+// directly), cheap metrics only, as bench/numpy_collapse.py does in NumPy; and the symbolic learner's
+// search time per generation on the (2,2) and (3,2) spaces.
 #include <benchmark/benchmark.h>
 
 #include "ctm/collapse.hpp"

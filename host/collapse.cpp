@@ -124,6 +124,8 @@ struct Context {
   std::vector<double> p_star, values;
   std::vector<int> by_value;     // categories sorted by value
   std::vector<char> tail;        // category is in the truth's tail
+  std::vector<double> xlog2x;    // c log2 c for counts c = 0..samples (entropy of count vectors)
+  std::vector<double> alpha;     // alpha_t for t = 0..generations (alpha[0] unused)
   // symbolic
   const SymbolicSpace* space = nullptr;
   int truth_behaviour = -1;
@@ -198,7 +200,7 @@ template <class RealFn, class SynthFn, class RightFn>
 const std::vector<double>& build_training_set(const Context& ctx, DataState& st, int stride, uint32_t rep, int t,
                                               RealFn&& real, SynthFn&& synth, RightFn&& right) {
   const CollapseConfig& c = ctx.c;
-  const double alpha = c.alpha.at(t);
+  const double alpha = ctx.alpha[t];
   RandomStream rs(c.seed, rep, t, kStreamReal), ss(c.seed, rep, t, kStreamSynthetic),
       vs(c.seed, rep, t, kStreamVerifier);
   const int n = c.samples;
@@ -299,15 +301,25 @@ CatStats cat_stats(const Context& ctx, const std::vector<double>& q) {
   return s;
 }
 
+double count_log2_count(const Context& ctx, double c) {
+  return c < ctx.xlog2x.size() ? ctx.xlog2x[static_cast<size_t>(c)] : c * std::log2(c);
+}
+
+// q_is_counts: q = counts / n_train exactly (no smoothing), so both entropies come from a table of c log2 c.
 void categorical_metrics(const Context& ctx, const std::vector<double>& q, const std::vector<double>& counts,
-                         double n_train, const CatStats& s0, double* out) {
+                         double n_train, bool q_is_counts, const CatStats& s0, double* out) {
   const auto& p = ctx.p_star;
   double h = 0, gini = 0, support = 0, missing = 0, tv = 0, js = 0, tail = 0, total = 0;
   int union_support = 0;
   bool lost = false;
   const bool full = !ctx.c.light_metrics;
+  double clc = 0;  // sum of c log2 c over the counts when q_is_counts
   for (int i = 0; i < ctx.k; ++i) {
-    if (q[i] > 0) { h -= q[i] * std::log2(q[i]); support += 1; }
+    if (q[i] > 0) {
+      if (q_is_counts) clc += count_log2_count(ctx, counts[i]);
+      else h -= q[i] * std::log2(q[i]);
+      support += 1;
+    }
     gini += q[i] * q[i];
     total += q[i];
     if (!full) continue;
@@ -319,6 +331,7 @@ void categorical_metrics(const Context& ctx, const std::vector<double>& q, const
     if (q[i] > 0) js += 0.5 * q[i] * std::log2(q[i] / m);
     if (ctx.tail[i]) tail += q[i];
   }
+  if (q_is_counts) h = std::log2(n_train) - clc / n_train;
   // KL smoothed with delta = 0.5/N over the union of the two supports (support loss reported apart).
   const double delta = 0.5 / ctx.c.samples, z = 1 + delta * union_support;
   double kl_pq = 0, kl_qp = 0;
@@ -327,7 +340,9 @@ void categorical_metrics(const Context& ctx, const std::vector<double>& q, const
     if (q[i] > 0) kl_qp += q[i] * std::log2(q[i] / ((p[i] + delta) / z));
   }
   double h_mm;
-  if (n_train > 0) {  // Miller-Madow on the training sample itself
+  if (n_train > 0 && q_is_counts) {  // the sample's plug-in entropy is h itself
+    h_mm = h + (support - 1) / (2 * n_train * kLn2);
+  } else if (n_train > 0) {  // Miller-Madow on the training sample itself
     double hs = 0, observed = 0;
     for (int i = 0; i < ctx.k; ++i)
       if (counts[i] > 0) { const double f = counts[i] / n_train; hs -= f * std::log2(f); observed += 1; }
@@ -369,17 +384,9 @@ void run_categorical_replicate(const Context& ctx, uint32_t rep, double* out, si
     model_alias.build(w);
   };
   std::vector<uint32_t> touched;
-  auto fit = [&](const std::vector<double>& train) {
-    for (uint32_t i : touched) counts[i] = 0;
-    touched.clear();
-    for (double x : train) {
-      const uint32_t i = static_cast<uint32_t>(x);
-      if (counts[i] == 0) touched.push_back(i);
-      counts[i] += 1;
-      vocabulary[i] = 1;
-    }
-    const double n = static_cast<double>(train.size());
-    if (n == 0) return;  // nothing to learn from: keep the model
+  bool q_is_counts = false;  // q = counts / n exactly (set by learn)
+  auto learn = [&](double n) {  // fit on counts / touched of a training set of n items
+    if (n == 0) { q_is_counts = false; return; }  // nothing to learn from: keep the model
     if (symbolic) {
       // Max over behaviours of log-likelihood + ln prior; a behaviour must cover every observed output.
       double best = -std::numeric_limits<double>::infinity();
@@ -399,9 +406,11 @@ void run_categorical_replicate(const Context& ctx, uint32_t rep, double* out, si
       behaviour = best_b;
       std::fill(q.begin(), q.end(), 0.0);
       for (auto& [id, cnt] : ctx.space->behaviours[behaviour].dist) q[id] = cnt / inputs;
+      q_is_counts = false;
       return;
     }
     const double sm = c.smoothing;
+    q_is_counts = !(sm > 0);
     if (sm > 0) {
       double vocab = 0;
       for (int i = 0; i < k; ++i) vocab += (c.support == "alphabet" || vocabulary[i]) ? 1 : 0;
@@ -412,6 +421,44 @@ void run_categorical_replicate(const Context& ctx, uint32_t rep, double* out, si
       for (uint32_t i : touched) q[i] = counts[i] / n;
     }
   };
+  auto fit = [&](const std::vector<double>& train) {
+    for (uint32_t i : touched) counts[i] = 0;
+    touched.clear();
+    for (double x : train) {
+      const uint32_t i = static_cast<uint32_t>(x);
+      if (counts[i] == 0) touched.push_back(i);
+      counts[i] += 1;
+      vocabulary[i] = 1;
+    }
+    learn(static_cast<double>(train.size()));
+  };
+  // Direct path (replace / fresh without verifier or fixed pool): the fit only sees the counts, which
+  // are multinomial, so draw them by conditional binomials (O(K) per generation instead of O(N)).
+  const bool direct = (c.workflow == "replace" || c.workflow == "fresh") && !c.verifier && !c.fixed_real;
+  std::vector<double> model_w(k);
+  std::vector<uint32_t> real_counts(k), syn_counts(k);
+  auto draw_counts = [&](int t) {
+    const double alpha = ctx.alpha[t];
+    RandomStream rs(c.seed, rep, t, kStreamReal), ss(c.seed, rep, t, kStreamSynthetic),
+        vs(c.seed, rep, t, kStreamVerifier);
+    const uint32_t n = static_cast<uint32_t>(c.samples);
+    const uint32_t n_real = c.iid_mixture ? binomial(vs, n, alpha) : static_cast<uint32_t>(std::lround(alpha * n));
+    if (n_real > 0) multinomial(rs, n_real, ctx.p_star.data(), k, real_counts.data());
+    else std::fill(real_counts.begin(), real_counts.end(), 0u);
+    if (c.lambda != 1)
+      for (int i = 0; i < k; ++i) model_w[i] = q[i] > 0 ? std::pow(q[i], 1 / c.lambda) : 0.0;
+    multinomial(ss, n - n_real, c.lambda == 1 ? q.data() : model_w.data(), k, syn_counts.data());
+    for (uint32_t i : touched) counts[i] = 0;
+    touched.clear();
+    for (int i = 0; i < k; ++i) {
+      const uint32_t ci = real_counts[i] + syn_counts[i];
+      if (ci == 0) continue;
+      counts[i] = ci;
+      touched.push_back(i);
+      vocabulary[i] = 1;
+    }
+    learn(n);
+  };
 
   DataState st;
   initial_data(ctx, st, 1, rep, real);
@@ -419,7 +466,7 @@ void run_categorical_replicate(const Context& ctx, uint32_t rep, double* out, si
   const CatStats s0 = cat_stats(ctx, q);
   auto record = [&](int t, double n_train) {
     double* row = out + static_cast<size_t>(t) * stride_metrics;
-    categorical_metrics(ctx, q, counts, n_train, s0, row);
+    categorical_metrics(ctx, q, counts, n_train, q_is_counts && n_train > 0, s0, row);
     int support = 0, winner = -1;
     for (int i = 0; i < k; ++i) if (q[i] > 0) { ++support; winner = i; }
     if (support == 1 && fix_time < 0) { fix_time = t; fix_winner = winner; }
@@ -442,6 +489,11 @@ void run_categorical_replicate(const Context& ctx, uint32_t rep, double* out, si
   };
   record(0, c.initial_samples > 0 ? c.initial_samples : 0);
   for (int t = 1; t <= c.generations; ++t) {
+    if (direct) {
+      draw_counts(t);
+      record(t, c.samples);
+      continue;
+    }
     rebuild_model_sampler();
     const auto& train = build_training_set(ctx, st, 1, rep, t, real, synth, right);
     fit(train);
@@ -503,6 +555,12 @@ double tv_gauss(double m1, double s1, double m2, double s2) {
 
 void gaussian_1d_metrics(const Context& ctx, double mu, double var, double mu_0, double var_0, double* out) {
   const double ms = ctx.c.mu0, ss = ctx.c.sigma0, s = std::sqrt(std::max(var, 1e-300));
+  if (ctx.c.light_metrics) {  // drift, sigma, variance ratios and entropy only (what bench/numpy_collapse.py computes too)
+    const double vals[] = {(mu - mu_0) * (mu - mu_0), s, var / var_0, std::log(var / var_0),
+                           0.5 * std::log2(2 * kPi * std::exp(1.0) * var), kNaN, kNaN, kNaN, kNaN, kNaN, kNaN, kNaN};
+    std::copy(std::begin(vals), std::end(vals), out);
+    return;
+  }
   const double kl_pq = (std::log(s / ss) + (ss * ss + (ms - mu) * (ms - mu)) / (2 * var) - 0.5) / kLn2;
   const double kl_qp = (std::log(ss / s) + (var + (ms - mu) * (ms - mu)) / (2 * ss * ss) - 0.5) / kLn2;
   const double dm = mu - ms, ds = s - ss;
@@ -520,13 +578,12 @@ void gaussian_1d_metrics(const Context& ctx, double mu, double var, double mu_0,
       return lself - (log_add(lp, lq) - std::log(2.0));
     });
   };
-  const bool full = !ctx.c.light_metrics;
-  const double js = full ? std::max(0.0, 0.5 * (js_half(ms, ss) + js_half(mu, s)) / kLn2) : kNaN;
+  const double js = std::max(0.0, 0.5 * (js_half(ms, ss) + js_half(mu, s)) / kLn2);
   const double z = ctx.tail_z;
   const double tail = normal_cdf((ms - z * ss - mu) / s) + 1 - normal_cdf((ms + z * ss - mu) / s);
   const double vals[] = {(mu - mu_0) * (mu - mu_0), s, var / var_0, std::log(var / var_0),
                          0.5 * std::log2(2 * kPi * std::exp(1.0) * var), kl_pq, kl_qp, w2, w1,
-                         full ? tv_gauss(ms, ss, mu, s) : kNaN, js, tail};
+                         tv_gauss(ms, ss, mu, s), js, tail};
   std::copy(std::begin(vals), std::end(vals), out);
 }
 
@@ -614,8 +671,44 @@ void run_gaussian_replicate(const Context& ctx, uint32_t rep, double* out, size_
     std::copy(std::begin(vals), std::end(vals), row);
   };
   record(0);
+  // Direct path (1-D, replace / fresh, no verifier or fixed pool): the fit only needs each batch's mean
+  // and sum of squared deviations, so draw those from their exact joint law instead of the items: for
+  // m items of N(loc, sd^2) the mean is N(loc, sd^2 / m) and, independently, the sum of squares about it
+  // is sd^2 chi-square(m - 1) (Cochran). O(1) per generation whatever N is.
+  const bool direct = d == 1 && (c.workflow == "replace" || c.workflow == "fresh") && !c.verifier && !c.fixed_real;
+  auto batch_stats = [](RandomStream& r, uint32_t m, double loc, double sd, double& mean, double& ss) {
+    mean = loc;
+    ss = 0;
+    if (m == 0) return;
+    mean += sd * r.normal() / std::sqrt(static_cast<double>(m));
+    if (m >= 2) ss = sd * sd * 2 * gamma(r, 0.5 * (m - 1));
+  };
   for (int t = 1; t <= c.generations; ++t) {
-    fit(build_training_set(ctx, st, d, rep, t, real, synth, right));
+    if (!direct) {
+      fit(build_training_set(ctx, st, d, rep, t, real, synth, right));
+      record(t);
+      continue;
+    }
+    const double alpha = ctx.alpha[t];
+    RandomStream rs(c.seed, rep, t, kStreamReal), ss(c.seed, rep, t, kStreamSynthetic),
+        vs(c.seed, rep, t, kStreamVerifier);
+    const uint32_t n = static_cast<uint32_t>(c.samples);
+    const uint32_t n_real = c.iid_mixture ? binomial(vs, n, alpha) : static_cast<uint32_t>(std::lround(alpha * n));
+    const uint32_t n_syn = n - n_real;
+    // Locations relative to the current mean mu (real items: mu0 - mu).
+    double mean_r, ss_r, mean_s, ss_s;
+    batch_stats(rs, n_real, c.mu0 - mu[0], c.sigma0, mean_r, ss_r);
+    batch_stats(ss, n_syn, 0.0, sqrt_lambda * chol[0], mean_s, ss_s);
+    if (n >= 2) {
+      const double mean = (n_real * mean_r + n_syn * mean_s) / n;
+      const double gap = mean_r - mean_s;  // between-group part of the pooled sum of squares
+      const double total = ss_r + ss_s + (n_real > 0 && n_syn > 0 ? gap * gap * n_real * (double(n_syn) / n) : 0.0);
+      mu[0] += mean;
+      sigma[0] = total / (c.unbiased ? n - 1.0 : n);
+      if (!(sigma[0] > 0)) sigma[0] += 1e-12 * c.sigma0 * c.sigma0;  // collapsed: the same ridge as fit()
+      if (!(sigma[0] > 0)) throw Error("gaussian learner: covariance is not positive definite");
+      chol[0] = std::sqrt(sigma[0]);
+    }
     record(t);
   }
 }
@@ -972,9 +1065,13 @@ CollapseResult run_collapse(const CollapseConfig& config, const SymbolicSpace* g
       cum += ctx.p_star[i];
     }
     r.reference["tail_mass_truth"] = tail_truth;
+    ctx.xlog2x.resize(static_cast<size_t>(c.samples) + 1, 0.0);
+    for (size_t i = 2; i < ctx.xlog2x.size(); ++i) ctx.xlog2x[i] = i * std::log2(static_cast<double>(i));
     r.initial_mass = ctx.p_star;
   }
   closed_forms(ctx, r);
+  ctx.alpha.assign(c.generations + 1, 0.0);
+  for (int t = 1; t <= c.generations; ++t) ctx.alpha[t] = c.alpha.at(t);
 
   const size_t m = r.metrics.size();
   const size_t per_rep = static_cast<size_t>(c.generations + 1) * m;

@@ -1,6 +1,9 @@
 // Collapse simulator plumbing: the Philox4x32-10 counter-based generator, alpha schedules, and
 // configuration checks and JSON (de)serialisation.
 #include <cmath>
+#if defined(__x86_64__)
+#include <immintrin.h>
+#endif
 #include <nlohmann/json.hpp>
 #include <set>
 
@@ -27,19 +30,19 @@ RandomStream::RandomStream(uint64_t seed, uint32_t replicate, uint32_t generatio
     : key_{static_cast<uint32_t>(seed), static_cast<uint32_t>(seed >> 32)},
       counter_{0, stream, generation, replicate} {}
 
-// The same Philox4x32-10 as above on kBlocks consecutive counters at once, lanes side by side so the
-// compiler can interleave (and vectorise) the independent multiplications. Word order is block by block.
-void RandomStream::refill() {
-  constexpr int n = kBlocks;
-  constexpr uint32_t kM0 = 0xD2511F53u, kM1 = 0xCD9E8D57u, kW0 = 0x9E3779B9u, kW1 = 0xBB67AE85u;
-  uint32_t c0[n], c1[n], c2[n], c3[n];
+namespace {
+constexpr uint32_t kM0 = 0xD2511F53u, kM1 = 0xCD9E8D57u, kW0 = 0x9E3779B9u, kW1 = 0xBB67AE85u;
+
+// The same Philox4x32-10 as above on n consecutive counters at once, lanes side by side (portable).
+void philox_blocks(const std::array<uint32_t, 4>& counter, const std::array<uint32_t, 2>& key, int n, uint32_t* out) {
+  uint32_t c0[16], c1[16], c2[16], c3[16];
   for (int i = 0; i < n; ++i) {
-    c0[i] = counter_[0] + i;  // 2^32 blocks per stream: far beyond any run
-    c1[i] = counter_[1];
-    c2[i] = counter_[2];
-    c3[i] = counter_[3];
+    c0[i] = counter[0] + i;  // 2^32 blocks per stream: far beyond any run
+    c1[i] = counter[1];
+    c2[i] = counter[2];
+    c3[i] = counter[3];
   }
-  uint32_t k0 = key_[0], k1 = key_[1];
+  uint32_t k0 = key[0], k1 = key[1];
   for (int round = 0; round < 10; ++round) {
     if (round > 0) { k0 += kW0; k1 += kW1; }
     for (int i = 0; i < n; ++i) {
@@ -54,23 +57,68 @@ void RandomStream::refill() {
     }
   }
   for (int i = 0; i < n; ++i) {
-    buffer_[4 * i] = c0[i];
-    buffer_[4 * i + 1] = c1[i];
-    buffer_[4 * i + 2] = c2[i];
-    buffer_[4 * i + 3] = c3[i];
+    out[4 * i] = c0[i];
+    out[4 * i + 1] = c1[i];
+    out[4 * i + 2] = c2[i];
+    out[4 * i + 3] = c3[i];
   }
+}
+
+#if defined(__x86_64__)
+// Eight blocks per AVX2 register set: mul_epu32 gives the 64-bit products of the even lanes, the odd
+// lanes are shifted down first; blends put the low and high halves back in lane order.
+__attribute__((target("avx2"))) void philox_blocks_avx2(const std::array<uint32_t, 4>& counter,
+                                                         const std::array<uint32_t, 2>& key, int n, uint32_t* out) {
+  const __m256i m0 = _mm256_set1_epi32(static_cast<int>(kM0)), m1 = _mm256_set1_epi32(static_cast<int>(kM1));
+  for (int base = 0; base < n; base += 8) {
+    __m256i c0 = _mm256_add_epi32(_mm256_set1_epi32(static_cast<int>(counter[0] + base)),
+                                  _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7));
+    __m256i c1 = _mm256_set1_epi32(static_cast<int>(counter[1]));
+    __m256i c2 = _mm256_set1_epi32(static_cast<int>(counter[2]));
+    __m256i c3 = _mm256_set1_epi32(static_cast<int>(counter[3]));
+    uint32_t k0 = key[0], k1 = key[1];
+    for (int round = 0; round < 10; ++round) {
+      if (round > 0) { k0 += kW0; k1 += kW1; }
+      const __m256i e0 = _mm256_mul_epu32(c0, m0), o0 = _mm256_mul_epu32(_mm256_srli_epi64(c0, 32), m0);
+      const __m256i e1 = _mm256_mul_epu32(c2, m1), o1 = _mm256_mul_epu32(_mm256_srli_epi64(c2, 32), m1);
+      const __m256i lo0 = _mm256_blend_epi32(e0, _mm256_slli_epi64(o0, 32), 0xAA);
+      const __m256i hi0 = _mm256_blend_epi32(_mm256_srli_epi64(e0, 32), o0, 0xAA);
+      const __m256i lo1 = _mm256_blend_epi32(e1, _mm256_slli_epi64(o1, 32), 0xAA);
+      const __m256i hi1 = _mm256_blend_epi32(_mm256_srli_epi64(e1, 32), o1, 0xAA);
+      c0 = _mm256_xor_si256(_mm256_xor_si256(hi1, c1), _mm256_set1_epi32(static_cast<int>(k0)));
+      c2 = _mm256_xor_si256(_mm256_xor_si256(hi0, c3), _mm256_set1_epi32(static_cast<int>(k1)));
+      c1 = lo1;
+      c3 = lo0;
+    }
+    // 4 x 8 -> 8 x 4 transpose: block i's words c0..c3 land at out[4 (base + i) ...].
+    const __m256i a = _mm256_unpacklo_epi32(c0, c1), b = _mm256_unpackhi_epi32(c0, c1);
+    const __m256i c = _mm256_unpacklo_epi32(c2, c3), d = _mm256_unpackhi_epi32(c2, c3);
+    const __m256i r0 = _mm256_unpacklo_epi64(a, c), r1 = _mm256_unpackhi_epi64(a, c);
+    const __m256i r2 = _mm256_unpacklo_epi64(b, d), r3 = _mm256_unpackhi_epi64(b, d);
+    __m256i* dst = reinterpret_cast<__m256i*>(out + 4 * base);
+    _mm256_storeu_si256(dst + 0, _mm256_permute2x128_si256(r0, r1, 0x20));
+    _mm256_storeu_si256(dst + 1, _mm256_permute2x128_si256(r2, r3, 0x20));
+    _mm256_storeu_si256(dst + 2, _mm256_permute2x128_si256(r0, r1, 0x31));
+    _mm256_storeu_si256(dst + 3, _mm256_permute2x128_si256(r2, r3, 0x31));
+  }
+}
+const bool kHaveAvx2 = __builtin_cpu_supports("avx2");
+#endif
+}  // namespace
+
+// Consecutive counters per refill; word order is block by block, the same on every path and for
+// any batch size, so the stream's words do not depend on how they are buffered.
+void RandomStream::refill() {
+  const int n = filled_ == 0 ? kFirstBlocks : kBlocks;
+#if defined(__x86_64__)
+  if (kHaveAvx2) philox_blocks_avx2(counter_, key_, n, buffer_.data());
+  else philox_blocks(counter_, key_, n, buffer_.data());
+#else
+  philox_blocks(counter_, key_, n, buffer_.data());
+#endif
   counter_[0] += n;
+  filled_ = 4 * n;
   used_ = 0;
-}
-
-uint32_t RandomStream::next_u32() {
-  if (used_ == 4 * kBlocks) refill();
-  return buffer_[used_++];
-}
-
-double RandomStream::uniform() {
-  const uint64_t hi = next_u32() >> 5, lo = next_u32() >> 6;  // 27 + 26 bits
-  return (static_cast<double>(hi) * 67108864.0 + static_cast<double>(lo)) * (1.0 / 9007199254740992.0);
 }
 
 double RandomStream::uniform_open() {
@@ -78,15 +126,6 @@ double RandomStream::uniform_open() {
     const double u = uniform();
     if (u > 0) return u;
   }
-}
-
-double RandomStream::normal() {
-  if (has_spare_) { has_spare_ = false; return spare_; }
-  const double r = std::sqrt(-2.0 * std::log(uniform_open()));
-  const double a = 6.283185307179586 * uniform();
-  spare_ = r * std::sin(a);
-  has_spare_ = true;
-  return r * std::cos(a);
 }
 
 uint32_t RandomStream::below(uint32_t bound) {

@@ -28,22 +28,36 @@ enum StreamId : uint32_t {
 class RandomStream {
  public:
   RandomStream(uint64_t seed, uint32_t replicate, uint32_t generation, uint32_t stream);
-  uint32_t next_u32();
-  double uniform();                 // [0, 1), 53 bits
+  uint32_t next_u32() {
+    if (used_ == filled_) refill();
+    return buffer_[used_++];
+  }
+  double uniform() {                // [0, 1), 53 bits
+    const uint64_t hi = next_u32() >> 5, lo = next_u32() >> 6;  // 27 + 26 bits
+    return (static_cast<double>(hi) * 67108864.0 + static_cast<double>(lo)) * (1.0 / 9007199254740992.0);
+  }
   double uniform_open();            // (0, 1)
-  double normal();                  // standard normal (Box-Muller, both values used)
+  double normal();                  // standard normal (256-layer ziggurat, two words per try)
   uint32_t below(uint32_t bound);   // uniform integer in [0, bound), unbiased (Lemire)
 
  private:
   std::array<uint32_t, 2> key_;
   std::array<uint32_t, 4> counter_;
-  static constexpr int kBlocks = 16;          // Philox blocks generated per refill (lanes interleave)
-  std::array<uint32_t, 4 * kBlocks> buffer_{};
-  int used_ = 4 * kBlocks;
+  // Philox blocks per refill (lanes interleave): 8 the first time, as many streams draw only a few
+  // words (one per replicate, generation and purpose), then 16.
+  static constexpr int kBlocks = 16, kFirstBlocks = 8;
+  std::array<uint32_t, 4 * kBlocks> buffer_;  // filled before use: left uninitialised on purpose
+  int used_ = 0, filled_ = 0;
   void refill();
-  bool has_spare_ = false;
-  double spare_ = 0;
+  double normal_rest(int layer, double x);
 };
+
+// Exact samplers on a stream (host/collapse_sampling.cpp). binomial: Bin(n, p) by inversion when
+// n min(p, 1-p) < 10, else BTRD (Hormann 1993). multinomial: counts of n items over k categories with
+// the given non-negative weights (any scale), by conditional binomials; every count is written.
+uint32_t binomial(RandomStream& rs, uint32_t n, double p);
+double gamma(RandomStream& rs, double shape);  // Gamma(shape, scale 1); chi-square(k) = 2 gamma(k / 2)
+void multinomial(RandomStream& rs, uint32_t n, const double* weights, size_t k, uint32_t* counts);
 
 // ---------------------------------------------------------------------------------------------
 // Configuration. Generation 0 is the truth itself (P_0 = P*), or a fit on `initial_samples` real
