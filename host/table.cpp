@@ -63,6 +63,28 @@ void Table::merge(const Table& other) {
     }
     meta.sampling.ranges = merged;
   }
+  if (!a.sampled) {
+    if (meta.shard_count != other.meta.shard_count)
+      throw Error("cannot merge tables of different shard splits (" + std::to_string(meta.shard_count) + " and " +
+                  std::to_string(other.meta.shard_count) + " shards): merge the parts of one split");
+    auto covered = [](const TableMeta& m) {
+      return m.shards_covered.empty() ? std::vector<uint32_t>{m.shard_index} : m.shards_covered;
+    };
+    std::vector<uint32_t> mine = covered(meta), theirs = covered(other.meta);
+    for (uint32_t s : theirs)
+      if (std::find(mine.begin(), mine.end(), s) != mine.end())
+        throw Error("cannot merge: shard " + std::to_string(s) + " of " + std::to_string(meta.shard_count) +
+                    " is in both tables and would be counted twice");
+    mine.insert(mine.end(), theirs.begin(), theirs.end());
+    std::sort(mine.begin(), mine.end());
+    if (mine.size() == meta.shard_count) {  // the whole split: a complete table
+      meta.shard_count = 1;
+      meta.shard_index = 0;
+      mine.clear();
+    }
+    meta.shards_covered = mine;
+    if (!mine.empty()) meta.shard_index = mine.front();
+  }
   for (const auto& [s, c] : other.counts) counts[s] += c;
   machines += other.machines;
   halting += other.halting;
@@ -87,6 +109,9 @@ void Table::check_consistency() const {
     throw Error("table inconsistent: halting-time histogram sums to " + to_string(hist) + ", H = " + to_string(halting));
   if (runs() != machines * static_cast<count_t>(meta.space.symbols))
     throw Error("table inconsistent: " + to_string(runs()) + " runs for " + to_string(machines) + " machines");
+  if (complete() && !meta.sampling.sampled && meta.space.states > 0 && machines != meta.space.machine_count())
+    throw Error("table inconsistent: a complete table of " + meta.space.name() + " covers " + to_string(machines) +
+                " machines, not " + to_string(meta.space.machine_count()));
 }
 
 std::string normalize_key(const std::string& s) {

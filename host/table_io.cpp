@@ -73,7 +73,7 @@ nlohmann::json meta_json(const Table& t, size_t raw_size) {
           {"wall_seconds", m.wall_seconds},
           {"tree_nodes", m.tree_nodes},
           {"simulated_steps", m.simulated_steps},
-          {"shard", {{"index", m.shard_index}, {"count", m.shard_count}}},
+          {"shard", {{"index", m.shard_index}, {"count", m.shard_count}, {"covered", m.shards_covered}}},
           {"work_items", {{"done", m.work_items_done}, {"total", m.work_items_total}}},
           {"source", m.source},
           {"machines", to_string(t.machines)},
@@ -177,6 +177,7 @@ Table read_table(const std::string& path) {
     m.simulated_steps = j.at("simulated_steps");
     m.shard_index = j.at("shard").at("index");
     m.shard_count = j.at("shard").at("count");
+    if (j.at("shard").contains("covered")) m.shards_covered = j.at("shard").at("covered").get<std::vector<uint32_t>>();
     m.work_items_done = j.at("work_items").at("done");
     m.work_items_total = j.at("work_items").at("total");
     m.source = j.at("source");
@@ -229,7 +230,7 @@ void export_table(const Table& t, std::ostream& out, char sep) {
   out << "# machines " << to_string(t.machines) << ", halting runs H " << to_string(t.halting)
       << ", distinct outputs " << t.counts.size() << ", nonhalting proved " << to_string(t.nonhalting_proved)
       << ", nonhalting cut off " << to_string(t.nonhalting_cutoff) << "\n";
-  if (m.shard_count > 1) out << "# shard " << m.shard_index << " of " << m.shard_count << " (partial table)\n";
+  if (!t.complete()) out << "# partial table: " << (m.shards_covered.empty() ? 1 : m.shards_covered.size()) << " of " << m.shard_count << " shards\n";
   const bool sampled = m.sampling.sampled;
   if (sampled) {
     out << "# sampled: seed " << m.sampling.seed << ", machine indices";

@@ -71,6 +71,7 @@ TEST(TableFile, HugeCountsSurvive) {
   t.halting += big;
   t.halt_time[5] += big;
   t.machines += big / 2;
+  t.meta.shard_count = 2;  // a part of a larger run: the whole-space machine count does not apply
   const std::string path = temp_path("big.ctm");
   write_table(t, path);
   EXPECT_EQ(to_string(read_table(path).count("0101")), to_string(t.count("0101")));
@@ -174,7 +175,34 @@ TEST(Merge, RefusesDifferentSpacesOrCutoffs) {
   b.meta.space.states = 4;
   EXPECT_THROW(a.merge(b), Error);
   b = a;
-  a.merge(b);
-  EXPECT_EQ(to_string(a.halting), "8588736");
-  EXPECT_NO_THROW(a.check_consistency());
+  EXPECT_THROW(a.merge(b), Error);  // the same (whole) table twice would double every count
+  EXPECT_EQ(to_string(a.halting), "4294368");
+}
+
+TEST(Merge, ShardsOfOneSplitAddUpOnceEach) {
+  auto shard = [](uint32_t i, uint32_t m) {
+    EnumerateOptions o;
+    o.space = Space{3, 2, 1};
+    o.shard_index = i;
+    o.shard_count = m;
+    return enumerate(o);
+  };
+  Table t = shard(0, 3);
+  EXPECT_FALSE(t.complete());
+  EXPECT_THROW(t.merge(shard(0, 3)), Error);  // shard 0 twice
+  EXPECT_THROW(t.merge(shard(1, 2)), Error);  // another split
+  t.merge(shard(2, 3));
+  EXPECT_FALSE(t.complete());
+  EXPECT_EQ(t.meta.shards_covered, (std::vector<uint32_t>{0, 2}));
+  EXPECT_THROW(t.merge(shard(2, 3)), Error);  // shard 2 again
+  // A partial table keeps its coverage through a file.
+  const std::string path = temp_path("partial.ctm");
+  write_table(t, path);
+  Table back = read_table(path);
+  EXPECT_EQ(back.meta.shards_covered, (std::vector<uint32_t>{0, 2}));
+  back.merge(shard(1, 3));
+  EXPECT_TRUE(back.complete());
+  EXPECT_EQ(to_string(back.halting), "4294368");
+  EXPECT_EQ(to_string(back.machines), "7529536");
+  EXPECT_NO_THROW(back.check_consistency());
 }

@@ -37,7 +37,9 @@ void print_summary(const Table& t, std::ostream& out) {
       << "cutoff           " << m.cutoff << "\n"
       << "backend          " << m.backend << " (ctm " << m.code_version << ")\n";
   if (!m.source.empty()) out << "source           " << m.source << "\n";
-  if (m.shard_count > 1) out << "shard            " << m.shard_index << " of " << m.shard_count << " (partial table)\n";
+  if (!t.complete())
+    out << "shards           " << (m.shards_covered.empty() ? 1 : m.shards_covered.size()) << " of " << m.shard_count
+        << " (partial table: merge the others with ctm merge)\n";
   if (m.sampling.sampled) {
     out << "sampled          seed " << m.sampling.seed << ", machine indices";
     for (const auto& r : m.sampling.ranges) out << " [" << r.start << ", " << r.end << ")";
@@ -123,8 +125,6 @@ Table enumerate_resumable(EnumerateOptions opt, const std::string& dir, uint32_t
     }
     if (first) { total = t; first = false; } else total.merge(t);
   }
-  total.meta.shard_index = 0;
-  total.meta.shard_count = 1;
   return total;
 }
 
@@ -333,8 +333,6 @@ int run(int argc, char** argv) {
   if (*mg) {
     Table t = read_table(inputs.at(0));
     for (size_t i = 1; i < inputs.size(); ++i) t.merge(read_table(inputs[i]));
-    t.meta.shard_index = 0;
-    t.meta.shard_count = 1;
     t.check_consistency();
     check_writable(out_path);
     write_table(t, out_path);

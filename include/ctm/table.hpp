@@ -32,6 +32,7 @@ struct TableMeta {
   uint64_t tree_nodes = 0;   // partial machines expanded
   uint64_t simulated_steps = 0;
   uint32_t shard_index = 0, shard_count = 1;  // which slice of the work this table covers
+  std::vector<uint32_t> shards_covered;       // after merges: every shard index it holds (empty = {shard_index})
   uint64_t work_items_done = 0, work_items_total = 0;
   std::string source;        // free text: where an imported table came from
   Sampling sampling;         // set for sampled tables only; exact tables leave it empty
@@ -53,8 +54,12 @@ struct Table {
   count_t count(const std::string& s) const;
   double probability(const std::string& s) const;
   double complexity(const std::string& s) const;
-  // Adds another table of the same space and cutoff (throws ctm::Error otherwise).
+  // Adds another table of the same space and cutoff. Exact tables must come from the same shard
+  // split and hold disjoint shards (a shard in both would be counted twice); sampled tables, the
+  // same seed and disjoint index ranges. Throws ctm::Error otherwise. When the shards add up to the
+  // whole split, the result is marked complete (shard 0 of 1).
   void merge(const Table& other);
+  bool complete() const { return meta.sampling.sampled || meta.shard_count == 1; }
   // Internal consistency: sum of counts == H == sum of halt_time, runs == k * machines.
   void check_consistency() const;
 };
