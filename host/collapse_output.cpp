@@ -6,6 +6,7 @@
 #include <ostream>
 #include <sstream>
 
+#include "ctm/bdm.hpp"
 #include "ctm/collapse.hpp"
 #include "ctm/types.hpp"
 
@@ -307,7 +308,7 @@ std::vector<CollapseConfig> preset(const std::string& name) {
       c.samples = 30;
       c.generations = 100;
       c.replicates = 200;
-      c.table_path = "data/d5-2.ctm";
+      c.table_path = BdmTable::default_path(2, false);  // the engine's D(5,2), wherever ctm runs from
       runs.push_back(c);
     }
   } else {

@@ -167,7 +167,7 @@ void add_collapse_subcommand(CLI::App& app) {
   c->add_option("--categories,-K", args->categories, "Categories K (uniform truth)");
   c->add_option("--smoothing", args->smoothing, "Add-c smoothing (categorical)");
   c->add_option("--machine", args->machine, "Truth machine M* (symbolic/density), standard text");
-  c->add_option("--table", args->table, "D(5,2) table for the CTM prior and BDM (default data/d5-2.ctm in presets)");
+  c->add_option("--table", args->table, "D(5,2) table for the CTM prior and BDM (presets default to the engine's data/d5-2.ctm)");
   c->add_flag("--quiet,-q", args->quiet, "No progress line or summary");
   c->callback([args] { run(*args); });
 }
