@@ -1,4 +1,4 @@
-// The `ctm` command line: enumerate, info, export, lookup, machines, merge. Library errors become
+// The `ctm` command line: enumerate, info, export, blocks2d, lookup, machines, merge. Library errors become
 // one line on stderr and exit status 2; nothing here prints from inside the library.
 #include <unistd.h>
 
