@@ -14,6 +14,7 @@
 #include <thread>
 #include <unordered_map>
 
+#include "ctm/grid_key.hpp"
 #include "ctm/table.hpp"
 
 namespace ctm {
@@ -158,11 +159,27 @@ BdmTable::BdmTable(const KTable& kt, int symbols, bool two_d)
     : symbols_(symbols), bits_(bits_for(symbols)), two_d_(two_d), normalized_(kt.normalized), source_(kt.source) {
   if (symbols < 2 || symbols > 16) throw Error("BDM alphabet of " + std::to_string(symbols) + " symbols (expected 2..16)");
   std::map<std::pair<int, int>, Shape> by_shape;
-  for (const auto& [key, k] : kt.k) {
+  // 2D keys: a table with rows joined by '-' (docs/table-format.md, ctm blocks2d) names every shape,
+  // and there a key without '-' is one row; in a table without any '-' (OACC, pybdm) keys are squares.
+  bool row_keys = false;
+  if (two_d)
+    for (const auto& e : kt.k) row_keys |= e.first.find('-') != std::string::npos;
+  for (const auto& [raw_key, k] : kt.k) {
+    const bool has_rows = row_keys || raw_key.find('-') != std::string::npos;
+    if (has_rows && !two_d) continue;
+    std::string key;
+    int rows = 1, cols = static_cast<int>(raw_key.size());
+    if (has_rows) {
+      const std::vector<std::string> parts = split_grid_key(raw_key);
+      rows = static_cast<int>(parts.size());
+      cols = static_cast<int>(parts[0].size());
+      for (const auto& p : parts) key += p;
+    } else {
+      key = raw_key;
+    }
     const int len = static_cast<int>(key.size());
     if (len * bits_ > kMaxKeyBits) continue;
-    int rows = 1, cols = len;
-    if (two_d) {
+    if (two_d && !has_rows) {
       const int side = static_cast<int>(std::lround(std::sqrt(static_cast<double>(len))));
       if (side * side != len) continue;
       rows = cols = side;
@@ -261,7 +278,7 @@ std::string BdmTable::default_path(int symbols, bool two_d) {
   const char* env = std::getenv("CTM_DATA_DIR");
   const std::string data = env && *env ? env : CTM_DATA_DIR;
   if (!two_d && symbols == 2) return data + "/d5-2.ctm";
-  if (two_d && symbols == 2) return std::string(CTM_SHARED_DIR) + "/anchors-data/oacc__K-4x4.csv";
+  if (two_d && symbols == 2) return data + "/ctm-2d-blocks-4x4.tsv.gz";  // ctm blocks2d of (4,2)_2D
   if (!two_d && symbols == 4) return data + "/pybdm-ctm-b4-d12.tsv.gz";
   throw Error("no default table for " + std::string(two_d ? "2D" : "1D") + " blocks over " + std::to_string(symbols) +
               " symbols: give one with --table");

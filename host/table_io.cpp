@@ -294,7 +294,9 @@ KTable import_k_table(const std::string& path) {
     const std::string value = line.substr(cut + 1);
     char* end = nullptr;
     const double kv = std::strtod(value.c_str(), &end);
-    const bool symbols_ok = !key.empty() && std::all_of(key.begin(), key.end(), [](char c) { return symbol_value(c) >= 0; });
+    // 2D keys may join rows with '-' (docs/table-format.md): never first, last or doubled.
+    const bool symbols_ok = !key.empty() && key.front() != '-' && key.back() != '-' && key.find("--") == std::string::npos &&
+                            std::all_of(key.begin(), key.end(), [](char c) { return c == '-' || symbol_value(c) >= 0; });
     if (end == value.c_str() || !symbols_ok) {
       if (t.k.empty() && line_no == 1) continue;  // a header row
       throw Error("K table '" + path + "' line " + std::to_string(line_no) + ": bad row '" + line + "'");

@@ -476,7 +476,9 @@ TEST(BdmCli, ArraysFromCsvNpyAndImagesAgree) {
   write_file(dir + "/ones.pgm", p2);
   write_file(dir + "/ones5.pgm", "P5\n12 12\n1\n" + std::string(144, '\x01'));
   write_file(dir + "/ragged.csv", "1,0,1\n1,0\n");
-  const CliResult r = run_cli("bdm --block 4x4 " + dir + "/ones.csv " + dir + "/ones64.npy " + dir + "/ones8.npy " + dir +
+  // The published value needs the published table (OACC K-4x4), named explicitly: the 2D default is
+  // the engine's own block table (tests/test_blocks2d.cpp).
+  const CliResult r = run_cli("bdm --block 4x4 --table " + kShared + "/anchors-data/oacc__K-4x4.csv " + dir + "/ones.csv " + dir + "/ones64.npy " + dir + "/ones8.npy " + dir +
                                   "/ones.pbm " + dir + "/ones4.pbm " + dir + "/ones.pgm " + dir + "/ones5.pgm " + dir + "/ragged.csv",
                               dir);
   EXPECT_EQ(r.status, 1);

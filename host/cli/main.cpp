@@ -1,4 +1,4 @@
-// The `ctm` command line: enumerate, info, export, lookup, machines, merge. Library errors become
+// The `ctm` command line: enumerate, info, export, blocks2d, lookup, machines, merge. Library errors become
 // one line on stderr and exit status 2; nothing here prints from inside the library.
 #include <unistd.h>
 
@@ -11,6 +11,7 @@
 #include <iostream>
 
 #include "bdm_cli.hpp"
+#include "ctm/blocks2d.hpp"
 #include "ctm/enumerate.hpp"
 #include "ctm/machine.hpp"
 #include "ctm/sample.hpp"
@@ -160,6 +161,14 @@ int run(int argc, char** argv) {
   ex->add_option("file", file, "Table file")->required();
   ex->add_option("--format", format, "tsv | csv");
 
+  std::string max_block = "4x4", block_mode = "whole";
+  auto* b2 = app.add_subcommand("blocks2d", "Derive a 2D block table (K of every block shape up to --max) from a 2D table");
+  b2->add_option("file", file, "2D table file (ctm enumerate --dims 2)")->required();
+  b2->add_option("--max", max_block, "Largest block, RxC (default 4x4): every shape h x w with h <= R, w <= C");
+  b2->add_option("--mode", block_mode, "whole: outputs equal to the block (default, closer to the published 4x4 table); sub: sub-blocks of every output");
+  b2->add_option("--out,-o", out_path, "Output file, key<TAB>K (.gz: gzip)")->required();
+  b2->add_flag("--quiet,-q", quiet, "No summary line");
+
   std::vector<std::string> strings;
   auto* lk = app.add_subcommand("lookup", "Count, D and K of strings (a ctm table or a string,K text table)");
   lk->add_option("file", file, "Table file")->required();
@@ -261,6 +270,23 @@ int run(int argc, char** argv) {
   if (*ex) {
     if (format != "tsv" && format != "csv") throw Error("unknown format '" + format + "' (expected tsv or csv)");
     export_table(read_table(file), std::cout, format == "csv" ? ',' : '\t');
+    return 0;
+  }
+  if (*b2) {
+    int max_rows = 0, max_cols = 0;
+    char tail = 0;
+    if (std::sscanf(max_block.c_str(), "%dx%d%c", &max_rows, &max_cols, &tail) != 2)
+      throw Error("--max '" + max_block + "': expected RxC (e.g. 4x4)");
+    const BlockMode mode = parse_block_mode(block_mode);
+    check_writable(out_path);
+    const Table t = read_table(file);
+    const KTable kt = block_k_table(t, max_rows, max_cols, mode);
+    const std::string comment = "ctm blocks2d --max " + max_block + " --mode " + block_mode +
+                                " " + std::filesystem::path(file).filename().string() + "\n" + kt.source + "\nfrom " +
+                                to_string(t.machines) + " machines, H = " + to_string(t.halting) + ", " +
+                                std::to_string(t.counts.size()) + " distinct outputs\nkey (rows joined by '-')\tK";
+    write_block_table(kt, out_path, comment);
+    if (!quiet) std::cout << kt.k.size() << " blocks written to " << out_path << "\n";
     return 0;
   }
   if (*lk) {

@@ -58,12 +58,14 @@ class BdmTable {
     int cells() const { return rows * cols; }
   };
 
-  // From a K table (published or derived): 1D shapes by key length, or 2D square shapes.
+  // From a K table (published or derived): 1D shapes by key length; 2D shapes from keys with rows
+  // joined by '-' (every shape), or square shapes when no key has a '-' (OACC, pybdm).
   BdmTable(const KTable& k, int symbols, bool two_d);
   // A ctm table file, a `string,K` CSV/TSV (optionally .gz); `symbols` 0 = the table's own.
   static BdmTable load(const std::string& path, int symbols, bool two_d);
-  // The default for k symbols and dimension: D(5,2) (data/d5-2.ctm) for 1D binary, OACC K-4x4 for
-  // 2D binary, pybdm's ctm-b4-d12 (data/pybdm-ctm-b4-d12.tsv.gz) for 1D k=4.
+  // The default for k symbols and dimension: D(5,2) (data/d5-2.ctm) for 1D binary, the engine's
+  // block table of (4,2)_2D (data/ctm-2d-blocks-4x4.tsv.gz, ctm blocks2d) for 2D binary, pybdm's
+  // ctm-b4-d12 (data/pybdm-ctm-b4-d12.tsv.gz) for 1D k=4. OACC's K-4x4 stays loadable by path.
   static std::string default_path(int symbols, bool two_d);
 
   int symbols() const { return symbols_; }
