@@ -12,6 +12,7 @@
 #include <random>
 #include <sstream>
 
+#include "cli_testing.hpp"
 #include "ctm/bdm.hpp"
 
 namespace {
@@ -380,37 +381,12 @@ TEST(Bdm, LogBaseAndEntropyClosedForms) {
 }
 
 // ---- CLI: ctm bdm / ctm perturb as a user runs them ----
-#include <sys/wait.h>
-
-#include <filesystem>
-
 namespace {
 
-struct CliResult {
-  int status;
-  std::string out, err;
-};
+using test_support::CliResult;
+using test_support::run_cli;
 
-CliResult run_cli(const std::string& args, const std::string& dir) {
-  const std::string err_path = dir + "/stderr.txt";
-  const std::string cmd = std::string(CTM_CLI) + " " + args + " 2>" + err_path;
-  FILE* p = popen(cmd.c_str(), "r");
-  CliResult r{-1, "", ""};
-  char buf[4096];
-  size_t n;
-  while ((n = fread(buf, 1, sizeof buf, p)) > 0) r.out.append(buf, n);
-  const int raw = pclose(p);
-  r.status = WIFEXITED(raw) ? WEXITSTATUS(raw) : -1;
-  std::ifstream e(err_path);
-  r.err.assign(std::istreambuf_iterator<char>(e), {});
-  return r;
-}
-
-std::string cli_dir() {
-  const auto d = std::filesystem::temp_directory_path() / ("ctm-bdm-cli-" + std::to_string(::getpid()));
-  std::filesystem::create_directories(d);
-  return d.string();
-}
+std::string cli_dir() { return test_support::temp_dir("ctm-bdm-cli-"); }
 
 // Value column of the data row whose first field is `name`.
 double value_of(const std::string& out, const std::string& name) {

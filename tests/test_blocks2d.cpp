@@ -15,6 +15,7 @@
 #include "ctm/bdm.hpp"
 #include "ctm/blocks2d.hpp"
 #include "ctm/grid_key.hpp"
+#include "cli_testing.hpp"
 #include "table_testing.hpp"
 
 using namespace ctm;
@@ -42,28 +43,9 @@ std::map<std::pair<int, int>, double> d_sums(const KTable& kt) {
   return sum;
 }
 
-struct CliResult {
-  int status;
-  std::string out, err;
-};
-CliResult run_cli(const std::string& args, const std::string& dir) {
-  const std::string err_path = dir + "/stderr.txt";
-  FILE* p = popen((std::string(CTM_CLI) + " " + args + " 2>" + err_path).c_str(), "r");
-  CliResult r{-1, "", ""};
-  char buf[4096];
-  size_t n;
-  while ((n = fread(buf, 1, sizeof buf, p)) > 0) r.out.append(buf, n);
-  const int raw = pclose(p);
-  r.status = WIFEXITED(raw) ? WEXITSTATUS(raw) : -1;
-  std::ifstream e(err_path);
-  r.err.assign(std::istreambuf_iterator<char>(e), {});
-  return r;
-}
-std::string temp_dir() {
-  const auto d = std::filesystem::temp_directory_path() / ("ctm-blocks2d-" + std::to_string(::getpid()));
-  std::filesystem::create_directories(d);
-  return d.string();
-}
+using test_support::CliResult;
+using test_support::run_cli;
+std::string temp_dir() { return test_support::temp_dir("ctm-blocks2d-"); }
 
 }  // namespace
 
