@@ -21,7 +21,9 @@ Table enumerate_2d_cpu(const EnumerateOptions& opt, uint32_t cutoff);  // host/e
 
 // Frontier depth (defined entries) as a function of the space only, so that every shard and every
 // thread count sees the same list of work items.
-int default_frontier_depth(const Space& space) { return std::min(space.entries() - 1, 4); }
+// Spaces of 12+ entries ((6,2), (4,3), (3,4)) get one level more: (6,2) has only 1,041 items at
+// depth 4, too coarse to spread over many machines.
+int default_frontier_depth(const Space& space) { return std::min(space.entries() - 1, space.entries() >= 12 ? 5 : 4); }
 
 struct Frontier {
   Accumulator root;    // leaves not mirrored: the halting runs of step 1
