@@ -206,24 +206,116 @@ TEST(CollapseCategorical, GiniSimpsonDecaysExactlyAsOneMinusOneOverN) {
   EXPECT_LT(summarize(r, h, 30).mean, summarize(r, h, 0).mean - 0.3);
 }
 
-TEST(CollapseCategorical, FixationFrequenciesEqualInitialMassesAndTimeMatchesDiffusion) {
+// Exact mean absorption time (generations until one category holds all N items) of the 3-category
+// Wright-Fisher chain started at `start`: solve (I - Q) t = 1 over the transient states (compositions
+// of N with at least two non-zero parts) by Gaussian elimination with partial pivoting.
+static double exact_absorption_time_3(int n, std::array<int, 3> start) {
+  std::vector<std::array<int, 3>> states;
+  std::vector<int> index((n + 1) * (n + 1), -1);
+  for (int a = 0; a <= n; ++a)
+    for (int b = 0; a + b <= n; ++b)
+      if ((a > 0) + (b > 0) + (n - a - b > 0) >= 2) {
+        index[a * (n + 1) + b] = static_cast<int>(states.size());
+        states.push_back({a, b, n - a - b});
+      }
+  const size_t m = states.size();
+  std::vector<double> lf(n + 1, 0), A(m * m, 0), t(m, 1);
+  for (int i = 1; i <= n; ++i) lf[i] = lf[i - 1] + std::log(static_cast<double>(i));
+  for (size_t i = 0; i < m; ++i) {
+    A[i * m + i] = 1;
+    for (size_t j = 0; j < m; ++j) {  // P(states[i] -> states[j]), multinomial
+      double lp = lf[n];
+      bool possible = true;
+      for (int c = 0; c < 3 && possible; ++c) {
+        const int x = states[j][c];
+        if (x == 0) continue;
+        if (states[i][c] == 0) possible = false;
+        else lp += x * std::log(static_cast<double>(states[i][c]) / n) - lf[x];
+      }
+      if (possible) A[i * m + j] -= std::exp(lp);
+    }
+  }
+  for (size_t col = 0; col < m; ++col) {
+    size_t piv = col;
+    for (size_t r = col + 1; r < m; ++r)
+      if (std::fabs(A[r * m + col]) > std::fabs(A[piv * m + col])) piv = r;
+    if (piv != col) {
+      for (size_t c = 0; c < m; ++c) std::swap(A[col * m + c], A[piv * m + c]);
+      std::swap(t[col], t[piv]);
+    }
+    for (size_t r = col + 1; r < m; ++r) {
+      const double f = A[r * m + col] / A[col * m + col];
+      if (f == 0) continue;
+      for (size_t c = col; c < m; ++c) A[r * m + c] -= f * A[col * m + c];
+      t[r] -= f * t[col];
+    }
+  }
+  for (size_t r = m; r-- > 0;) {
+    double v = t[r];
+    for (size_t c = r + 1; c < m; ++c) v -= A[r * m + c] * t[c];
+    t[r] = v / A[r * m + r];
+  }
+  return t[index[start[0] * (n + 1) + start[1]]];
+}
+
+TEST(CollapseCategorical, ExactAbsorptionTimeSolverAndTheDiffusionApproximation) {
+  // The solver on K = 2 (one part 0) against value iteration on the two-allele chain, N = 50.
+  const int n = 50;
+  std::vector<double> lf(n + 1, 0), q(n * n, 0), t(n + 1, 0);
+  for (int i = 1; i <= n; ++i) lf[i] = lf[i - 1] + std::log(static_cast<double>(i));
+  for (int i = 1; i < n; ++i)
+    for (int j = 1; j < n; ++j)
+      q[i * n + j] = std::exp(lf[n] - lf[j] - lf[n - j] + j * std::log(i / double(n)) + (n - j) * std::log(1 - i / double(n)));
+  for (int it = 0; it < 4000; ++it) {  // contraction 1 - 1/N per step: 4000 steps leave < 1e-30
+    std::vector<double> next(n + 1, 0);
+    for (int i = 1; i < n; ++i) {
+      next[i] = 1;
+      for (int j = 1; j < n; ++j) next[i] += q[i * n + j] * t[j];
+    }
+    t = next;
+  }
+  EXPECT_NEAR(exact_absorption_time_3(n, {25, 25, 0}), t[25], 1e-9 * t[25]);
+  // The spec's diffusion formula -2N sum (1-p) ln(1-p) is within ~3% of the exact chain at N = 50
+  // (p = 1/2, 1/2: 69.31 against the exact value; p = .5, .3, .2: 77.476 against 75.613, the same
+  // chain solved with numpy.linalg.solve).
+  EXPECT_NEAR(t[25], 2 * n * std::log(2.0), 0.03 * t[25]);
+  const double exact = exact_absorption_time_3(n, {25, 15, 10});
+  EXPECT_NEAR(exact, 75.6134762, 1e-6);
+  double diffusion = 0;
+  for (double p : {0.5, 0.3, 0.2}) diffusion += -2 * n * (1 - p) * std::log(1 - p);
+  EXPECT_NEAR(diffusion, exact, 0.03 * exact);
+}
+
+TEST(CollapseCategorical, FixationFrequenciesEqualInitialMassesAndTimeMatchesTheExactChain) {
+  // N = 20 from (10, 6, 4): 16,000 replicates in 8 runs of different seeds (the per-generation metric
+  // matrix of one run grows with replicates x generations); 400 generations leave about e^-20 of the
+  // replicates unfixed.
   const std::vector<double> p0{0.5, 0.3, 0.2};
-  auto c = categorical(p0, 50, 1500, 4000);
-  c.light_metrics = true;
-  const auto r = run_collapse(c);
+  const int n = 20, runs = 8;
   std::vector<int> wins(3, 0);
-  double time = 0;
-  for (int rep = 0; rep < r.replicates; ++rep) {
-    ASSERT_GE(r.fixation_time[rep], 0) << "replicate " << rep << " never fixed";
-    ++wins[r.fixation_winner[rep]];
-    time += r.fixation_time[rep];
+  double time = 0, time2 = 0;
+  int reps = 0;
+  for (int run = 0; run < runs; ++run) {
+    auto c = categorical(p0, n, 400, 2000);
+    c.light_metrics = true;
+    c.seed = 777 + run;
+    const auto r = run_collapse(c);
+    if (run == 0) {
+      double diffusion = 0;
+      for (double p : p0) diffusion += -2 * n * (1 - p) * std::log(1 - p);
+      EXPECT_DOUBLE_EQ(r.reference.at("absorption_time_diffusion"), diffusion);
+    }
+    for (int rep = 0; rep < r.replicates; ++rep, ++reps) {
+      ASSERT_GE(r.fixation_time[rep], 0) << "replicate " << rep << " never fixed";
+      ++wins[r.fixation_winner[rep]];
+      time += r.fixation_time[rep];
+      time2 += static_cast<double>(r.fixation_time[rep]) * r.fixation_time[rep];
+    }
   }
   for (int i = 0; i < 3; ++i)
-    EXPECT_NEAR(wins[i] / 4000.0, p0[i], kSe * std::sqrt(p0[i] * (1 - p0[i]) / 4000)) << "category " << i;
-  double diffusion = 0;
-  for (double p : p0) diffusion += -2 * 50 * (1 - p) * std::log(1 - p);
-  EXPECT_DOUBLE_EQ(r.reference.at("absorption_time_diffusion"), diffusion);
-  EXPECT_NEAR(time / 4000, diffusion, 0.06 * diffusion);  // diffusion approximation (~3%) plus noise
+    EXPECT_NEAR(wins[i] / double(reps), p0[i], kSe * std::sqrt(p0[i] * (1 - p0[i]) / reps)) << "category " << i;
+  const double mean = time / reps, se = std::sqrt((time2 / reps - mean * mean) / (reps - 1));
+  EXPECT_NEAR(mean, exact_absorption_time_3(n, {10, 6, 4}), kSe * se) << "se " << se;
 }
 
 TEST(CollapseCategorical, LostSupportNeverReturnsAndProbabilitiesSumToOne) {
