@@ -134,6 +134,7 @@ struct Context {
   // gaussian: truth N(mu0 1, sigma0^2 I)
   int d = 1;
   double tail_z = 0;
+  double tail_r2 = 0;  // d > 1: squared radius (in truth sigmas) of P*'s central tail_quantile ball
   // ols
   int ols_d = 0, ols_t = 0;
   std::vector<double> x_design, w_star;
@@ -587,6 +588,90 @@ void gaussian_1d_metrics(const Context& ctx, double mu, double var, double mu_0,
   std::copy(std::begin(vals), std::end(vals), out);
 }
 
+}  // namespace
+
+// Regularized lower incomplete gamma P(a, x): its series for x < a + 1, else 1 - the continued
+// fraction of Q (modified Lentz). Used once per run for the chi-square quantile of the d > 1 tail.
+static double gamma_p(double a, double x) {
+  if (x <= 0) return 0;
+  const double lead = a * std::log(x) - x - std::lgamma(a);
+  if (x < a + 1) {
+    double term = 1 / a, sum = term;
+    for (int n = 1; n < 10000 && std::fabs(term) > 1e-17 * std::fabs(sum); ++n) sum += term *= x / (a + n);
+    return std::min(1.0, sum * std::exp(lead));
+  }
+  const double tiny = 1e-300;
+  double b = x + 1 - a, c = 1 / tiny, dd = 1 / b, h = dd;
+  for (int i = 1; i < 10000; ++i) {
+    const double an = -i * (i - a);
+    b += 2;
+    dd = an * dd + b;
+    if (std::fabs(dd) < tiny) dd = tiny;
+    c = b + an / c;
+    if (std::fabs(c) < tiny) c = tiny;
+    dd = 1 / dd;
+    const double delta = dd * c;
+    h *= delta;
+    if (std::fabs(delta - 1) < 1e-16) break;
+  }
+  return std::max(0.0, 1 - std::exp(lead) * h);
+}
+double chi2_quantile(double p, int dof) {  // bisection on the cdf P(dof/2, x/2)
+  double lo = 0, hi = 10.0 * dof + 100;
+  for (int i = 0; i < 200; ++i) {
+    const double mid = 0.5 * (lo + hi);
+    (gamma_p(0.5 * dof, 0.5 * mid) < p ? lo : hi) = mid;
+  }
+  return 0.5 * (lo + hi);
+}
+
+// d > 1 Gaussians: TV, JS and the tail mass have no closed form; estimate them from `samples` draws of
+// P* = N(mu0 1, sigma0^2 I) and of P_t = N(mu, L L^T). With z standard normal, a P_t draw is mu + L z
+// and its P_t log density needs only |z|^2; a P* draw needs one triangular solve. TV = (E_P*[(1 -
+// q/p)+] + E_Pt[(1 - p/q)+]) / 2; JS (bits) by its two halves; tail = the share of P_t draws outside
+// P*'s central ball of squared radius tail_r2 sigma0^2.
+GaussianMcMetrics gaussian_mc_metrics(const std::vector<double>& mu, const std::vector<double>& chol, int d, double mu0,
+                                      double sigma0, double tail_r2, int samples, RandomStream& rs) {
+  std::vector<double> z(d), y(d);
+  const double s2s = sigma0 * sigma0, half_logdet_q = 0.5 * chol_logdet(chol, d);
+  const double half_logdet_p = 0.5 * d * std::log(s2s), ln2 = std::log(2.0);
+  double tv_p = 0, tv_q = 0, js_p = 0, js_q = 0;
+  int64_t outside = 0;
+  for (int a = 0; a < samples; ++a) {
+    double zz = 0, r2 = 0;  // from P_t
+    for (int i = 0; i < d; ++i) { z[i] = rs.normal(); zz += z[i] * z[i]; }
+    for (int i = 0; i < d; ++i) {
+      double v = mu[i];
+      for (int j = 0; j <= i; ++j) v += chol[i * d + j] * z[j];
+      r2 += (v - mu0) * (v - mu0);
+    }
+    double lq = -0.5 * zz - half_logdet_q, lp = -0.5 * r2 / s2s - half_logdet_p;  // -d/2 ln 2 pi cancels
+    tv_q += std::max(0.0, 1 - std::exp(lp - lq));
+    js_q += lq - (log_add(lp, lq) - ln2);
+    outside += r2 > tail_r2 * s2s;
+    zz = 0;  // from P*: x = mu0 + sigma0 z, then L y = x - mu
+    double yy = 0;
+    for (int i = 0; i < d; ++i) { z[i] = rs.normal(); zz += z[i] * z[i]; }
+    for (int i = 0; i < d; ++i) {
+      double v = mu0 + sigma0 * z[i] - mu[i];
+      for (int j = 0; j < i; ++j) v -= chol[i * d + j] * y[j];
+      y[i] = v / chol[i * d + i];
+      yy += y[i] * y[i];
+    }
+    lp = -0.5 * zz - half_logdet_p;
+    lq = -0.5 * yy - half_logdet_q;
+    tv_p += std::max(0.0, 1 - std::exp(lq - lp));
+    js_p += lp - (log_add(lp, lq) - ln2);
+  }
+  GaussianMcMetrics g;
+  g.tv = 0.5 * (tv_p + tv_q) / samples;
+  g.js = std::max(0.0, 0.5 * (js_p + js_q) / samples / kLn2);
+  g.tail = static_cast<double>(outside) / samples;
+  return g;
+}
+
+namespace {
+
 void run_gaussian_replicate(const Context& ctx, uint32_t rep, double* out, size_t stride_metrics) {
   const CollapseConfig& c = ctx.c;
   const int d = ctx.d;
@@ -665,9 +750,15 @@ void run_gaussian_replicate(const Context& ctx, uint32_t rep, double* out, size_
     double tr_sqrt = 0;
     for (double ev : sym_eigenvalues(sigma, d)) tr_sqrt += std::sqrt(std::max(ev, 0.0));
     const double w2 = std::sqrt(std::max(0.0, dm2 + trace + d * s2 - 2 * c.sigma0 * tr_sqrt));
+    double tv = kNaN, js = kNaN, tail = kNaN;
+    if (c.metric_samples > 0 && !c.light_metrics) {
+      RandomStream ms(c.seed, rep, static_cast<uint32_t>(t), kStreamMetrics);
+      const GaussianMcMetrics g = gaussian_mc_metrics(mu, chol, d, c.mu0, c.sigma0, ctx.tail_r2, c.metric_samples, ms);
+      tv = g.tv; js = g.js; tail = g.tail;
+    }
     const double vals[] = {drift, std::sqrt(trace / d), trace / trace_0, logdet - logdet_0,
                            0.5 * (d * std::log2(2 * kPi * std::exp(1.0)) + logdet / kLn2), kl_pq, kl_qp, w2,
-                           kNaN, kNaN, kNaN, kNaN};
+                           kNaN, tv, js, tail};
     std::copy(std::begin(vals), std::end(vals), row);
   };
   record(0);
@@ -1025,6 +1116,7 @@ CollapseResult run_collapse(const CollapseConfig& config, const SymbolicSpace* g
     ctx.family = "gaussian";
     ctx.d = c.dim;
     ctx.tail_z = normal_quantile(0.5 * (1 + c.tail_quantile));
+    if (c.dim > 1) ctx.tail_r2 = chi2_quantile(c.tail_quantile, c.dim);
     r.metrics = kGaussianMetrics;
   } else if (c.learner == "gmm") {
     ctx.family = "gmm";

@@ -196,6 +196,7 @@ void CollapseConfig::validate() const {
   if (!(eps_fp >= 0 && eps_fp <= 1)) throw Error("eps_fp must lie in [0, 1], got " + std::to_string(eps_fp));
   if (!(eps_fn >= 0 && eps_fn < 1)) throw Error("eps_fn must lie in [0, 1), got " + std::to_string(eps_fn));
   if (!(tail_quantile > 0 && tail_quantile < 1)) throw Error("tail_quantile must lie in (0, 1)");
+  if (metric_samples < 0 || metric_samples > 100000000) throw Error("metric_samples must be in 0..1e8, got " + std::to_string(metric_samples));
   if (!(smoothing >= 0)) throw Error("smoothing must be >= 0");
   if (support != "alphabet" && support != "observed") throw Error("support must be 'alphabet' or 'observed', got '" + support + "'");
   if (learner == "categorical") {
@@ -282,6 +283,7 @@ CollapseConfig config_from_json(const std::string& text) {
       else if (k == "verifier_radius") c.verifier_radius = v.get<double>();
       else if (k == "tail_quantile") c.tail_quantile = v.get<double>();
       else if (k == "light_metrics") c.light_metrics = v.get<bool>();
+      else if (k == "metric_samples") c.metric_samples = v.get<int>();
       else if (k == "categories") c.categories = v.get<int>();
       else if (k == "p0") c.p0 = v.get<std::vector<double>>();
       else if (k == "values") c.values = v.get<std::vector<double>>();
@@ -335,6 +337,7 @@ std::string config_to_json(const CollapseConfig& c) {
   } else if (c.learner == "gaussian") {
     j["dim"] = c.dim; j["mu0"] = c.mu0; j["sigma0"] = c.sigma0;
     j["estimator"] = c.unbiased ? "unbiased" : "mle";
+    if (c.dim > 1) j["metric_samples"] = c.metric_samples;
   } else if (c.learner == "gmm") {
     j["gmm_weights"] = c.gmm_weights; j["gmm_means"] = c.gmm_means; j["gmm_sigmas"] = c.gmm_sigmas;
     j["em_iterations"] = c.em_iterations;

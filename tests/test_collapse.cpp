@@ -455,11 +455,74 @@ TEST(CollapseGaussian, MultivariateTraceAndLogDetShrinkUnderMle) {
   c.generations = 10;
   c.replicates = 3000;
   c.threads = 2;
+  c.metric_samples = 100;
   const auto r = run_collapse(c);
   // E[Sigma_t] = ((M-1)/M)^t Sigma_0 for the MLE, so the trace ratio has mean (11/12)^t.
   expect_within(summarize(r, r.metric_index("var_ratio"), 10), std::pow(11.0 / 12, 10), "trace ratio");
   EXPECT_LT(summarize(r, r.metric_index("log_var_ratio"), 10).mean, -1.0);
   EXPECT_GT(summarize(r, r.metric_index("w2"), 10).mean, summarize(r, r.metric_index("w2"), 1).mean);
+  // The Monte Carlo metrics exist for d > 1 and grow as the model drifts away from P*.
+  for (const char* name : {"tv", "js", "tail_mass"}) {
+    const int k = r.metric_index(name);
+    for (int rep = 0; rep < r.replicates; ++rep) ASSERT_TRUE(std::isfinite(r.value(rep, 10, k))) << name;
+  }
+  EXPECT_NEAR(summarize(r, r.metric_index("tv"), 0).mean, 0.0, 1e-12);
+  EXPECT_GT(summarize(r, r.metric_index("tv"), 10).mean, summarize(r, r.metric_index("tv"), 1).mean);
+  EXPECT_GT(summarize(r, r.metric_index("js"), 10).mean, summarize(r, r.metric_index("js"), 1).mean);
+}
+
+TEST(CollapseGaussian, MonteCarloMetricsOfMultivariateModelsMatchClosedForms) {
+  // chi-square(2) has the closed-form quantile -2 ln(1 - p).
+  EXPECT_NEAR(chi2_quantile(0.9, 2), -2 * std::log(0.1), 1e-9);
+  EXPECT_NEAR(chi2_quantile(0.5, 1), 0.454936423119572, 1e-9);   // = normal_quantile(0.75)^2
+  EXPECT_NEAR(chi2_quantile(0.9, 10), 15.987179172105261, 1e-8);  // scipy.stats.chi2.ppf(0.9, 10)
+  const int d = 3, m = 200000;
+  const double mu0 = 1, s0 = 2;
+  auto iso = [&](double scale) {
+    std::vector<double> l(d * d, 0.0);
+    for (int i = 0; i < d; ++i) l[i * d + i] = scale;
+    return l;
+  };
+  // Equal covariances, means delta apart: TV = 2 Phi(delta / (2 s)) - 1, and JS equals the 1-D JS of
+  // N(0, 1) and N(delta / s, 1), done here by the trapezoid rule.
+  {
+    const double delta = 1.5 * s0;
+    const std::vector<double> mu{mu0 + delta, mu0, mu0};
+    RandomStream rs(3, 0, 0, kStreamMetrics);
+    const auto g = gaussian_mc_metrics(mu, iso(s0), d, mu0, s0, chi2_quantile(0.9, d), m, rs);
+    const double tv = std::erf(delta / (2 * s0) / std::sqrt(2.0));
+    double js = 0;
+    const double sh = delta / s0, h = 1e-3;
+    for (double x = -12; x <= 12 + sh; x += h) {
+      const double p = std::exp(-0.5 * x * x) / std::sqrt(2 * M_PI), q = std::exp(-0.5 * (x - sh) * (x - sh)) / std::sqrt(2 * M_PI);
+      const double mid = 0.5 * (p + q);
+      js += h * 0.5 * ((p > 0 ? p * std::log2(p / mid) : 0) + (q > 0 ? q * std::log2(q / mid) : 0));
+    }
+    EXPECT_NEAR(g.tv, tv, 0.005) << "tv " << tv;  // Monte Carlo sd ~ 0.0008 at 2e5 draws
+    EXPECT_NEAR(g.js, js, 0.004) << "js " << js;
+  }
+  // Same mean, P_t = N(mu0 1, (c s0)^2 I) in d = 2: the tail mass beyond P*'s 0.9 ball is
+  // P(chi2_2 > r2 / c^2) = 0.1^(1 / c^2); TV from the crossing radius of the two densities.
+  {
+    const int d2 = 2;
+    const double c = 1.4;
+    std::vector<double> l{c * s0, 0, 0, c * s0};
+    RandomStream rs(4, 0, 0, kStreamMetrics);
+    const auto g = gaussian_mc_metrics({mu0, mu0}, l, d2, mu0, s0, chi2_quantile(0.9, d2), m, rs);
+    EXPECT_NEAR(g.tail, std::pow(0.1, 1 / (c * c)), 0.005);
+    // densities cross at rho^2 = 2 d ln c / (1 - 1/c^2) (in units of s0^2); TV = P*(r < rho) - P_t(r < rho)
+    const double rho2 = 2 * d2 * std::log(c) / (1 - 1 / (c * c));
+    const double tv = (1 - std::exp(-rho2 / 2)) - (1 - std::exp(-rho2 / (2 * c * c)));
+    EXPECT_NEAR(g.tv, tv, 0.005) << "tv " << tv;
+  }
+  // P_t = P*: all three are exact (TV = JS = 0, tail = the share of draws outside the ball ~ 0.1).
+  {
+    RandomStream rs(5, 0, 0, kStreamMetrics);
+    const auto g = gaussian_mc_metrics({mu0, mu0, mu0}, iso(s0), d, mu0, s0, chi2_quantile(0.9, d), m, rs);
+    EXPECT_NEAR(g.tv, 0.0, 1e-12);
+    EXPECT_NEAR(g.js, 0.0, 1e-12);
+    EXPECT_NEAR(g.tail, 0.1, 0.005);
+  }
 }
 
 TEST(CollapseOls, ReplaceGrowsLinearlyAccumulateStaysBounded) {

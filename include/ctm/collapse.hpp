@@ -23,6 +23,7 @@ enum StreamId : uint32_t {
   kStreamVerifier = 3,   // accept/reject coins of the imperfect verifier
   kStreamSubsample = 4,  // accumulate-subsample picks
   kStreamFixed = 5,      // fixed design (OLS), initial real pool
+  kStreamMetrics = 6,    // Monte Carlo metrics (d > 1 Gaussian TV, JS, tail mass)
 };
 
 class RandomStream {
@@ -59,6 +60,17 @@ uint32_t binomial(RandomStream& rs, uint32_t n, double p);
 double gamma(RandomStream& rs, double shape);  // Gamma(shape, scale 1); chi-square(k) = 2 gamma(k / 2)
 void multinomial(RandomStream& rs, uint32_t n, const double* weights, size_t k, uint32_t* counts);
 
+// d > 1 Gaussian metrics without a closed form, by Monte Carlo on `rs` (host/collapse.cpp): TV and JS
+// (bits) between P* = N(mu0 1, sigma0^2 I) and P_t = N(mu, L L^T) (chol = L, row-major d x d), and
+// P_t's mass outside P*'s central ball of squared radius tail_r2 sigma0^2. chi2_quantile(p, dof) gives
+// that radius for a quantile (it is what the simulator uses).
+struct GaussianMcMetrics {
+  double tv = 0, js = 0, tail = 0;
+};
+GaussianMcMetrics gaussian_mc_metrics(const std::vector<double>& mu, const std::vector<double>& chol, int d, double mu0,
+                                      double sigma0, double tail_r2, int samples, RandomStream& rs);
+double chi2_quantile(double p, int dof);
+
 // ---------------------------------------------------------------------------------------------
 // Configuration. Generation 0 is the truth itself (P_0 = P*), or a fit on `initial_samples` real
 // samples when that is > 0; generation t >= 1 fits the learner on data built from P_{t-1}.
@@ -93,6 +105,7 @@ struct CollapseConfig {
   double verifier_radius = 2.0;  // Gaussians: an item is "right" within this many truth sigmas
   double tail_quantile = 0.9;    // tail = beyond this quantile (Gaussian) or cumulative rank mass
   bool light_metrics = false;    // only the cheap metrics (benchmarks); the others are NaN
+  int metric_samples = 256;      // d > 1 Gaussian: draws per generation for TV, JS, tail mass (0: NaN)
 
   // categorical
   int categories = 10;             // K when p0 is empty (uniform truth)
