@@ -8,6 +8,7 @@ bash scripts/install_deps.sh
 d=.device-deps
 rm -rf "$d"; mkdir -p "$d/include" "$d/lib"
 cp -r /usr/include/CLI /usr/include/nlohmann /usr/include/gtest /usr/include/benchmark "$d/include/"
+[ -d /usr/include/toml++ ] && cp -r /usr/include/toml++ "$d/include/"
 cp /usr/include/zstd.h /usr/include/zstd_errors.h /usr/include/zdict.h /usr/include/zlib.h /usr/include/zconf.h "$d/include/"
 lib=/usr/lib/x86_64-linux-gnu
 cp $lib/libzstd.a $lib/libz.a $lib/libgtest.a $lib/libgtest_main.a $lib/libbenchmark.so.1debian "$d/lib/"

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs the Debian packages ctm builds with, only those missing (needs root or sudo).
 set -euo pipefail
-pkgs=(cmake g++ make pkg-config libgtest-dev libbenchmark-dev libzstd-dev zlib1g-dev libcli11-dev nlohmann-json3-dev)
+pkgs=(cmake g++ make pkg-config libgtest-dev libbenchmark-dev libzstd-dev zlib1g-dev libcli11-dev nlohmann-json3-dev libtomlplusplus-dev)
 missing=()
 for p in "${pkgs[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
 if [ ${#missing[@]} -gt 0 ]; then

@@ -79,7 +79,9 @@ void run(const CollapseArgs& a) {
     std::stringstream text;
     text << in.rdbuf();
     try {
-      runs.push_back(collapse::config_from_json(text.str()));
+      const std::string& path = a.config_path;
+      const bool toml = path.size() > 5 && path.compare(path.size() - 5, 5, ".toml") == 0;
+      runs.push_back(toml ? collapse::config_from_toml(text.str()) : collapse::config_from_json(text.str()));
     } catch (const Error& e) {
       throw Error(a.config_path + ": " + e.what());
     }
@@ -146,7 +148,7 @@ void add_collapse_subcommand(CLI::App& app) {
   auto args = std::make_shared<CollapseArgs>();
   auto* c = app.add_subcommand("collapse", "Simulate recursive self-training (model collapse) and the symbolic remedy");
   c->add_option("--preset", args->preset, "A published set-up (see --list-presets)");
-  c->add_option("--config", args->config_path, "JSON config file (keys as in docs/collapse.md)");
+  c->add_option("--config", args->config_path, "Config file: JSON, or TOML when it ends in .toml (keys as in docs/collapse.md)");
   c->add_flag("--list-presets", args->list, "List the presets");
   c->add_option("--out,-o", args->out_dir, "Output folder (CSV per run, summary.json, plots.svg)");
   c->add_option("--label", args->label, "Run label");

@@ -139,6 +139,9 @@ struct CollapseConfig {
 };
 
 CollapseConfig config_from_json(const std::string& text);  // unknown keys are errors
+// The same keys in TOML (tables for `alpha`); needs a build with toml++ (toml_supported()).
+CollapseConfig config_from_toml(const std::string& text);
+bool toml_supported();
 std::string config_to_json(const CollapseConfig& c);
 
 // ---------------------------------------------------------------------------------------------

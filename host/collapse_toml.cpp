@@ -1,0 +1,62 @@
+// TOML collapse configs: the same keys as the JSON config (docs/collapse.md). The TOML document is
+// turned into the equivalent JSON value and handed to config_from_json, so both formats accept and
+// reject exactly the same configurations. Parsing is toml++ (Debian libtomlplusplus-dev); a build
+// without it reports that TOML is unavailable instead of guessing.
+#include <string>
+
+#include "ctm/collapse.hpp"
+#include "ctm/types.hpp"
+
+#ifdef CTM_WITH_TOML
+#include <nlohmann/json.hpp>
+#include <toml++/toml.h>
+#endif
+
+namespace ctm::collapse {
+
+#ifdef CTM_WITH_TOML
+namespace {
+
+nlohmann::json to_json(const toml::node& node) {
+  if (const auto* t = node.as_table()) {
+    nlohmann::json j = nlohmann::json::object();
+    for (const auto& [key, value] : *t) j[std::string(key.str())] = to_json(value);
+    return j;
+  }
+  if (const auto* a = node.as_array()) {
+    nlohmann::json j = nlohmann::json::array();
+    for (const auto& value : *a) j.push_back(to_json(value));
+    return j;
+  }
+  if (const auto* v = node.as_string()) return v->get();
+  if (const auto* v = node.as_integer()) return v->get();
+  if (const auto* v = node.as_floating_point()) return v->get();
+  if (const auto* v = node.as_boolean()) return v->get();
+  const auto where = node.source().begin;
+  throw Error("config: line " + std::to_string(where.line) + ": dates and times are not config values");
+}
+
+}  // namespace
+
+CollapseConfig config_from_toml(const std::string& text) {
+  toml::table doc;
+  try {
+    doc = toml::parse(text);
+  } catch (const toml::parse_error& e) {
+    const auto where = e.source().begin;
+    throw Error("config: not valid TOML (line " + std::to_string(where.line) + ", column " +
+                std::to_string(where.column) + "): " + std::string(e.description()));
+  }
+  return config_from_json(to_json(doc).dump());
+}
+
+bool toml_supported() { return true; }
+#else
+CollapseConfig config_from_toml(const std::string&) {
+  throw Error("config: this build of ctm has no TOML support (install libtomlplusplus-dev and rebuild), use JSON");
+}
+
+bool toml_supported() { return false; }
+#endif
+
+}  // namespace ctm::collapse
