@@ -1,13 +1,15 @@
 #!/usr/bin/env python3
-"""Compares a sampled ctm table of a 4-symbol space with pybdm's published D(4,4) table (ctm-b4-d12).
+"""Compares a sampled ctm table of a k-symbol space with pybdm's published D(4,k) table (ctm-bK-d12).
 
-Usage: ctm export SAMPLED.ctm > s.tsv; python3 bench/compare_b4.py s.tsv data/pybdm-ctm-b4-d12.tsv.gz
+Usage: ctm export SAMPLED.ctm > s.tsv
+       python3 bench/compare_pybdm_kary.py s.tsv data/pybdm-ctm-bK-d12.tsv.gz --symbols K
 Strings are grouped by normalised key (symbols relabelled by first appearance): every member of a
-class has the same D by symbol symmetry, so the class total divided by its size estimates D of each
-member; pybdm stores one K per normalised key. Reports coverage per length, Spearman and Pearson
-correlations of K on common keys, and how often pybdm's K falls inside the sample's 95% interval.
-Standard library only.
+class has the same D by symbol symmetry, so the class total divided by its size k!/(k-u)! (u distinct
+symbols) estimates D of each member; pybdm stores one K per normalised key. Reports coverage per
+length, Spearman and Pearson correlations of K on common keys, and how often pybdm's K falls inside
+the sample's 95% interval. Standard library only.
 """
+import argparse
 import gzip
 import math
 import sys
@@ -52,9 +54,15 @@ def pearson(a, b):
     return cov / (va * vb)
 
 
-def main():
-    ours_path, pybdm_path = sys.argv[1], sys.argv[2]
-    k = 4
+def main(argv=None):
+    ap = argparse.ArgumentParser(description="sampled ctm table vs pybdm's D(4,k) table")
+    ap.add_argument("sample_tsv", help="ctm export of the sampled table")
+    ap.add_argument("pybdm_table", help="data/pybdm-ctm-bK-d12.tsv.gz (normalised key<TAB>K)")
+    ap.add_argument("--symbols", "-k", type=int, required=True, help="alphabet size k of both tables")
+    args = ap.parse_args(argv)
+    ours_path, pybdm_path, k = args.sample_tsv, args.pybdm_table, args.symbols
+    if not 2 <= k <= 10:
+        ap.error("--symbols must be 2..10 (keys are decimal digits)")
     halting = None
     counts = defaultdict(int)
     for line in open(ours_path):
@@ -65,6 +73,8 @@ def main():
         fields = line.rstrip("\n").split("\t")
         if fields[0] == "string":
             continue
+        if any(int(c, 16) >= k for c in fields[0]):
+            sys.exit(f"{ours_path}: output {fields[0]} has a symbol outside 0..{k - 1}: wrong --symbols?")
         counts[normalize(fields[0])] += int(fields[1])
     if halting is None:
         sys.exit("no 'halting runs H' comment in " + ours_path)
@@ -82,7 +92,7 @@ def main():
         return math.perm(k, u)
 
     print(f"sample: H = {halting} halting runs, {len(counts)} normalised keys; pybdm: {len(pybdm)} keys")
-    print("length | patterns in sample | in pybdm | possible")
+    print("length | patterns in sample | in pybdm | in both | possible")
     possible = defaultdict(int)
     # number of normalised patterns of length L over k symbols = sum_{u<=k} S(L,u) (Stirling 2nd kind)
     for L in range(1, 13):
@@ -92,10 +102,14 @@ def main():
             for u in range(1, k + 1):
                 s[n][u] = u * s[n - 1][u] + s[n - 1][u - 1]
         possible[L] = sum(s[L][1:])
+    ours_by_len, py_by_len, both_by_len = defaultdict(int), defaultdict(int), defaultdict(int)
+    for key in counts:
+        ours_by_len[len(key)] += 1
+        both_by_len[len(key)] += key in pybdm
+    for key in pybdm:
+        py_by_len[len(key)] += 1
     for L in range(1, 13):
-        ours_l = sum(1 for key in counts if len(key) == L)
-        py_l = sum(1 for key in pybdm if len(key) == L)
-        print(f"{L:6d} | {ours_l:18d} | {py_l:8d} | {possible[L]}")
+        print(f"{L:6d} | {ours_by_len[L]:18d} | {py_by_len[L]:8d} | {both_by_len[L]:7d} | {possible[L]}")
 
     common = [key for key in counts if key in pybdm]
     ours_k, py_k, inside = [], [], 0
