@@ -279,7 +279,9 @@ std::string BdmTable::default_path(int symbols, bool two_d) {
   const std::string data = env && *env ? env : CTM_DATA_DIR;
   if (!two_d && symbols == 2) return data + "/d5-2.ctm";
   if (two_d && symbols == 2) return data + "/ctm-2d-blocks-4x4.tsv.gz";  // ctm blocks2d of (4,2)_2D
-  if (!two_d && symbols == 4) return data + "/pybdm-ctm-b4-d12.tsv.gz";
+  // pybdm's published D(4,k) tables (sampled; docs/tables.md compares them with the engine's samples).
+  if (!two_d && (symbols == 4 || symbols == 5 || symbols == 6 || symbols == 9))
+    return data + "/pybdm-ctm-b" + std::to_string(symbols) + "-d12.tsv.gz";
   throw Error("no default table for " + std::string(two_d ? "2D" : "1D") + " blocks over " + std::to_string(symbols) +
               " symbols: give one with --table");
 }

@@ -78,20 +78,25 @@ std::optional<std::string> simulate_naive_2d(const Machine& m, int blank, uint32
   return std::nullopt;
 }
 
-Machine decode_machine_digits(const Space& space, count_t number) {
+MachineEntry decode_entry_option(const Space& space, int r) {
   const int k = space.symbols, n = space.states, moves = space.dims == 2 ? 4 : 2;
+  MachineEntry e;
+  e.defined = true;
+  if (r < k) { e.halt = true; e.write = r; return e; }
+  r -= k;
+  e.write = r % k;
+  r /= k;
+  e.move = r % moves;
+  e.next = (r / moves) % n;
+  return e;
+}
+
+Machine decode_machine_digits(const Space& space, count_t number) {
   const count_t base = static_cast<count_t>(space.options_per_entry());
   Machine m{space, std::vector<MachineEntry>(space.entries())};
   for (auto& e : m.entries) {
-    int r = static_cast<int>(number % base);
+    e = decode_entry_option(space, static_cast<int>(number % base));
     number /= base;
-    e.defined = true;
-    if (r < k) { e.halt = true; e.write = r; continue; }
-    r -= k;
-    e.write = r % k;
-    r /= k;
-    e.move = r % moves;
-    e.next = (r / moves) % n;
   }
   return m;
 }

@@ -28,17 +28,18 @@ Machine sampled_machine(const Space& space, uint64_t seed, uint64_t index) {
   // Largest multiple of base that fits in 2^64: draws at or above it are rejected (no modulo bias).
   const uint64_t limit = std::numeric_limits<uint64_t>::max() - std::numeric_limits<uint64_t>::max() % base;
   uint64_t state = splitmix64_mix(seed) + index;
-  count_t number = 0, scale = 1;
-  for (int e = 0; e < space.entries(); ++e) {
+  // Entry e gets digit e of decode_machine_digits, drawn and decoded one at a time: the machine
+  // number itself would not fit in 128 bits for (4,6) (54^24 machines) or (4,9) (81^36).
+  Machine m{space, std::vector<MachineEntry>(space.entries())};
+  for (MachineEntry& e : m.entries) {
     uint64_t x;
     do {
       state += 0x9e3779b97f4a7c15ull;
       x = splitmix64_mix(state);
     } while (x >= limit);
-    number += scale * static_cast<count_t>(x % base);
-    scale *= static_cast<count_t>(base);
+    e = decode_entry_option(space, static_cast<int>(x % base));
   }
-  return decode_machine_digits(space, number);
+  return m;
 }
 
 namespace {
@@ -151,7 +152,7 @@ class Simulator {
 Table sample(const SampleOptions& options) {
   const auto start_time = std::chrono::steady_clock::now();
   SampleOptions opt = options;
-  opt.space.validate();
+  opt.space.validate_sampled();
   const uint32_t cutoff = opt.cutoff ? opt.cutoff : standard_cutoff(opt.space);
   if (cutoff == 0) throw Error("no standard cutoff for space " + opt.space.name() + ": give one with --cutoff");
   if (cutoff > (opt.space.dims == 2 ? 4096u : 1000000u))

@@ -41,14 +41,19 @@ std::string Space::name() const {
   return dims == 2 ? s + "_2D" : s;
 }
 
-void Space::validate() const {
+void Space::validate_sampled() const {
   if (states < 1) throw Error("states must be at least 1 (got " + std::to_string(states) + ")");
+  if (states > 16) throw Error("states must be at most 16 (got " + std::to_string(states) + ")");
   if (symbols < 2) throw Error("symbols must be at least 2 (got " + std::to_string(symbols) + ")");
   if (symbols > 16) throw Error("symbols must be at most 16 (got " + std::to_string(symbols) + ")");
+  if (dims != 1 && dims != 2) throw Error("dims must be 1 or 2 (got " + std::to_string(dims) + ")");
+}
+
+void Space::validate() const {
+  validate_sampled();
   if (states * symbols > 16)
     throw Error("states*symbols must be at most 16 table entries (got " + std::to_string(states) + "*" +
                 std::to_string(symbols) + " = " + std::to_string(states * symbols) + ")");
-  if (dims != 1 && dims != 2) throw Error("dims must be 1 or 2 (got " + std::to_string(dims) + ")");
 }
 
 uint32_t standard_cutoff(const Space& space) {

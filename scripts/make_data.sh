@@ -19,5 +19,17 @@ tmp2d=$(mktemp -d)
 rm -rf "$tmp2d"
 python3 scripts/convert_pybdm_table.py ../shared/anchors-data/pybdm__ctm-b4-d12.pkl.gz data/pybdm-ctm-b4-d12.tsv.gz
 python3 scripts/convert_pybdm_table.py ../shared/anchors-data/pybdm__ctm-b2-d4x4.pkl.gz data/pybdm-ctm-b2-d4x4.tsv.gz
+# pybdm 0.1.0's 5-, 6- and 9-symbol tables (D(4,5), D(4,6), D(4,9)): from the installed package, or
+# from `pip download pybdm==0.1.0`; the sources must be the files data/README.md cites.
+tmppy=$(mktemp -d)
+ctmdata=$(bash scripts/pybdm_ctmdata.sh "$tmppy")
+(cd "$ctmdata" && sha256sum -c --quiet - <<'SUMS'
+aae3c982a19450a3432bc9d33b32d99c49e33e3823e87697ef8214935f562014  ctm-b5-d12.pkl.gz
+02fa3559ab80e80ed3ce876d8970d13c93957663fc18f0a3ccdd2b794539e53d  ctm-b6-d12.pkl.gz
+2ffc80f22bbfffac3a31c4cf0afb1fba0f7ba49e350190c4d5b7910c4c3579a2  ctm-b9-d12.pkl.gz
+SUMS
+) || { echo "make_data.sh: $ctmdata does not hold pybdm 0.1.0's tables (sha256 mismatch)" >&2; exit 1; }
+for k in 5 6 9; do python3 scripts/convert_pybdm_table.py "$ctmdata/ctm-b$k-d12.pkl.gz" data/pybdm-ctm-b$k-d12.tsv.gz; done
+rm -rf "$tmppy"
 (cd data && sha256sum d*.ctm pybdm-*.tsv.gz ctm-2d-blocks-4x4.tsv.gz > SHA256SUMS)
 cat data/SHA256SUMS

@@ -366,6 +366,47 @@ TEST(Bdm, AcssFunctions) {
   EXPECT_LT(prob_random(d52(), "00000000"), prob_random(d52(), "01101001"));
 }
 
+// pybdm's 5-, 6- and 9-symbol tables (D(4,5), D(4,6), D(4,9)) are the 1D defaults for those k.
+// Expected values: pybdm 0.1.0 with its own ctm-bK-d12 tables, BDM(ndim=1, nsymbols=k, shape=(len,))
+// .bdm(x) for K of one block (concrete symbols: looked up by normalised key) and BDM(ndim=1,
+// nsymbols=k).bdm(x) (blocks of 12, ignore) for the sequences; computed once in Python, 2026-11-29.
+TEST(Bdm, PybdmNonBinaryDefaultsMatchPybdm) {
+  struct Case {
+    int k;
+    std::vector<std::pair<std::string, double>> k_of;
+    std::string sequence;
+    double bdm;
+  };
+  const std::vector<Case> cases = {
+      {5,
+       {{"4", 3.94703157342403}, {"31", 6.108778693220191}, {"4204", 13.2841126341131}, {"43210", 17.2830677780277},
+        {"444444444444", 25.7169324254184}, {"012340123401", 39.6789608181962}},
+       "00000030003000010004101011110021244022230003340100", 152.13261304568482},
+      // The last block of this sequence (normalised 012301234012) is not in pybdm's table: imputed
+      // as (max K of length 12) + 1 on both sides.
+      {6,
+       {{"5", 4.26820030481658}, {"52", 6.6751973787292505}, {"5115", 13.9852228826914}, {"543210", 22.340748628576698},
+        {"555555555555", 26.5668802780508}, {"501234501234", 44.65740625513251}},
+       "00210501040400003030000001001500003440005345102503", 162.9393092021682},
+      {9,
+       {{"8", 4.9643438840908605}, {"81", 7.927055144353731}, {"8118", 16.0662271179155}, {"876543210", 38.7431155190717},
+        {"888888888888", 29.0845400720798}, {"012345678012", 52.4124435234676}},
+       "52081007021101030100500060310300007361008000006085", 182.6893889754456},
+  };
+  for (const Case& c : cases) {
+    const std::string path = BdmTable::default_path(c.k, false);
+    const std::string name = "pybdm-ctm-b" + std::to_string(c.k) + "-d12.tsv.gz";
+    ASSERT_EQ(path.substr(path.size() - name.size()), name) << path;
+    const BdmTable t = BdmTable::load(path, c.k, false);
+    for (const auto& [s, k] : c.k_of)
+      EXPECT_NEAR(bdm_of(t, opts_1d(static_cast<int>(s.size())), seq(s)), k, 1e-9) << "k=" << c.k << " " << s;
+    BdmScorer scorer(t, opts_1d(12));
+    const auto r = scorer.bdm(seq(c.sequence));
+    EXPECT_NEAR(r.bdm, c.bdm, 1e-9) << "k=" << c.k;
+    EXPECT_EQ(r.imputed, c.k == 6 ? 1u : 0u) << "k=" << c.k;  // only the k = 6 sequence has a block missing
+  }
+}
+
 TEST(Bdm, LogBaseAndEntropyClosedForms) {
   // 4-symbol sequence of 3 equal blocks: BDM = K + log_k(3) with the alphabet base.
   BdmOptions o = opts_1d(6);
@@ -423,6 +464,15 @@ TEST(BdmCli, BatchScoresGoodInputsAndReportsBadOnesOnce) {
   const CliResult bad = run_cli("bdm --block 4y4 " + dir + "/in.txt", dir);
   EXPECT_EQ(bad.status, 2);
   EXPECT_EQ(std::count(bad.err.begin(), bad.err.end(), '\n'), 1) << bad.err;
+}
+
+TEST(BdmCli, NineSymbolsUsePybdmsD49ByDefault) {
+  const std::string dir = cli_dir();
+  write_file(dir + "/s.txt", "52081007021101030100500060310300007361008000006085\n");
+  const CliResult r = run_cli("bdm --symbols 9 " + dir + "/s.txt", dir);
+  ASSERT_EQ(r.status, 0) << r.err;
+  EXPECT_NEAR(value_of(r.out, dir + "/s.txt:1"), 182.6893889754456, 1e-9) << r.out;  // pybdm 0.1.0, as above
+  EXPECT_NE(r.out.find("pybdm-ctm-b9-d12.tsv.gz"), std::string::npos) << r.out;
 }
 
 TEST(BdmCli, ArraysFromCsvNpyAndImagesAgree) {

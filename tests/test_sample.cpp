@@ -68,6 +68,43 @@ TEST(Sample, SimulatorAgreesWithTheNaiveOne) {
   }
 }
 
+TEST(Sample, SpacesBeyondTheTreesSixteenEntries) {
+  // (4,5), (4,6), (4,9): the published sampled spaces, 20, 24 and 36 entries; the tree engine keeps
+  // its n*k <= 16 limit. (4,6) and (4,9) have more than 2^128 machines.
+  for (const Space space : {Space{4, 5, 1}, Space{4, 6, 1}, Space{4, 9, 1}}) {
+    EXPECT_THROW(space.validate(), Error);
+    EXPECT_NO_THROW(space.validate_sampled());
+    const uint64_t count = 400;
+    const uint32_t cutoff = 300;
+    const Table t = sampled(space, cutoff, 11, 1000, count, 2);
+    Table naive;
+    count_t halting = 0;
+    for (uint64_t i = 1000; i < 1000 + count; ++i) {
+      const Machine m = sampled_machine(space, 11, i);
+      ASSERT_EQ(m.entries.size(), static_cast<size_t>(space.entries()));
+      for (int b = 0; b < space.symbols; ++b)
+        if (auto out = simulate_naive(m, b, cutoff)) { naive.counts[*out]++; ++halting; }
+    }
+    EXPECT_EQ(t.counts, naive.counts) << space.name();
+    EXPECT_EQ(to_string(t.halting), to_string(halting)) << space.name();
+    EXPECT_GT(t.counts.size(), 10u) << space.name();
+    EXPECT_NO_THROW(t.check_consistency());
+  }
+  EXPECT_THROW(Space({17, 2, 1}).validate_sampled(), Error);
+}
+
+TEST(Sample, DrawsOfSmallSpacesUnchanged) {
+  // (4,4) at T = 2000, seed 2026, indices [123, 5123): the table written by commit 932689e, when a
+  // machine was drawn as one 128-bit number (entry by entry since; the same machines).
+  const Table t = sampled(Space{4, 4, 1}, 2000, 2026, 123, 5000, 1);
+  EXPECT_EQ(to_string(t.halting), "6526");
+  EXPECT_EQ(to_string(t.nonhalting_proved), "3204");
+  EXPECT_EQ(to_string(t.nonhalting_cutoff), "10270");
+  EXPECT_EQ(t.counts.size(), 479u);
+  EXPECT_EQ(to_string(t.counts.at("1")), "563");
+  EXPECT_EQ(to_string(t.counts.at("0")), "534");
+}
+
 TEST(Sample, DisjointRangesMergeExactlyAndOverlapsAreRefused) {
   const Space s{3, 2, 1};
   const Table whole = sampled(s, 21, 5, 0, 20000, 1);

@@ -252,7 +252,7 @@ int run(int argc, char** argv) {
     return 0;
   }
   if (*sm) {
-    so.space.validate();
+    so.space.validate_sampled();
     if (sm->count("--cutoff") && so.cutoff < 1) throw Error("--cutoff must be at least 1");
     check_writable(out_path);
     const Table t = sample(so);

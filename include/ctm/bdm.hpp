@@ -65,7 +65,8 @@ class BdmTable {
   static BdmTable load(const std::string& path, int symbols, bool two_d);
   // The default for k symbols and dimension: D(5,2) (data/d5-2.ctm) for 1D binary, the engine's
   // block table of (4,2)_2D (data/ctm-2d-blocks-4x4.tsv.gz, ctm blocks2d) for 2D binary, pybdm's
-  // ctm-b4-d12 (data/pybdm-ctm-b4-d12.tsv.gz) for 1D k=4. OACC's K-4x4 stays loadable by path.
+  // ctm-bK-d12 (data/pybdm-ctm-bK-d12.tsv.gz: D(4,K), sampled) for 1D k = 4, 5, 6, 9. OACC's K-4x4
+  // stays loadable by path.
   static std::string default_path(int symbols, bool two_d);
 
   int symbols() const { return symbols_; }

@@ -44,6 +44,8 @@ std::optional<std::string> simulate_naive_2d(const Machine& m, int blank, uint32
 // least significant first; a digit r < k halts writing r, else r -= k: write r % k, then move
 // (r / k) % moves, next state r / (k * moves) (moves = 2: L,R or 4: U,D,L,R).
 Machine decode_machine_digits(const Space& space, count_t number);
+// One digit of that numbering: the entry that option r (0 <= r < k(2n+1) or k(4n+1)) stands for.
+MachineEntry decode_entry_option(const Space& space, int r);
 
 // Every machine of the space (1D or 2D) on every blank symbol, one by one. Only for tiny spaces: throws when
 // the space has more than `max_machines` machines. Non-halting runs are all counted as cut off.

@@ -29,7 +29,10 @@ struct Space {
   int options_per_entry() const { return symbols * ((dims == 2 ? 4 : 2) * states + 1); }
   count_t machine_count() const;  // options^entries
   std::string name() const;       // "(5,2)"
-  void validate() const;          // throws ctm::Error with the offending value
+  void validate() const;          // throws ctm::Error with the offending value; n*k <= 16 (the tree engine)
+  // Whole-machine sampling has no entry limit (the tree's masks and counts do not apply): n <= 16,
+  // 2 <= k <= 16, so (4,5), (4,6) and (4,9) (20, 24, 36 entries) can be sampled.
+  void validate_sampled() const;
 };
 
 // The spec's standard cutoff where there is one (Busy Beaver S(n) for n<=4, 500 for (5,2), ...);
