@@ -12,11 +12,25 @@ deps=()
 [ -d .device-deps ] && deps=(-DCTM_DEPS_DIR="$PWD/.device-deps") && export LD_LIBRARY_PATH="$PWD/.device-deps/lib:${LD_LIBRARY_PATH:-}"
 [ -f .device-deps/lib/libbenchmark.so.1debian ] && ln -sf libbenchmark.so.1debian .device-deps/lib/libbenchmark.so.1
 t0=$(date +%s)
+status=0
 { nvidia-smi --query-gpu=name,driver_version,memory.total --format=csv,noheader; nvcc --version | tail -1; git rev-parse --short HEAD 2>/dev/null; date -u; } | tee "$out/machine.txt"
 cmake -S . -B build-device -DCMAKE_BUILD_TYPE=Release -DCMAKE_CUDA_ARCHITECTURES=90 "${deps[@]}" >"$out/configure.log" 2>&1 || { tail -20 "$out/configure.log"; exit 1; }
 cmake --build build-device -j"$(nproc)" --target ctm ctm_gpu_tests bench_enumerate >"$out/build.log" 2>&1 || { tail -40 "$out/build.log"; exit 1; }
 echo "build: $(( $(date +%s) - t0 )) s"
+# The probe first: without a usable device every gpu test would skip and ctest would report green.
+./build-device/ctm enumerate -n 2 -k 2 --backend cuda -o "$out/probe.ctm" >"$out/probe.log" 2>&1
+probe=$?
+if [ "$probe" -ne 0 ]; then
+  echo "FAIL: no usable CUDA device: $(tail -1 "$out/probe.log")"
+  status=1
+fi
 (cd build-device && ctest -L gpu --output-on-failure --timeout 300) 2>&1 | tee "$out/gpu-tests.log" | tail -15
+[ "${PIPESTATUS[0]}" -eq 0 ] || { echo "FAIL: gpu tests failed"; status=1; }
+if grep -qE "\(Skipped\)|[1-9][0-9]* tests? skipped|Not Run" "$out/gpu-tests.log"; then
+  echo "FAIL: gpu tests were skipped (no device, or a driver older than the CUDA runtime): see $out/gpu-tests.log"
+  status=1
+fi
+if ! grep -q "tests passed" "$out/gpu-tests.log"; then echo "FAIL: no gpu test ran"; status=1; fi
 ./build-device/bench/bench_enumerate --benchmark_filter='Cuda|BM_EnumerateCpu/5/2/500' \
   --benchmark_out="$out/bench.json" --benchmark_out_format=json 2>&1 | tee "$out/bench.txt"
 echo
@@ -24,3 +38,5 @@ echo "== summary (commit $(git rev-parse --short HEAD 2>/dev/null), $(date -u +%
 grep -E "tests passed|tests failed" "$out/gpu-tests.log"
 grep -E "^BM_" "$out/bench.txt" | awk '{printf "%-40s %12s %s\n", $1, $2, $3}'
 echo "total: $(( $(date +%s) - t0 )) s"
+[ "$status" -eq 0 ] && echo "device check: OK" || echo "device check: FAILED (see above)"
+exit "$status"

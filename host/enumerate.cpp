@@ -4,15 +4,14 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cstdio>
 #include <mutex>
 #include <thread>
 
 #include "ctm/version.hpp"
 #include "parallel.hpp"
-#include "tree.hpp"
-#ifdef CTM_WITH_CUDA
 #include "cuda_backend.hpp"
-#endif
+#include "tree.hpp"
 
 namespace ctm {
 namespace detail {
@@ -145,10 +144,9 @@ Table enumerate_cpu(const EnumerateOptions& opt, uint32_t cutoff) {
   return finish(opt, cutoff, frontier, right_first, mine.size(), "cpu", elapsed());
 }
 
-#ifdef CTM_WITH_CUDA
 // The shard's items are split further on the CPU (their leaves above the split counted here), so
-// that the device gets many small subtrees; the device walks them with the same walk_subtree().
-Table enumerate_cuda(const EnumerateOptions& opt, uint32_t cutoff) {
+// that the device gets many small subtrees; `walk` walks them with the same walk_subtree().
+Table enumerate_device(const EnumerateOptions& opt, uint32_t cutoff, const DeviceWalker& walk, const char* backend) {
   const auto start = std::chrono::steady_clock::now();
   const Space& space = opt.space;
   const int base_depth = frontier_depth_of(opt);
@@ -169,11 +167,14 @@ Table enumerate_cuda(const EnumerateOptions& opt, uint32_t cutoff) {
     device_items = mine;
   }
   auto elapsed = [&] { return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count(); };
-  const DeviceLeaves leaves = walk_on_device(space, cutoff, device_items, opt.device, [&](uint64_t done) {
+  const count_t split_covered = right_first.halting + right_first.proved + right_first.cutoff_runs;
+  const DeviceLeaves leaves = walk(space, cutoff, device_items, [&](const DeviceProgress& d) {
     if (!opt.progress) return true;
     Progress p;
-    p.items_done = done;
+    p.items_done = d.items_done;
     p.items_total = device_items.size();
+    p.tree_nodes = right_first.nodes + d.nodes;
+    p.machines_covered = 2 * (split_covered + d.covered);  // right-first leaves stand for their mirrors too
     p.elapsed_seconds = elapsed();
     return opt.progress(p);
   });
@@ -185,7 +186,20 @@ Table enumerate_cuda(const EnumerateOptions& opt, uint32_t cutoff) {
   for (uint32_t t = 0; t <= cutoff; ++t) right_first.halt_time[t] += leaves.halt_time[t];
   right_first.nodes += leaves.nodes;
   right_first.steps += leaves.steps;
-  return finish(opt, cutoff, frontier, right_first, mine.size(), "cuda", elapsed());
+  return finish(opt, cutoff, frontier, right_first, mine.size(), backend, elapsed());
+}
+
+#ifdef CTM_WITH_CUDA
+Table enumerate_cuda(const EnumerateOptions& opt, uint32_t cutoff) {
+  DeviceWalkOptions walk_opt;
+  walk_opt.device = opt.device;
+  walk_opt.batch_seconds = opt.progress_interval > 0 ? opt.progress_interval : 0.5;
+  return enumerate_device(
+      opt, cutoff,
+      [&](const Space& space, uint32_t t, const std::vector<const WorkItem*>& items, const DeviceProgressFn& progress) {
+        return walk_on_device(space, t, items, walk_opt, progress);
+      },
+      "cuda");
 }
 #endif
 
@@ -208,17 +222,31 @@ Table enumerate(const EnumerateOptions& options) {
     if (backend != "auto" && backend != "cpu") throw Error("unknown backend '" + options.backend + "' (expected auto, cpu or cuda)");
     return detail::enumerate_2d_cpu(opt, cutoff);
   }
+  if (backend != "auto" && backend != "cpu" && backend != "cuda")
+    throw Error("unknown backend '" + options.backend + "' (expected auto, cpu or cuda)");
   if (backend == "auto") backend = cuda_available() ? "cuda" : "cpu";
   if (backend == "cpu") return detail::enumerate_cpu(opt, cutoff);
-  if (backend == "cuda") {
 #ifdef CTM_WITH_CUDA
-    if (!cuda_available()) throw Error("backend 'cuda' requested but no CUDA device is available (use --backend cpu)");
+  if (!cuda_available())
+    throw Error("backend 'cuda' requested but no CUDA device is available (" + detail::cuda_probe_error() +
+                "; use --backend cpu)");
+  // A bad device index is an error before any work, for auto too (it names a device explicitly).
+  if (opt.device < 0 || opt.device >= detail::cuda_device_count())
+    throw Error("CUDA device " + std::to_string(opt.device) + " does not exist (" +
+                std::to_string(detail::cuda_device_count()) + " device(s) present)");
+  if (options.backend == "cuda") return detail::enumerate_cuda(opt, cutoff);
+  // auto: a device failure (out of memory, overflow, a fault) falls back to the CPU; a cancel does not.
+  try {
     return detail::enumerate_cuda(opt, cutoff);
-#else
-    throw Error("backend 'cuda' requested but this build has no CUDA support (nvcc was not found; use --backend cpu)");
-#endif
+  } catch (const Cancelled&) {
+    throw;
+  } catch (const std::exception& e) {  // ctm::Error, thrust::system_error, std::bad_alloc
+    std::fprintf(stderr, "ctm: warning: CUDA backend failed, enumerating on the CPU instead: %s\n", e.what());
+    return detail::enumerate_cpu(opt, cutoff);
   }
-  throw Error("unknown backend '" + options.backend + "' (expected auto, cpu or cuda)");
+#else
+  throw Error("backend 'cuda' requested but this build has no CUDA support (nvcc was not found; use --backend cpu)");
+#endif
 }
 
 void for_each_halting_leaf(const Space& space, uint32_t cutoff, const std::function<void(const HaltingLeaf&)>& visit) {

@@ -4,6 +4,7 @@
 #include <random>
 
 #include "ctm/enumerate.hpp"
+#include "cuda_backend.hpp"
 #include "table_testing.hpp"
 
 using namespace ctm;
@@ -74,4 +75,44 @@ TEST(GpuAbsent, CudaRequestWithoutDeviceIsAClearError) {
   EXPECT_THROW(enumerate(o), Error);
   o.backend = "auto";
   EXPECT_EQ(enumerate(o).meta.backend, "cpu");  // auto falls back to the CPU
+}
+
+#ifdef CTM_WITH_CUDA  // walk_on_device() exists only in CUDA builds
+// The drain and retry paths on the device: tiny hash and arena (L8 of the CUDA review).
+TEST(Gpu, TinyHashAndArenaStillExact) {
+  if (!cuda_available()) GTEST_SKIP() << "no CUDA device";
+  EnumerateOptions o;
+  o.space = Space{3, 3, 1};
+  o.cutoff = 300;
+  o.backend = "cpu";
+  const Table cpu = enumerate(o);
+  detail::DeviceWalkOptions w;
+  w.initial_slots = 1024;
+  w.initial_arena_bytes = 256;
+  w.attempts = 8;
+  w.max_batch_items = w.min_batch_items = 512;
+  int attempts = 0;
+  const Table gpu = detail::enumerate_device(
+      o, o.cutoff,
+      [&](const Space& space, uint32_t cutoff, const std::vector<const WorkItem*>& items,
+          const detail::DeviceProgressFn& p) {
+        auto leaves = detail::walk_on_device(space, cutoff, items, w, p);
+        attempts = leaves.attempts;
+        return leaves;
+      },
+      "cuda");
+  expect_identical(cpu, gpu);
+  EXPECT_GT(attempts, 1);
+}
+#endif
+
+TEST(Gpu, CancelFromProgressThrows) {
+  if (!cuda_available()) GTEST_SKIP() << "no CUDA device";
+  EnumerateOptions o;
+  o.space = Space{4, 2, 1};
+  o.cutoff = 107;
+  o.backend = "cuda";
+  o.progress_interval = 0;
+  o.progress = [](const Progress&) { return false; };
+  EXPECT_THROW(enumerate(o), Cancelled);
 }

@@ -1,0 +1,193 @@
+// The host side of the device walk, written once for the real GPU (kernels/enumerate.cu) and for
+// the host emulation the CPU tests run (tests/test_device_emulation.cpp): items are flattened and
+// uploaded, launched in batches of about DeviceWalkOptions::batch_seconds of work, and after every
+// batch the long-output arena is drained into a host map (so it bounds one batch, not the run) and
+// the hash is drained when it is a quarter full (so it bounds one batch's new keys, not the run's).
+// A batch that overflows either voids the attempt, which restarts with that buffer 4x larger.
+// Internal to host/, kernels/ and tests/. C++17 (nvcc compiles it).
+#pragma once
+#include <algorithm>
+#include <chrono>
+#include <climits>
+#include <string>
+#include <vector>
+
+#include "ctm/device_walk.hpp"
+#include "cuda_backend.hpp"
+
+namespace ctm::detail {
+
+// Ops, the memory and launch primitives of one backend:
+//   size_t prepare(const ThreadMemoryLayout&)  number of walking threads (each gets a memory slice)
+//   void* alloc(size_t bytes); void release(void*) noexcept;   contents undefined after alloc
+//   void upload(void* d, const void* h, size_t); void download(void* h, const void* d, size_t);
+//   void zero(void* d, size_t);
+//   void launch(const DeviceHistogram&, unsigned* next_item, const DeviceItem*, const uint8_t* tapes,
+//               uint32_t first, uint32_t end, const WalkConfig&, const ThreadMemoryLayout&, uint8_t* memory);
+//       runs walk_items() on every thread and returns when all are done
+//   void drain_hash(const DeviceHistogram&, uint32_t slots, std::vector<std::pair<uint64_t, count_t>>& out);
+//       appends every occupied slot's (key, count)
+template <class Ops>
+class DeviceBuffers {
+ public:
+  explicit DeviceBuffers(Ops& ops) : ops_(ops) {}
+  ~DeviceBuffers() { for (void* p : held_) ops_.release(p); }
+  DeviceBuffers(const DeviceBuffers&) = delete;
+  DeviceBuffers& operator=(const DeviceBuffers&) = delete;
+  template <class T>
+  T* get(size_t n, bool zeroed) {
+    held_.reserve(held_.size() + 1);  // so that push_back cannot throw after alloc
+    void* p = ops_.alloc(std::max<size_t>(n, 1) * sizeof(T));
+    held_.push_back(p);
+    if (zeroed) ops_.zero(p, std::max<size_t>(n, 1) * sizeof(T));
+    return static_cast<T*>(p);
+  }
+
+ private:
+  Ops& ops_;
+  std::vector<void*> held_;
+};
+
+template <class Ops>
+DeviceLeaves drive_device_walk(Ops& ops, const Space& space, uint32_t cutoff, const std::vector<const WorkItem*>& items,
+                               const DeviceWalkOptions& opt, const DeviceProgressFn& progress) {
+  using hd::u64;
+  const auto start = std::chrono::steady_clock::now();
+  auto seconds_since = [](std::chrono::steady_clock::time_point t) {
+    return std::chrono::duration<double>(std::chrono::steady_clock::now() - t).count();
+  };
+
+  // Items and their tape windows, flattened (item indices are u32 on the device, and the queue
+  // counter may run a few thousand past the end).
+  if (items.size() > (1u << 31)) throw Error("CUDA backend: too many work items (" + std::to_string(items.size()) + ")");
+  std::vector<DeviceItem> h_items(items.size());
+  std::vector<uint8_t> h_tapes;
+  for (size_t i = 0; i < items.size(); ++i) {
+    if (h_tapes.size() + items[i]->tape.size() > UINT32_MAX) throw Error("CUDA backend: item tapes exceed 4 GiB");
+    h_items[i] = DeviceItem{items[i]->machine, items[i]->run, items[i]->multiplicity,
+                            static_cast<uint32_t>(h_tapes.size()), static_cast<uint32_t>(items[i]->tape.size())};
+    h_tapes.insert(h_tapes.end(), items[i]->tape.begin(), items[i]->tape.end());
+  }
+  std::vector<count_t> pow(space.entries() + 1, 1);
+  for (int i = 1; i <= space.entries(); ++i) pow[i] = pow[i - 1] * static_cast<count_t>(space.options_per_entry());
+
+  DeviceBuffers<Ops> run_buffers(ops);
+  DeviceItem* d_items = run_buffers.template get<DeviceItem>(h_items.size(), false);
+  uint8_t* d_tapes = run_buffers.template get<uint8_t>(h_tapes.size(), false);
+  count_t* d_pow = run_buffers.template get<count_t>(pow.size(), false);
+  if (!h_items.empty()) ops.upload(d_items, h_items.data(), h_items.size() * sizeof(DeviceItem));
+  if (!h_tapes.empty()) ops.upload(d_tapes, h_tapes.data(), h_tapes.size());
+  ops.upload(d_pow, pow.data(), pow.size() * sizeof(count_t));
+
+  const ThreadMemoryLayout lay = thread_memory_layout(space.entries(), cutoff);
+  const size_t threads = ops.prepare(lay);
+  uint8_t* d_memory = run_buffers.template get<uint8_t>(threads * lay.per_thread, false);  // written before read
+  const WalkConfig cfg{space.states, space.symbols, cutoff, d_pow, 0};
+  const uint32_t total = static_cast<uint32_t>(items.size());
+  const size_t hist_words = 2 * (static_cast<size_t>(cutoff) + 1);
+
+  uint32_t slots = std::max<uint32_t>(opt.initial_slots, 2);
+  if (slots & (slots - 1)) throw Error("CUDA backend: hash slots must be a power of 2 (got " + std::to_string(slots) + ")");
+  u64 arena_bytes = std::max<u64>(opt.initial_arena_bytes, 64);
+  uint32_t reported = 0;  // progress never goes back when an attempt is redone
+  auto last_report = start;
+  for (int attempt = 0; attempt < std::max(opt.attempts, 1); ++attempt) {
+    DeviceBuffers<Ops> bufs(ops);
+    DeviceHistogram h{};
+    h.keys = bufs.template get<u64>(slots, true);
+    h.counts = bufs.template get<u64>(2 * static_cast<size_t>(slots), true);
+    h.mask = slots - 1;
+    h.shift = hash_shift_for(slots);
+    h.max_keys = slots / 2;
+    h.keys_used = bufs.template get<unsigned>(1, true);
+    h.stats = bufs.template get<u64>(kStatWords, true);
+    h.hist = bufs.template get<u64>(hist_words, true);
+    h.arena = bufs.template get<uint8_t>(arena_bytes, false);
+    h.arena_used = bufs.template get<u64>(1, true);
+    h.arena_capacity = arena_bytes;
+    h.error = bufs.template get<unsigned>(1, true);
+    unsigned* d_next = bufs.template get<unsigned>(1, true);
+
+    DeviceLeaves out;
+    std::vector<uint8_t> h_arena;
+    std::vector<u64> h_stats(kStatWords);
+    unsigned err = 0;
+    const uint32_t min_batch = std::max<uint32_t>(1, opt.min_batch_items ? opt.min_batch_items
+                                                                         : static_cast<uint32_t>(std::min<size_t>(threads, UINT32_MAX)));
+    const uint32_t max_batch = std::max(min_batch, opt.max_batch_items);
+    uint32_t batch = min_batch;
+    for (uint32_t first = 0; first < total;) {
+      const uint32_t end = total - first > batch ? first + batch : total;
+      const auto t0 = std::chrono::steady_clock::now();
+      ops.zero(d_next, sizeof(unsigned));
+      ops.launch(h, d_next, d_items, d_tapes, first, end, cfg, lay, d_memory);
+      ops.download(&err, h.error, sizeof err);
+      if (err) break;
+      const double took = seconds_since(t0);
+
+      // Drain the arena: its records of this batch go to the host map, and it starts empty again.
+      u64 arena_used = 0;
+      ops.download(&arena_used, h.arena_used, sizeof arena_used);
+      if (arena_used) {
+        h_arena.resize(arena_used);
+        ops.download(h_arena.data(), h.arena, arena_used);
+        parse_arena(h_arena.data(), arena_used, out.long_outputs);
+        ++out.arena_drains;
+        ops.zero(h.arena_used, sizeof(u64));
+      }
+      // Drain the hash once a quarter full, so the next batch has room for slots/4 new keys.
+      unsigned keys_used = 0;
+      ops.download(&keys_used, h.keys_used, sizeof keys_used);
+      if (keys_used > slots / 4) {
+        ops.drain_hash(h, slots, out.packed);
+        ops.zero(h.keys, slots * sizeof(u64));
+        ops.zero(h.counts, 2 * static_cast<size_t>(slots) * sizeof(u64));
+        ops.zero(h.keys_used, sizeof(unsigned));
+      }
+
+      if (progress && end > reported &&
+          (end == total || seconds_since(last_report) >= opt.batch_seconds)) {
+        ops.download(h_stats.data(), h.stats, kStatWords * sizeof(u64));
+        DeviceProgress p;
+        p.items_done = end;
+        p.nodes = h_stats[kStatNodes];
+        p.steps = h_stats[kStatSteps];
+        p.covered = u128_at(&h_stats[kStatHalting]) + u128_at(&h_stats[kStatProved]) + u128_at(&h_stats[kStatCutoff]);
+        reported = end;
+        last_report = std::chrono::steady_clock::now();
+        if (!progress(p))
+          throw Cancelled("enumeration cancelled after " + std::to_string(end) + " of " + std::to_string(total) +
+                          " work items");
+      }
+      // Next batch: about batch_seconds of work at this batch's rate, within [min, max].
+      const double rate = (end - first) / std::max(took, 1e-6);
+      const double want = std::min<double>(max_batch, std::max<double>(min_batch, rate * opt.batch_seconds));
+      batch = static_cast<uint32_t>(want);
+      first = end;
+    }
+    if (err) {
+      if (err & kHashFull) slots = slots <= (1u << 29) ? slots * 4 : slots;
+      if (err & kArenaFull) arena_bytes *= 4;
+      continue;
+    }
+
+    ops.drain_hash(h, slots, out.packed);
+    std::vector<u64> h_hist(hist_words);
+    ops.download(h_stats.data(), h.stats, kStatWords * sizeof(u64));
+    ops.download(h_hist.data(), h.hist, hist_words * sizeof(u64));
+    out.halting = u128_at(&h_stats[kStatHalting]);
+    out.proved = u128_at(&h_stats[kStatProved]);
+    out.cutoff_runs = u128_at(&h_stats[kStatCutoff]);
+    out.nodes = h_stats[kStatNodes];
+    out.steps = h_stats[kStatSteps];
+    out.attempts = attempt + 1;
+    out.halt_time.assign(cutoff + 1, 0);
+    for (uint32_t t = 0; t <= cutoff; ++t) out.halt_time[t] = u128_at(&h_hist[2 * static_cast<size_t>(t)]);
+    return out;
+  }
+  throw Error("CUDA backend: one batch overflowed the output hash (" + std::to_string(slots) + " slots) or the " +
+              "long-output arena (" + std::to_string(arena_bytes >> 20) + " MiB) " + std::to_string(opt.attempts) +
+              " times; use --backend cpu");
+}
+
+}  // namespace ctm::detail
