@@ -1,4 +1,5 @@
-// 2D enumeration and sampling throughput (machines/s, steps/s) on the CPU. Run:
+// 2D enumeration and sampling throughput (machines/s, steps/s) on the CPU, and sampling on CUDA
+// (BM_SampleCuda, skipped without a device). Run:
 //   ./build/bench/bench_2d_sample [--benchmark_filter=...]
 #include <benchmark/benchmark.h>
 
@@ -26,12 +27,14 @@ void BM_Enumerate2dCpu(benchmark::State& state) {
   state.counters["machines_per_s"] = benchmark::Counter(machines, benchmark::Counter::kIsRate);
 }
 
-// Args: states, symbols, dims, cutoff, machines per iteration.
-void BM_SampleCpu(benchmark::State& state) {
+// Args: states, symbols, dims, cutoff, machines per iteration. Each iteration samples the next
+// index range of seed 0.
+void run_sample(benchmark::State& state, const char* backend) {
   ctm::SampleOptions o;
   o.space = ctm::Space{static_cast<int>(state.range(0)), static_cast<int>(state.range(1)), static_cast<int>(state.range(2))};
   o.cutoff = static_cast<uint32_t>(state.range(3));
   o.machines = static_cast<uint64_t>(state.range(4));
+  o.backend = backend;
   double steps = 0, machines = 0;
   for (auto _ : state) {
     const ctm::Table t = ctm::sample(o);
@@ -45,6 +48,13 @@ void BM_SampleCpu(benchmark::State& state) {
   state.SetItemsProcessed(static_cast<int64_t>(machines));
 }
 
+void BM_SampleCpu(benchmark::State& state) { run_sample(state, "cpu"); }
+
+void BM_SampleCuda(benchmark::State& state) {
+  if (!ctm::cuda_available()) { state.SkipWithError("no CUDA device"); return; }
+  run_sample(state, "cuda");
+}
+
 }  // namespace
 
 BENCHMARK(BM_Enumerate2dCpu)->Args({2, 2, 100})->Args({3, 2, 500})->Args({4, 2, 100})->Unit(benchmark::kMillisecond)->UseRealTime();
@@ -55,5 +65,14 @@ BENCHMARK(BM_SampleCpu)
     ->Args({4, 2, 2, 100, 200000})
     ->Args({4, 2, 2, 2000, 20000})
     ->Unit(benchmark::kMillisecond)
+    ->UseRealTime();
+// The published sampled spaces at GPU scale: 1e8 machines per iteration ((4,4) 1e7).
+BENCHMARK(BM_SampleCuda)
+    ->Args({5, 2, 1, 500, 100000000})
+    ->Args({4, 4, 1, 2000, 10000000})
+    ->Args({4, 5, 1, 2000, 10000000})
+    ->Args({4, 2, 2, 2000, 10000000})
+    ->Iterations(1)
+    ->Unit(benchmark::kSecond)
     ->UseRealTime();
 BENCHMARK_MAIN();

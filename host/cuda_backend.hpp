@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "ctm/enumerate.hpp"
+#include "ctm/sample_walk.hpp"
 
 namespace ctm::detail {
 
@@ -59,5 +60,10 @@ std::string cuda_probe_error();
 // any CUDA failure.
 DeviceLeaves walk_on_device(const Space& space, uint32_t cutoff, const std::vector<const WorkItem*>& items,
                             const DeviceWalkOptions& opt, const DeviceProgressFn& progress);
+
+// Samples machines [start, start + machines) of cfg on opt.device (kernels/sample.cu), the same
+// histogram, batches and retries as the walk; DeviceLeaves::nodes counts machines. Throws as above.
+DeviceLeaves sample_on_device(const SampleConfig& cfg, uint64_t start, uint64_t machines, const DeviceWalkOptions& opt,
+                              const DeviceProgressFn& progress);
 
 }  // namespace ctm::detail

@@ -12,6 +12,7 @@
 #include <string>
 #include <vector>
 
+#include "ctm/device_sample.hpp"
 #include "ctm/device_walk.hpp"
 #include "cuda_backend.hpp"
 
@@ -48,49 +49,25 @@ class DeviceBuffers {
   std::vector<void*> held_;
 };
 
-template <class Ops>
-DeviceLeaves drive_device_walk(Ops& ops, const Space& space, uint32_t cutoff, const std::vector<const WorkItem*>& items,
-                               const DeviceWalkOptions& opt, const DeviceProgressFn& progress) {
+// The batch loop shared by the tree walk and the sampler: `total` units (work items or machines)
+// run in launches over [first, end) until done, with the histogram's drains, progress and
+// cancellation between launches, and the attempt redone with a larger hash / arena after an
+// overflow. launch(h, d_next, first, end) runs one batch on every thread (d_next zeroed before).
+// `task` and `unit` name the work in the cancel message.
+template <class Ops, class Launch>
+DeviceLeaves drive_device_batches(Ops& ops, uint64_t total, size_t threads, uint32_t cutoff, const DeviceWalkOptions& opt,
+                                  const DeviceProgressFn& progress, const char* task, const char* unit,
+                                  Launch&& launch) {
   using hd::u64;
-  const auto start = std::chrono::steady_clock::now();
   auto seconds_since = [](std::chrono::steady_clock::time_point t) {
     return std::chrono::duration<double>(std::chrono::steady_clock::now() - t).count();
   };
-
-  // Items and their tape windows, flattened (item indices are u32 on the device, and the queue
-  // counter may run a few thousand past the end).
-  if (items.size() > (1u << 31)) throw Error("CUDA backend: too many work items (" + std::to_string(items.size()) + ")");
-  std::vector<DeviceItem> h_items(items.size());
-  std::vector<uint8_t> h_tapes;
-  for (size_t i = 0; i < items.size(); ++i) {
-    if (h_tapes.size() + items[i]->tape.size() > UINT32_MAX) throw Error("CUDA backend: item tapes exceed 4 GiB");
-    h_items[i] = DeviceItem{items[i]->machine, items[i]->run, items[i]->multiplicity,
-                            static_cast<uint32_t>(h_tapes.size()), static_cast<uint32_t>(items[i]->tape.size())};
-    h_tapes.insert(h_tapes.end(), items[i]->tape.begin(), items[i]->tape.end());
-  }
-  std::vector<count_t> pow(space.entries() + 1, 1);
-  for (int i = 1; i <= space.entries(); ++i) pow[i] = pow[i - 1] * static_cast<count_t>(space.options_per_entry());
-
-  DeviceBuffers<Ops> run_buffers(ops);
-  DeviceItem* d_items = run_buffers.template get<DeviceItem>(h_items.size(), false);
-  uint8_t* d_tapes = run_buffers.template get<uint8_t>(h_tapes.size(), false);
-  count_t* d_pow = run_buffers.template get<count_t>(pow.size(), false);
-  if (!h_items.empty()) ops.upload(d_items, h_items.data(), h_items.size() * sizeof(DeviceItem));
-  if (!h_tapes.empty()) ops.upload(d_tapes, h_tapes.data(), h_tapes.size());
-  ops.upload(d_pow, pow.data(), pow.size() * sizeof(count_t));
-
-  const ThreadMemoryLayout lay = thread_memory_layout(space.entries(), cutoff);
-  const size_t threads = ops.prepare(lay);
-  uint8_t* d_memory = run_buffers.template get<uint8_t>(threads * lay.per_thread, false);  // written before read
-  const WalkConfig cfg{space.states, space.symbols, cutoff, d_pow, 0};
-  const uint32_t total = static_cast<uint32_t>(items.size());
   const size_t hist_words = 2 * (static_cast<size_t>(cutoff) + 1);
-
   uint32_t slots = std::max<uint32_t>(opt.initial_slots, 2);
   if (slots & (slots - 1)) throw Error("CUDA backend: hash slots must be a power of 2 (got " + std::to_string(slots) + ")");
   u64 arena_bytes = std::max<u64>(opt.initial_arena_bytes, 64);
-  uint32_t reported = 0;  // progress never goes back when an attempt is redone
-  auto last_report = start;
+  uint64_t reported = 0;  // progress never goes back when an attempt is redone
+  auto last_report = std::chrono::steady_clock::now();
   for (int attempt = 0; attempt < std::max(opt.attempts, 1); ++attempt) {
     DeviceBuffers<Ops> bufs(ops);
     DeviceHistogram h{};
@@ -112,15 +89,15 @@ DeviceLeaves drive_device_walk(Ops& ops, const Space& space, uint32_t cutoff, co
     std::vector<uint8_t> h_arena;
     std::vector<u64> h_stats(kStatWords);
     unsigned err = 0;
-    const uint32_t min_batch = std::max<uint32_t>(1, opt.min_batch_items ? opt.min_batch_items
-                                                                         : static_cast<uint32_t>(std::min<size_t>(threads, UINT32_MAX)));
-    const uint32_t max_batch = std::max(min_batch, opt.max_batch_items);
-    uint32_t batch = min_batch;
-    for (uint32_t first = 0; first < total;) {
-      const uint32_t end = total - first > batch ? first + batch : total;
+    const uint64_t min_batch = std::max<uint64_t>(1, opt.min_batch_items ? opt.min_batch_items
+                                                                         : std::min<size_t>(threads, UINT32_MAX));
+    const uint64_t max_batch = std::max<uint64_t>(min_batch, opt.max_batch_items);
+    uint64_t batch = min_batch;
+    for (uint64_t first = 0; first < total;) {
+      const uint64_t end = total - first > batch ? first + batch : total;
       const auto t0 = std::chrono::steady_clock::now();
       ops.zero(d_next, sizeof(unsigned));
-      ops.launch(h, d_next, d_items, d_tapes, first, end, cfg, lay, d_memory);
+      launch(static_cast<const DeviceHistogram&>(h), d_next, first, end);
       ops.download(&err, h.error, sizeof err);
       if (err) break;
       const double took = seconds_since(t0);
@@ -156,13 +133,14 @@ DeviceLeaves drive_device_walk(Ops& ops, const Space& space, uint32_t cutoff, co
         reported = end;
         last_report = std::chrono::steady_clock::now();
         if (!progress(p))
-          throw Cancelled("enumeration cancelled after " + std::to_string(end) + " of " + std::to_string(total) +
-                          " work items");
+          throw Cancelled(std::string(task) + " cancelled after " + std::to_string(end) + " of " + std::to_string(total) +
+                          " " + unit);
       }
       // Next batch: about batch_seconds of work at this batch's rate, within [min, max].
-      const double rate = (end - first) / std::max(took, 1e-6);
-      const double want = std::min<double>(max_batch, std::max<double>(min_batch, rate * opt.batch_seconds));
-      batch = static_cast<uint32_t>(want);
+      const double rate = static_cast<double>(end - first) / std::max(took, 1e-6);
+      const double want = std::min<double>(static_cast<double>(max_batch),
+                                           std::max<double>(static_cast<double>(min_batch), rate * opt.batch_seconds));
+      batch = static_cast<uint64_t>(want);
       first = end;
     }
     if (err) {
@@ -188,6 +166,64 @@ DeviceLeaves drive_device_walk(Ops& ops, const Space& space, uint32_t cutoff, co
   throw Error("CUDA backend: one batch overflowed the output hash (" + std::to_string(slots) + " slots) or the " +
               "long-output arena (" + std::to_string(arena_bytes >> 20) + " MiB) " + std::to_string(opt.attempts) +
               " times; use --backend cpu");
+}
+
+template <class Ops>
+DeviceLeaves drive_device_walk(Ops& ops, const Space& space, uint32_t cutoff, const std::vector<const WorkItem*>& items,
+                               const DeviceWalkOptions& opt, const DeviceProgressFn& progress) {
+  // Items and their tape windows, flattened (item indices are u32 on the device, and the queue
+  // counter may run a few thousand past the end).
+  if (items.size() > (1u << 31)) throw Error("CUDA backend: too many work items (" + std::to_string(items.size()) + ")");
+  std::vector<DeviceItem> h_items(items.size());
+  std::vector<uint8_t> h_tapes;
+  for (size_t i = 0; i < items.size(); ++i) {
+    if (h_tapes.size() + items[i]->tape.size() > UINT32_MAX) throw Error("CUDA backend: item tapes exceed 4 GiB");
+    h_items[i] = DeviceItem{items[i]->machine, items[i]->run, items[i]->multiplicity,
+                            static_cast<uint32_t>(h_tapes.size()), static_cast<uint32_t>(items[i]->tape.size())};
+    h_tapes.insert(h_tapes.end(), items[i]->tape.begin(), items[i]->tape.end());
+  }
+  std::vector<count_t> pow(space.entries() + 1, 1);
+  for (int i = 1; i <= space.entries(); ++i) pow[i] = pow[i - 1] * static_cast<count_t>(space.options_per_entry());
+
+  DeviceBuffers<Ops> run_buffers(ops);
+  DeviceItem* d_items = run_buffers.template get<DeviceItem>(h_items.size(), false);
+  uint8_t* d_tapes = run_buffers.template get<uint8_t>(h_tapes.size(), false);
+  count_t* d_pow = run_buffers.template get<count_t>(pow.size(), false);
+  if (!h_items.empty()) ops.upload(d_items, h_items.data(), h_items.size() * sizeof(DeviceItem));
+  if (!h_tapes.empty()) ops.upload(d_tapes, h_tapes.data(), h_tapes.size());
+  ops.upload(d_pow, pow.data(), pow.size() * sizeof(count_t));
+
+  const ThreadMemoryLayout lay = thread_memory_layout(space.entries(), cutoff);
+  const size_t threads = ops.prepare(lay);
+  uint8_t* d_memory = run_buffers.template get<uint8_t>(threads * lay.per_thread, false);  // written before read
+  const WalkConfig cfg{space.states, space.symbols, cutoff, d_pow, 0};
+  return drive_device_batches(ops, items.size(), threads, cutoff, opt, progress, "enumeration", "work items",
+                              [&](const DeviceHistogram& h, unsigned* d_next, uint64_t first, uint64_t end) {
+                                ops.launch(h, d_next, d_items, d_tapes, static_cast<uint32_t>(first),
+                                           static_cast<uint32_t>(end), cfg, lay, d_memory);
+                              });
+}
+
+// Sampling machines [start, start + machines) of cfg's seed: batches of machine indices, the same
+// histogram, drains and retries as the walk. Ops adds
+//   size_t prepare_sample(size_t bytes_per_thread, uint32_t cutoff)   number of sampling threads
+//   void launch_sample(const DeviceHistogram&, unsigned* next, uint64_t first, uint64_t end,
+//                      const SampleConfig&, size_t bytes_per_thread, uint8_t* memory)
+//       runs sample_items() on every thread over machine indices [first, end)
+template <class Ops>
+DeviceLeaves drive_device_sample(Ops& ops, const SampleConfig& cfg, uint64_t start, uint64_t machines,
+                                 const DeviceWalkOptions& opt, const DeviceProgressFn& progress) {
+  if (cfg.n * cfg.k > kMaxDeviceSampledEntries)
+    throw Error("CUDA sampler: at most " + std::to_string(kMaxDeviceSampledEntries) + " entries (n*k), got " +
+                std::to_string(cfg.n * cfg.k));
+  const size_t per_thread = sample_bytes_per_thread(cfg);
+  const size_t threads = ops.prepare_sample(per_thread, cfg.cutoff);
+  DeviceBuffers<Ops> run_buffers(ops);
+  uint8_t* d_memory = run_buffers.template get<uint8_t>(threads * per_thread, false);  // written before read
+  return drive_device_batches(ops, machines, threads, cfg.cutoff, opt, progress, "sampling", "machines",
+                              [&](const DeviceHistogram& h, unsigned* d_next, uint64_t first, uint64_t end) {
+                                ops.launch_sample(h, d_next, start + first, start + end, cfg, per_thread, d_memory);
+                              });
 }
 
 }  // namespace ctm::detail

@@ -18,8 +18,8 @@
 namespace ctm::detail {
 namespace {
 
-// Leaves on blank 0: outputs keyed by a packed integer when the box fits 51 bits (top bit set,
-// height and width in 6 bits each, cells row-major), else by their text key.
+// Leaves on blank 0: outputs keyed by a packed integer when the box fits 51 bits (pack_grid_output
+// in tm2d.hpp), else by their text key.
 struct Accumulator2d {
   Accumulator2d(int k, uint32_t cutoff) : symbols(k), bits(bits_per_symbol(k)), halt_time(cutoff + 1, 0) {}
   int symbols, bits;
@@ -31,16 +31,10 @@ struct Accumulator2d {
 
   // The box of `r` in g with the head cell replaced by head_value; rows reversed when `reflect`.
   void add(const Grid& g, const RunState2d& r, uint8_t head_value, bool reflect, count_t weight) {
-    const int h = box_height(r), w = box_width(r);
+    const int h = box_height(r);
     auto cell = [&](int32_t x, int32_t y) { return (x == r.x && y == r.y) ? head_value : g.at(x, y); };
-    if (h < 64 && w < 64 && h * w * bits <= 51) {
-      uint64_t key = 1ull << 63 | static_cast<uint64_t>(h) << 57 | static_cast<uint64_t>(w) << 51;
-      uint64_t digits = 0;
-      for (int i = 0; i < h; ++i) {
-        const int32_t y = reflect ? r.y_hi - i : r.y_lo + i;
-        for (int32_t x = r.x_lo; x <= r.x_hi; ++x) digits = digits << bits | cell(x, y);
-      }
-      packed.add(key | digits, weight);
+    if (const uint64_t key = pack_grid_output(g, r, head_value, reflect, bits)) {
+      packed.add(key, weight);
     } else {
       std::vector<std::string> rows;
       for (int i = 0; i < h; ++i) {
@@ -64,15 +58,7 @@ struct Accumulator2d {
   }
   std::unordered_map<std::string, count_t> outputs() const {
     std::unordered_map<std::string, count_t> out(long_outputs.begin(), long_outputs.end());
-    const uint64_t digit_mask = (1ull << bits) - 1;
-    packed.for_each([&](uint64_t key, count_t v) {
-      const int h = static_cast<int>(key >> 57 & 63), w = static_cast<int>(key >> 51 & 63);
-      std::vector<std::string> rows(h, std::string(w, '0'));
-      int shift = 0;
-      for (int i = h - 1; i >= 0; --i)
-        for (int j = w - 1; j >= 0; --j, shift += bits) rows[i][j] = symbol_char(static_cast<int>(key >> shift & digit_mask));
-      out[join_grid_key(rows)] += v;
-    });
+    packed.for_each([&](uint64_t key, count_t v) { out[grid_key_of_packed(key, bits)] += v; });
     return out;
   }
 };

@@ -14,6 +14,17 @@ std::string join_grid_key(const std::vector<std::string>& rows) {
   return key;
 }
 
+std::string grid_key_of_packed(uint64_t key, int bits) {
+  const int h = static_cast<int>(key >> 57 & 63), w = static_cast<int>(key >> 51 & 63);
+  const uint64_t digit_mask = (1ull << bits) - 1;
+  std::string out(static_cast<size_t>(h) * (w + 1) - 1, '-');
+  int shift = 0;
+  for (int i = h - 1; i >= 0; --i)
+    for (int j = w - 1; j >= 0; --j, shift += bits)
+      out[static_cast<size_t>(i) * (w + 1) + j] = symbol_char(static_cast<int>(key >> shift & digit_mask));
+  return out;
+}
+
 std::vector<std::string> split_grid_key(const std::string& key) {
   std::vector<std::string> rows(1);
   for (char c : key) {

@@ -8,6 +8,7 @@
 #include <filesystem>
 #include <string>
 
+#include "ctm/enumerate.hpp"  // cuda_available
 #include "ctm/table_io.hpp"
 
 namespace {
@@ -47,6 +48,8 @@ TEST(Cli, BadArgumentsGetOneLineAndNonZeroExit) {
       "enumerate --states 2 --symbols 3 --out ",   // no standard cutoff
       "enumerate --states 2 --symbols 2 --shard 3/2 --out ",
       "enumerate --states x --symbols 2 --out ",
+      "sample -n 3 -k 2 --seed 1 --machines 10 --backend gpu9 --out ",
+      "sample -n 3 -k 2 --seed 1 --machines 10 --device -1 --out ",
   };
   for (const char* args : bad) {
     const Result r = run(std::string(args) + out);
@@ -137,4 +140,17 @@ TEST(Cli, SampleMergeInfoExport) {
   EXPECT_NE(ex.out.find("# string,count,K,D,D_low95,D_high95,K_low95,K_high95"), std::string::npos) << ex.out;
   EXPECT_EQ(run("sample -n 2 -k 3 --seed 1 --machines 10 -q --out " + dir + "/x.ctm").status, 2);  // no standard cutoff
   ASSERT_EQ(run("sample --dims 2 -n 2 -k 2 -T 20 --seed 1 --machines 100 -q --out " + dir + "/g.ctm").status, 0);
+}
+
+TEST(Cli, SampleBackendCudaWithoutDeviceIsOneLine) {
+  if (ctm::cuda_available()) GTEST_SKIP() << "a CUDA device is present";
+  const std::string dir = temp_dir();
+  const Result r = run("sample -n 3 -k 2 --seed 1 --machines 10 --backend cuda -q --out " + dir + "/cuda.ctm");
+  EXPECT_EQ(r.status, 2) << r.out;
+  EXPECT_EQ(std::count(r.out.begin(), r.out.end(), '\n'), 1) << r.out;
+  EXPECT_EQ(r.out.rfind("ctm: error: backend 'cuda' requested but ", 0), 0u) << r.out;
+  EXPECT_FALSE(std::filesystem::exists(dir + "/cuda.ctm"));
+  const Result a = run("sample -n 3 -k 2 --seed 1 --machines 10 --backend auto --out " + dir + "/auto.ctm");
+  EXPECT_EQ(a.status, 0) << a.out;
+  EXPECT_NE(a.out.find("cpu-sample"), std::string::npos) << a.out;  // auto falls back to the CPU
 }

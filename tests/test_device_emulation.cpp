@@ -1,6 +1,6 @@
-// The CUDA backend's device code, run on the CPU: HostDeviceOps stands in for the GPU (host memory
-// with the device layout, filled with garbage; a "launch" runs walk_items(), the kernel's whole
-// body, on several std::threads), and drive_device_walk() is the same batching, draining and retry
+// The CUDA backend's device code, run on the CPU: HostDeviceOps (host_device_ops.hpp) stands in for
+// the GPU (host memory with the device layout, filled with garbage; a "launch" runs walk_items(),
+// the kernel's whole body, on several std::threads), and drive_device_walk() is the same batching, draining and retry
 // code the GPU launcher runs. Tables must equal the CPU backend's count for count, including with
 // tiny hash and arena sizes that force the drain and retry paths. Not covered: real GPU concurrency,
 // warp divergence, memory ordering on the device, Thrust, and the CUDA API calls themselves.
@@ -15,44 +15,13 @@
 #include "ctm/enumerate.hpp"
 #include "cuda_backend.hpp"
 #include "device_driver.hpp"
+#include "host_device_ops.hpp"
 #include "table_testing.hpp"
 
 using namespace ctm;
 using namespace ctm::detail;
 
 namespace {
-
-struct HostDeviceOps {
-  int threads = 4;
-  // What the emulated launches saw, for the tests to check that the paths ran.
-  int launches = 0, hash_drains = 0;
-  size_t max_batch = 0;
-
-  size_t prepare(const ThreadMemoryLayout&) { return static_cast<size_t>(threads); }
-  void* alloc(size_t bytes) {
-    void* p = std::aligned_alloc(256, (bytes + 255) / 256 * 256);
-    if (!p) throw Error("emulated device: out of memory");
-    std::memset(p, 0x55, bytes);  // device memory is not zeroed: nothing may rely on it
-    return p;
-  }
-  void release(void* p) noexcept { std::free(p); }
-  void upload(void* d, const void* h, size_t n) { std::memcpy(d, h, n); }
-  void download(void* h, const void* d, size_t n) { std::memcpy(h, d, n); }
-  void zero(void* d, size_t n) { std::memset(d, 0, n); }
-  void launch(const DeviceHistogram& h, unsigned* next_item, const DeviceItem* items, const uint8_t* tapes,
-              uint32_t first, uint32_t end, const WalkConfig& cfg, const ThreadMemoryLayout& lay, uint8_t* memory) {
-    ++launches;
-    max_batch = std::max<size_t>(max_batch, end - first);
-    std::vector<std::thread> pool;
-    for (int t = 0; t < threads; ++t)
-      pool.emplace_back([&, t] { walk_items(static_cast<size_t>(t), h, next_item, items, tapes, first, end, cfg, lay, memory); });
-    for (auto& th : pool) th.join();
-  }
-  void drain_hash(const DeviceHistogram& h, uint32_t slots, std::vector<std::pair<uint64_t, count_t>>& out) {
-    ++hash_drains;
-    for_each_hash_entry(h.keys, h.counts, slots, [&](uint64_t key, count_t c) { out.emplace_back(key, c); });
-  }
-};
 
 struct EmulatedRun {
   Table table;

@@ -1,10 +1,13 @@
-// CUDA backend against the CPU backend, count for count (labelled `gpu`; skipped without a device).
+// CUDA backend against the CPU backend, count for count (labelled `gpu`; skipped without a device):
+// the enumeration, and the sampler (the same seed and range give the CPU sampler's table).
 #include <gtest/gtest.h>
 
 #include <random>
 
 #include "ctm/enumerate.hpp"
+#include "ctm/sample.hpp"
 #include "cuda_backend.hpp"
+#include "sample_backend.hpp"
 #include "table_testing.hpp"
 
 using namespace ctm;
@@ -115,4 +118,123 @@ TEST(Gpu, CancelFromProgressThrows) {
   o.progress_interval = 0;
   o.progress = [](const Progress&) { return false; };
   EXPECT_THROW(enumerate(o), Cancelled);
+}
+
+// --- Sampling -------------------------------------------------------------------------------------
+
+namespace {
+
+struct GpuSampleCase {
+  const char* name;
+  Space space;
+  uint32_t cutoff;
+  uint64_t seed, start, machines;
+};
+
+SampleOptions sample_options(const GpuSampleCase& c, const std::string& backend) {
+  SampleOptions o;
+  o.space = c.space;
+  o.cutoff = c.cutoff;
+  o.seed = c.seed;
+  o.start = c.start;
+  o.machines = c.machines;
+  o.backend = backend;
+  return o;
+}
+
+void expect_same_sample(const Table& cpu, const Table& gpu) {
+  EXPECT_EQ(cpu.meta.backend, "cpu-sample");
+  EXPECT_EQ(gpu.meta.backend, "cuda-sample");
+  test_support::expect_identical(cpu, gpu);
+  EXPECT_EQ(gpu.meta.simulated_steps, cpu.meta.simulated_steps);
+  EXPECT_TRUE(gpu.meta.sampling.ranges == cpu.meta.sampling.ranges);
+}
+
+}  // namespace
+
+class GpuSampleEqualsCpu : public ::testing::TestWithParam<GpuSampleCase> {};
+
+TEST_P(GpuSampleEqualsCpu, SameSeedSameRange) {
+  if (!cuda_available()) GTEST_SKIP() << "no CUDA device";
+  const auto c = GetParam();
+  expect_same_sample(sample(sample_options(c, "cpu")), sample(sample_options(c, "cuda")));
+}
+
+// 1D (4,2), (2,3), (4,4), (4,5), (4,9) (long outputs in the arena), 2D (3,2) and (4,4) (long 2D outputs).
+INSTANTIATE_TEST_SUITE_P(
+    Spaces, GpuSampleEqualsCpu,
+    ::testing::Values(GpuSampleCase{"n4k2", Space{4, 2, 1}, 107, 2026, 1000, 1000000},
+                      GpuSampleCase{"n2k3", Space{2, 3, 1}, 500, 7, 0, 1000000},
+                      GpuSampleCase{"n4k4", Space{4, 4, 1}, 2000, 2026, 123, 100000},
+                      GpuSampleCase{"n4k5", Space{4, 5, 1}, 300, 11, 1000, 200000},
+                      GpuSampleCase{"n4k9", Space{4, 9, 1}, 300, 7, 0, 200000},
+                      GpuSampleCase{"n3k2_2d", Space{3, 2, 2}, 100, 5, 0, 500000},
+                      GpuSampleCase{"n4k4_2d", Space{4, 4, 2}, 1000, 2, 0, 50000}),
+    [](const auto& info) { return std::string(info.param.name); });
+
+TEST(GpuSample, DisjointRangesMergeToTheSingleRun) {
+  if (!cuda_available()) GTEST_SKIP() << "no CUDA device";
+  const GpuSampleCase whole{"whole", Space{4, 4, 1}, 2000, 99, 5000, 300000};
+  GpuSampleCase a = whole, b = whole;
+  a.machines = 123457;
+  b.start = whole.start + a.machines;
+  b.machines = whole.machines - a.machines;
+  Table merged = sample(sample_options(a, "cuda"));
+  merged.merge(sample(sample_options(b, "cuda")));
+  const Table single = sample(sample_options(whole, "cuda"));
+  test_support::expect_identical(single, merged);
+  EXPECT_EQ(merged.meta.simulated_steps, single.meta.simulated_steps);
+  EXPECT_TRUE(merged.meta.sampling.ranges == single.meta.sampling.ranges);
+}
+
+#ifdef CTM_WITH_CUDA  // sample_on_device() exists only in CUDA builds
+// The drain and retry paths of the sampler on the device: tiny hash and arena, short batches.
+TEST(GpuSample, TinyHashAndArenaStillExact) {
+  if (!cuda_available()) GTEST_SKIP() << "no CUDA device";
+  const GpuSampleCase c{"n4k9", Space{4, 9, 1}, 300, 7, 0, 100000};
+  const SampleOptions o = sample_options(c, "cuda");
+  detail::DeviceWalkOptions w;
+  w.initial_slots = 1024;
+  w.initial_arena_bytes = 256;
+  w.attempts = 8;
+  w.max_batch_items = w.min_batch_items = 20000;
+  int attempts = 0;
+  uint64_t arena_drains = 0;
+  const Table gpu = detail::sample_device(
+      o, c.cutoff,
+      [&](const SampleConfig& cfg, uint64_t start, uint64_t machines, const detail::DeviceProgressFn& p) {
+        auto leaves = detail::sample_on_device(cfg, start, machines, w, p);
+        attempts = leaves.attempts;
+        arena_drains = leaves.arena_drains;
+        return leaves;
+      },
+      "cuda-sample");
+  expect_same_sample(sample(sample_options(c, "cpu")), gpu);
+  EXPECT_GT(attempts, 1);
+  EXPECT_GT(arena_drains, 1u);
+}
+#endif
+
+TEST(GpuSample, CancelFromProgressThrows) {
+  if (!cuda_available()) GTEST_SKIP() << "no CUDA device";
+  SampleOptions o = sample_options(GpuSampleCase{"n4k2", Space{4, 2, 1}, 107, 1, 0, 10000000}, "cuda");
+  o.progress_interval = 0;
+  o.progress = [](const Progress&) { return false; };
+  EXPECT_THROW(sample(o), Cancelled);
+}
+
+TEST(GpuSample, TooManyEntriesForTheDeviceIsAClearError) {
+  if (!cuda_available()) GTEST_SKIP() << "no CUDA device";
+  SampleOptions o = sample_options(GpuSampleCase{"n16k16", Space{16, 16, 1}, 20, 1, 0, 100}, "cuda");
+  EXPECT_THROW(sample(o), Error);
+  o.backend = "auto";
+  EXPECT_EQ(sample(o).meta.backend, "cpu-sample");  // auto samples it on the CPU
+}
+
+TEST(GpuSampleAbsent, CudaRequestWithoutDeviceIsAClearError) {
+  if (cuda_available()) GTEST_SKIP() << "a CUDA device is present";
+  SampleOptions o = sample_options(GpuSampleCase{"n3k2", Space{3, 2, 1}, 21, 1, 0, 100}, "cuda");
+  EXPECT_THROW(sample(o), Error);
+  o.backend = "auto";
+  EXPECT_EQ(sample(o).meta.backend, "cpu-sample");  // auto falls back to the CPU
 }

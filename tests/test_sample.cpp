@@ -25,6 +25,7 @@ Table sampled(Space space, uint32_t cutoff, uint64_t seed, uint64_t start, uint6
   o.start = start;
   o.machines = count;
   o.threads = threads;
+  o.backend = "cpu";  // the oracle; the CUDA sampler is compared with it in test_device_sample / test_gpu
   return sample(o);
 }
 

@@ -193,6 +193,8 @@ int run(int argc, char** argv) {
   sm->add_option("--start", so.start, "First machine index (runs over disjoint ranges merge exactly)");
   sm->add_option("--cutoff,-T", so.cutoff, "Step cutoff T (default: the spec's standard cutoff)");
   sm->add_option("--threads,-j", so.threads, "CPU threads (0 = all)");
+  sm->add_option("--backend", so.backend, "auto | cpu | cuda (auto: CUDA when a device is present)");
+  sm->add_option("--device", so.device, "CUDA device index (with --backend cuda or auto)");
   sm->add_option("--out,-o", out_path, "Table file to write")->required();
   sm->add_flag("--quiet,-q", quiet, "No summary");
 
@@ -254,8 +256,22 @@ int run(int argc, char** argv) {
   if (*sm) {
     so.space.validate_sampled();
     if (sm->count("--cutoff") && so.cutoff < 1) throw Error("--cutoff must be at least 1");
+    if (so.device < 0) throw Error("--device must be >= 0 (got " + std::to_string(so.device) + ")");
+    if (so.backend != "auto" && so.backend != "cpu" && so.backend != "cuda")
+      throw Error("unknown backend '" + so.backend + "' (expected auto, cpu or cuda)");
     check_writable(out_path);
+    const bool tty = ::isatty(STDERR_FILENO) && !quiet;
+    if (tty) {
+      so.progress = [](const Progress& p) {  // the CUDA sampler reports between launches
+        const double frac = p.items_total ? static_cast<double>(p.items_done) / p.items_total : 0;
+        const double eta = frac > 0 ? p.elapsed_seconds * (1 - frac) / frac : 0;
+        std::fprintf(stderr, "\r%6.2f%%  %s machines/s  ETA %.0f s   ", 100 * frac,
+                     human(p.elapsed_seconds > 0 ? p.items_done / p.elapsed_seconds : 0).c_str(), eta);
+        return true;
+      };
+    }
     const Table t = sample(so);
+    if (tty) std::fprintf(stderr, "\r%80s\r", "");
     write_table(t, out_path);
     if (!quiet) {
       print_summary(t, std::cout);

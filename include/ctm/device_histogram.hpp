@@ -92,7 +92,8 @@ struct DeviceHistogram {
   unsigned* keys_used;  // occupied slots
   hd::u64* stats;       // DeviceStat layout
   hd::u64* hist;        // 2 words per halting step 0..cutoff
-  uint8_t* arena;       // long outputs, records: [u32 len][u32 pad][u64 lo][u64 hi][len bytes, padded to 8]
+  uint8_t* arena;       // long outputs, records: [u32 len][u32 width][u64 lo][u64 hi][len bytes, padded to 8]
+                        // (width: 2D row length, rows joined by '-' when parsed; 0 for 1D)
   hd::u64* arena_used;  // bytes reserved (may exceed the capacity: then kArenaFull is set)
   hd::u64 arena_capacity;
   unsigned* error;      // DeviceError bits
@@ -131,20 +132,29 @@ CTM_HD void hash_add(const DeviceHistogram& h, hd::u64 key, count_t w) {
 
 CTM_HD hd::u64 arena_record_bytes(hd::u64 len) { return 24 + ((len + 7) & ~7ull); }
 
-// Appends one long output (cells[0..len), cells[head] replaced by w) with its weight. Every record is
-// a multiple of 8 bytes, so the stores below are aligned.
-CTM_HD void arena_add(const DeviceHistogram& h, const uint8_t* cells, int len, int head, int w, count_t weight) {
+// Reserves one arena record of `len` cells and writes its header (width: row length of a 2D output,
+// 0 for 1D); returns where the cells go, or nullptr (and kArenaFull) when it does not fit. Every
+// record is a multiple of 8 bytes, so the stores below are aligned.
+CTM_HD uint8_t* arena_record(const DeviceHistogram& h, int len, int width, count_t weight) {
   const hd::u64 bytes = arena_record_bytes(static_cast<hd::u64>(len));
   const hd::u64 at = hd::atomic_add_u64(h.arena_used, bytes);
   if (at + bytes > h.arena_capacity) {
     hd::atomic_or_u32(h.error, kArenaFull);
-    return;
+    return nullptr;
   }
   uint8_t* rec = h.arena + at;
   *reinterpret_cast<uint32_t*>(rec) = static_cast<uint32_t>(len);
+  *reinterpret_cast<uint32_t*>(rec + 4) = static_cast<uint32_t>(width);
   *reinterpret_cast<hd::u64*>(rec + 8) = static_cast<hd::u64>(weight);
   *reinterpret_cast<hd::u64*>(rec + 16) = static_cast<hd::u64>(weight >> 64);
-  for (int i = 0; i < len; ++i) rec[24 + i] = i == head ? static_cast<uint8_t>(w) : cells[i];
+  return rec + 24;
+}
+
+// Appends one long output (cells[0..len), cells[head] replaced by w) with its weight.
+CTM_HD void arena_add(const DeviceHistogram& h, const uint8_t* cells, int len, int head, int w, count_t weight) {
+  uint8_t* out = arena_record(h, len, 0, weight);
+  if (!out) return;
+  for (int i = 0; i < len; ++i) out[i] = i == head ? static_cast<uint8_t>(w) : cells[i];
 }
 
 // The k halting leaves of a node: cells[head] replaced by each symbol; weight per leaf.
@@ -163,15 +173,21 @@ inline count_t u128_at(const hd::u64* words) {
   return static_cast<count_t>(words[0]) | (static_cast<count_t>(words[1]) << 64);
 }
 
-// Adds the arena's records [0, used) to `out`, keyed by the output string (symbol_char digits).
+// Adds the arena's records [0, used) to `out`, keyed by the output string (symbol_char digits; a
+// 2D record's rows joined by '-', as grid_key.hpp).
 inline void parse_arena(const uint8_t* arena, hd::u64 used, std::unordered_map<std::string, count_t>& out) {
   for (hd::u64 at = 0; at < used;) {
-    uint32_t len;
+    uint32_t len, width;
     hd::u64 words[2];
     std::memcpy(&len, arena + at, 4);
+    std::memcpy(&width, arena + at + 4, 4);
     std::memcpy(words, arena + at + 8, 16);
-    std::string s(len, '0');
-    for (uint32_t i = 0; i < len; ++i) s[i] = symbol_char(arena[at + 24 + i]);
+    std::string s;
+    s.reserve(width ? len + len / width : len);
+    for (uint32_t i = 0; i < len; ++i) {
+      if (width && i && i % width == 0) s += '-';
+      s += symbol_char(arena[at + 24 + i]);
+    }
     out[s] += u128_at(words);
     at += arena_record_bytes(len);
   }

@@ -4,7 +4,12 @@
 #pragma once
 #include <cstdint>
 
+#include <functional>
+#include <string>
+
+#include "ctm/enumerate.hpp"  // Progress, Cancelled
 #include "ctm/machine.hpp"
+#include "ctm/sample_walk.hpp"  // splitmix64_mix and the per-machine work (CTM_HD)
 #include "ctm/table.hpp"
 
 namespace ctm {
@@ -16,6 +21,12 @@ struct SampleOptions {
   uint64_t start = 0;     // machine indices [start, start + machines)
   uint64_t machines = 0;
   int threads = 0;        // 0 = all hardware threads; the table does not depend on it
+  std::string backend = "auto";  // auto | cpu | cuda (auto: CUDA when a device is present)
+  int device = 0;               // CUDA device index
+  // CUDA backend only (the CPU sampler does not call it): called between launches about every
+  // `progress_interval` seconds, items = machines; return false to cancel (throws ctm::Cancelled).
+  std::function<bool(const Progress&)> progress;
+  double progress_interval = 0.5;
 };
 
 // Every sampled machine runs on all k blanks (whole machines, the semantics of tm.hpp / tm2d.hpp);
@@ -23,8 +34,6 @@ struct SampleOptions {
 // halting entry is reachable is counted as proved non-halting without being run.
 Table sample(const SampleOptions& options);
 
-// SplitMix64 (Steele, Lea & Flood 2014): the finaliser applied to a Weyl sequence.
-uint64_t splitmix64_mix(uint64_t z);
 // Machine `index` of `seed`: each entry uniform over the k(2n+1) or k(4n+1) options (rejection
 // sampling, no modulo bias), from the stream that starts at mix(mix(seed) + index).
 Machine sampled_machine(const Space& space, uint64_t seed, uint64_t index);

@@ -1,0 +1,59 @@
+// The emulated device of the CPU tests: the Ops of host/device_driver.hpp on host memory (in the
+// device layout, filled with garbage: device memory is not zeroed), where a "launch" runs the
+// kernel's whole body (walk_items() or sample_items()) on several std::threads.
+#pragma once
+#include <algorithm>
+#include <cstdlib>
+#include <cstring>
+#include <thread>
+#include <utility>
+#include <vector>
+
+#include "ctm/device_sample.hpp"
+#include "ctm/device_walk.hpp"
+
+namespace ctm::detail {
+
+struct HostDeviceOps {
+  int threads = 4;
+  // What the emulated launches saw, for the tests to check that the paths ran.
+  int launches = 0, hash_drains = 0;
+  size_t max_batch = 0;
+
+  size_t prepare(const ThreadMemoryLayout&) { return static_cast<size_t>(threads); }
+  void* alloc(size_t bytes) {
+    void* p = std::aligned_alloc(256, (bytes + 255) / 256 * 256);
+    if (!p) throw Error("emulated device: out of memory");
+    std::memset(p, 0x55, bytes);  // device memory is not zeroed: nothing may rely on it
+    return p;
+  }
+  void release(void* p) noexcept { std::free(p); }
+  void upload(void* d, const void* h, size_t n) { std::memcpy(d, h, n); }
+  void download(void* h, const void* d, size_t n) { std::memcpy(h, d, n); }
+  void zero(void* d, size_t n) { std::memset(d, 0, n); }
+  size_t prepare_sample(size_t, uint32_t) { return static_cast<size_t>(threads); }
+  void launch(const DeviceHistogram& h, unsigned* next_item, const DeviceItem* items, const uint8_t* tapes,
+              uint32_t first, uint32_t end, const WalkConfig& cfg, const ThreadMemoryLayout& lay, uint8_t* memory) {
+    ++launches;
+    max_batch = std::max<size_t>(max_batch, end - first);
+    std::vector<std::thread> pool;
+    for (int t = 0; t < threads; ++t)
+      pool.emplace_back([&, t] { walk_items(static_cast<size_t>(t), h, next_item, items, tapes, first, end, cfg, lay, memory); });
+    for (auto& th : pool) th.join();
+  }
+  void launch_sample(const DeviceHistogram& h, unsigned* next, uint64_t first, uint64_t end, const SampleConfig& cfg,
+                     size_t bytes_per_thread, uint8_t* memory) {
+    ++launches;
+    max_batch = std::max<size_t>(max_batch, end - first);
+    std::vector<std::thread> pool;
+    for (int t = 0; t < threads; ++t)
+      pool.emplace_back([&, t] { sample_items(static_cast<size_t>(t), h, next, first, end, cfg, bytes_per_thread, memory); });
+    for (auto& th : pool) th.join();
+  }
+  void drain_hash(const DeviceHistogram& h, uint32_t slots, std::vector<std::pair<uint64_t, count_t>>& out) {
+    ++hash_drains;
+    for_each_hash_entry(h.keys, h.counts, slots, [&](uint64_t key, count_t c) { out.emplace_back(key, c); });
+  }
+};
+
+}  // namespace ctm::detail
