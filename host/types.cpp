@@ -37,8 +37,13 @@ count_t Space::machine_count() const {
 }
 
 std::string Space::name() const {
-  std::string s = "(" + std::to_string(states) + "," + std::to_string(symbols) + ")";
-  return dims == 2 ? s + "_2D" : s;
+  // Appended piece by piece: GCC 12 warns (-Wrestrict, a false positive) on "(" + std::to_string(...).
+  std::string s("(");
+  s += std::to_string(states);
+  s += ',';
+  s += std::to_string(symbols);
+  s += dims == 2 ? ")_2D" : ")";
+  return s;
 }
 
 void Space::validate_sampled() const {
