@@ -1,5 +1,5 @@
-// 2D enumeration and sampling throughput (machines/s, steps/s) on the CPU, and sampling on CUDA
-// (BM_SampleCuda, skipped without a device). Run:
+// 2D enumeration and sampling throughput (machines/s, steps/s) on the CPU, and both on CUDA
+// (BM_Enumerate2dCuda, BM_SampleCuda: skipped without a device). Run:
 //   ./build/bench/bench_2d_sample [--benchmark_filter=...]
 #include <benchmark/benchmark.h>
 
@@ -9,11 +9,11 @@
 namespace {
 
 // Args: states, symbols, cutoff.
-void BM_Enumerate2dCpu(benchmark::State& state) {
+void run_enumerate_2d(benchmark::State& state, const char* backend) {
   ctm::EnumerateOptions o;
   o.space = ctm::Space{static_cast<int>(state.range(0)), static_cast<int>(state.range(1)), 2};
   o.cutoff = static_cast<uint32_t>(state.range(2));
-  o.backend = "cpu";
+  o.backend = backend;
   double nodes = 0, steps = 0, machines = 0;
   for (auto _ : state) {
     const ctm::Table t = ctm::enumerate(o);
@@ -25,6 +25,13 @@ void BM_Enumerate2dCpu(benchmark::State& state) {
   state.counters["partial_machines_per_s"] = benchmark::Counter(nodes, benchmark::Counter::kIsRate);
   state.counters["steps_per_s"] = benchmark::Counter(steps, benchmark::Counter::kIsRate);
   state.counters["machines_per_s"] = benchmark::Counter(machines, benchmark::Counter::kIsRate);
+}
+
+void BM_Enumerate2dCpu(benchmark::State& state) { run_enumerate_2d(state, "cpu"); }
+
+void BM_Enumerate2dCuda(benchmark::State& state) {
+  if (!ctm::cuda_available()) { state.SkipWithError("no CUDA device"); return; }
+  run_enumerate_2d(state, "cuda");
 }
 
 // Args: states, symbols, dims, cutoff, machines per iteration. Each iteration samples the next
@@ -58,6 +65,7 @@ void BM_SampleCuda(benchmark::State& state) {
 }  // namespace
 
 BENCHMARK(BM_Enumerate2dCpu)->Args({2, 2, 100})->Args({3, 2, 500})->Args({4, 2, 100})->Unit(benchmark::kMillisecond)->UseRealTime();
+BENCHMARK(BM_Enumerate2dCuda)->Args({3, 2, 500})->Args({4, 2, 100})->Unit(benchmark::kMillisecond)->UseRealTime();
 BENCHMARK(BM_SampleCpu)
     ->Args({4, 2, 1, 107, 200000})
     ->Args({5, 2, 1, 500, 100000})

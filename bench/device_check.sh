@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The GPU check, for a fresh machine with an NVIDIA GPU (sm_90 = H100/H200), nvcc and CMake:
 # builds for sm_90, runs the `gpu` tests (CUDA tables equal to the CPU's, count for count: enumeration
-# and sampling) and the CUDA benchmarks (bench_enumerate, bench_2d_sample's BM_SampleCuda), and prints
+# 1D and 2D, and sampling) and the CUDA benchmarks (bench_enumerate, bench_2d_sample's BM_Enumerate2dCuda
+# and BM_SampleCuda), and prints
 # a short summary table. Dependencies come from the system or from .device-deps
 # (bench/prepare_device_deps.sh). Usage: bash bench/device_check.sh [outdir]
 set -uo pipefail
@@ -34,7 +35,7 @@ fi
 if ! grep -q "tests passed" "$out/gpu-tests.log"; then echo "FAIL: no gpu test ran"; status=1; fi
 ./build-device/bench/bench_enumerate --benchmark_filter='Cuda|BM_EnumerateCpu/5/2/500' \
   --benchmark_out="$out/bench.json" --benchmark_out_format=json 2>&1 | tee "$out/bench.txt"
-./build-device/bench/bench_2d_sample --benchmark_filter='BM_SampleCuda|BM_SampleCpu/5/2/1/500' \
+./build-device/bench/bench_2d_sample --benchmark_filter='BM_SampleCuda|BM_SampleCpu/5/2/1/500|BM_Enumerate2dCuda|BM_Enumerate2dCpu/4/2/100' \
   --benchmark_out="$out/bench-sample.json" --benchmark_out_format=json 2>&1 | tee "$out/bench-sample.txt"
 echo
 echo "== summary (commit $(git rev-parse --short HEAD 2>/dev/null), $(date -u +%F)) =="

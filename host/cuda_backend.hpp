@@ -9,6 +9,7 @@
 #include <utility>
 #include <vector>
 
+#include "ctm/device_walk2d.hpp"  // DeviceItem2d (plain C++ without nvcc)
 #include "ctm/enumerate.hpp"
 #include "ctm/sample_walk.hpp"
 
@@ -16,7 +17,7 @@ namespace ctm::detail {
 
 // Leaves of the walked items (blank 0, right-first, before symmetrisation), as the device left them.
 struct DeviceLeaves {
-  std::vector<std::pair<uint64_t, count_t>> packed;              // pack_output keys; a key may repeat: sum them
+  std::vector<std::pair<uint64_t, count_t>> packed;              // pack_output (2D: pack_grid_output) keys; a key may repeat: sum them
   std::unordered_map<std::string, count_t> long_outputs;         // outputs too long to pack
   count_t halting = 0, proved = 0, cutoff_runs = 0;
   std::vector<count_t> halt_time;
@@ -50,6 +51,13 @@ using DeviceWalker = std::function<DeviceLeaves(const Space&, uint32_t cutoff, c
 // host emulation of the device as `walk`.
 Table enumerate_device(const EnumerateOptions& opt, uint32_t cutoff, const DeviceWalker& walk, const char* backend);
 
+// The 2D device pipeline (host/enumerate2d.cpp): frontier and shard as enumerate_2d_cpu(), split
+// on the CPU to device_frontier_depth, `walk` over the flattened split items (boxes row-major at
+// boxes[item.box_offset, +box_len)), then the CPU's symmetrize_2d(). The tests pass the emulation.
+using DeviceWalker2d = std::function<DeviceLeaves(const Space&, uint32_t cutoff, const std::vector<DeviceItem2d>&,
+                                                  const std::vector<uint8_t>& boxes, const DeviceProgressFn&)>;
+Table enumerate_2d_device(const EnumerateOptions& opt, uint32_t cutoff, const DeviceWalker2d& walk, const char* backend);
+
 // Number of usable CUDA devices; 0 without a driver or device (never throws; probed once).
 int cuda_device_count();
 // Why the probe found no device (CUDA error name and text), or "" when it found one.
@@ -60,6 +68,11 @@ std::string cuda_probe_error();
 // any CUDA failure.
 DeviceLeaves walk_on_device(const Space& space, uint32_t cutoff, const std::vector<const WorkItem*>& items,
                             const DeviceWalkOptions& opt, const DeviceProgressFn& progress);
+
+// Walks every 2D item's subtree on opt.device (kernels/enumerate2d.cu); as walk_on_device().
+DeviceLeaves walk_2d_on_device(const Space& space, uint32_t cutoff, const std::vector<DeviceItem2d>& items,
+                               const std::vector<uint8_t>& boxes, const DeviceWalkOptions& opt,
+                               const DeviceProgressFn& progress);
 
 // Samples machines [start, start + machines) of cfg on opt.device (kernels/sample.cu), the same
 // histogram, batches and retries as the walk; DeviceLeaves::nodes counts machines. Throws as above.

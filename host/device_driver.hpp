@@ -14,6 +14,7 @@
 
 #include "ctm/device_sample.hpp"
 #include "ctm/device_walk.hpp"
+#include "ctm/device_walk2d.hpp"
 #include "cuda_backend.hpp"
 
 namespace ctm::detail {
@@ -201,6 +202,42 @@ DeviceLeaves drive_device_walk(Ops& ops, const Space& space, uint32_t cutoff, co
                               [&](const DeviceHistogram& h, unsigned* d_next, uint64_t first, uint64_t end) {
                                 ops.launch(h, d_next, d_items, d_tapes, static_cast<uint32_t>(first),
                                            static_cast<uint32_t>(end), cfg, lay, d_memory);
+                              });
+}
+
+// The 2D walk (spec section 4): items already flattened by the host (their boxes row-major at
+// boxes[item.box_offset, +box_len)), walked by walk_items_2d() in batches of the same loop, with the
+// same histogram, drains and retries; the leaves are pack_grid_output() keys and 2D arena records.
+// Ops adds
+//   size_t prepare_2d(const ThreadMemoryLayout2d&)   number of walking threads (each gets a memory slice)
+//   void launch_2d(const DeviceHistogram&, unsigned* next_item, const DeviceItem2d*, const uint8_t* boxes,
+//                  uint32_t first, uint32_t end, const WalkConfig2d&, const ThreadMemoryLayout2d&, uint8_t* memory)
+//       runs walk_items_2d() on every thread and returns when all are done
+template <class Ops>
+DeviceLeaves drive_device_walk_2d(Ops& ops, const Space& space, uint32_t cutoff, const std::vector<DeviceItem2d>& items,
+                                  const std::vector<uint8_t>& boxes, const DeviceWalkOptions& opt,
+                                  const DeviceProgressFn& progress) {
+  if (items.size() > (1u << 31)) throw Error("CUDA backend: too many 2D work items (" + std::to_string(items.size()) + ")");
+  if (boxes.size() > UINT32_MAX) throw Error("CUDA backend: 2D item boxes exceed 4 GiB");
+  std::vector<count_t> pow(space.entries() + 1, 1);
+  for (int i = 1; i <= space.entries(); ++i) pow[i] = pow[i - 1] * static_cast<count_t>(space.options_per_entry());
+
+  DeviceBuffers<Ops> run_buffers(ops);
+  DeviceItem2d* d_items = run_buffers.template get<DeviceItem2d>(items.size(), false);
+  uint8_t* d_boxes = run_buffers.template get<uint8_t>(boxes.size(), false);
+  count_t* d_pow = run_buffers.template get<count_t>(pow.size(), false);
+  if (!items.empty()) ops.upload(d_items, items.data(), items.size() * sizeof(DeviceItem2d));
+  if (!boxes.empty()) ops.upload(d_boxes, boxes.data(), boxes.size());
+  ops.upload(d_pow, pow.data(), pow.size() * sizeof(count_t));
+
+  const ThreadMemoryLayout2d lay = thread_memory_layout_2d(space.entries(), cutoff);
+  const size_t threads = ops.prepare_2d(lay);
+  uint8_t* d_memory = run_buffers.template get<uint8_t>(threads * lay.per_thread, false);  // written before read
+  const WalkConfig2d cfg{space.states, space.symbols, cutoff, d_pow, 0};
+  return drive_device_batches(ops, items.size(), threads, cutoff, opt, progress, "2D enumeration", "work items",
+                              [&](const DeviceHistogram& h, unsigned* d_next, uint64_t first, uint64_t end) {
+                                ops.launch_2d(h, d_next, d_items, d_boxes, static_cast<uint32_t>(first),
+                                              static_cast<uint32_t>(end), cfg, lay, d_memory);
                               });
 }
 

@@ -17,6 +17,9 @@ namespace ctm {
 namespace detail {
 
 Table enumerate_2d_cpu(const EnumerateOptions& opt, uint32_t cutoff);  // host/enumerate2d.cpp
+#ifdef CTM_WITH_CUDA
+Table enumerate_2d_cuda(const EnumerateOptions& opt, uint32_t cutoff);  // host/enumerate2d.cpp
+#endif
 
 // Frontier depth (defined entries) as a function of the space only, so that every shard and every
 // thread count sees the same list of work items.
@@ -215,17 +218,14 @@ Table enumerate(const EnumerateOptions& options) {
   if (opt.shard_count < 1 || opt.shard_index >= opt.shard_count)
     throw Error("shard " + std::to_string(opt.shard_index) + "/" + std::to_string(opt.shard_count) + " is not a valid slice");
   if (opt.threads < 0) throw Error("threads must be >= 0 (got " + std::to_string(opt.threads) + ")");
+  // The same backends for 1D (tape) and 2D (grid) spaces.
+  const bool grid = opt.space.dims == 2;
+  auto on_cpu = [&] { return grid ? detail::enumerate_2d_cpu(opt, cutoff) : detail::enumerate_cpu(opt, cutoff); };
   std::string backend = opt.backend;
-  if (opt.space.dims == 2) {
-    // The 2D walk (tm2d.hpp) is CTM_HD but has no CUDA launcher yet.
-    if (backend == "cuda") throw Error("backend 'cuda' does not enumerate 2D machines yet (use --backend cpu)");
-    if (backend != "auto" && backend != "cpu") throw Error("unknown backend '" + options.backend + "' (expected auto, cpu or cuda)");
-    return detail::enumerate_2d_cpu(opt, cutoff);
-  }
   if (backend != "auto" && backend != "cpu" && backend != "cuda")
     throw Error("unknown backend '" + options.backend + "' (expected auto, cpu or cuda)");
   if (backend == "auto") backend = cuda_available() ? "cuda" : "cpu";
-  if (backend == "cpu") return detail::enumerate_cpu(opt, cutoff);
+  if (backend == "cpu") return on_cpu();
 #ifdef CTM_WITH_CUDA
   if (!cuda_available())
     throw Error("backend 'cuda' requested but no CUDA device is available (" + detail::cuda_probe_error() +
@@ -234,15 +234,16 @@ Table enumerate(const EnumerateOptions& options) {
   if (opt.device < 0 || opt.device >= detail::cuda_device_count())
     throw Error("CUDA device " + std::to_string(opt.device) + " does not exist (" +
                 std::to_string(detail::cuda_device_count()) + " device(s) present)");
-  if (options.backend == "cuda") return detail::enumerate_cuda(opt, cutoff);
+  auto on_cuda = [&] { return grid ? detail::enumerate_2d_cuda(opt, cutoff) : detail::enumerate_cuda(opt, cutoff); };
+  if (options.backend == "cuda") return on_cuda();
   // auto: a device failure (out of memory, overflow, a fault) falls back to the CPU; a cancel does not.
   try {
-    return detail::enumerate_cuda(opt, cutoff);
+    return on_cuda();
   } catch (const Cancelled&) {
     throw;
   } catch (const std::exception& e) {  // ctm::Error, thrust::system_error, std::bad_alloc
     std::fprintf(stderr, "ctm: warning: CUDA backend failed, enumerating on the CPU instead: %s\n", e.what());
-    return detail::enumerate_cpu(opt, cutoff);
+    return on_cpu();
   }
 #else
   throw Error("backend 'cuda' requested but this build has no CUDA support (nvcc was not found; use --backend cpu)");

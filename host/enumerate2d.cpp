@@ -14,6 +14,7 @@
 #include "ctm/grid_key.hpp"
 #include "ctm/tm2d.hpp"
 #include "ctm/version.hpp"
+#include "cuda_backend.hpp"
 
 namespace ctm::detail {
 namespace {
@@ -178,27 +179,70 @@ Table symmetrize_2d(const Space& space, uint32_t cutoff, const Accumulator2d& un
   return t;
 }
 
+// The root's and the prefix's leaves and the frontier items below the prefix: they depend on the
+// space only, so every shard, thread count and backend sees the same items.
+struct Frontier2d {
+  Accumulator2d root;    // halting leaves of step 1, not rotated
+  Accumulator2d prefix;  // leaves above the frontier in east-first subtrees
+  std::vector<WorkItem2d> items;
+};
+
+void check_cutoff_2d(uint32_t cutoff) {
+  if (cutoff > 4096) throw Error("2D cutoff too large for the grid (got " + std::to_string(cutoff) + ", at most 4096)");
+}
+
+int frontier_depth_2d(const EnumerateOptions& opt) {
+  return opt.frontier_depth > 0 ? opt.frontier_depth : std::min(opt.space.entries() - 1, 4);
+}
+
+Frontier2d build_frontier_2d(const Space& space, uint32_t cutoff, int depth) {
+  Frontier2d f{Accumulator2d(space.symbols, cutoff), Accumulator2d(space.symbols, cutoff), {}};
+  const WorkItem2d root = Explorer2d::root(space);
+  Explorer2d(space, cutoff, f.root).count_root_halting(root);
+  Explorer2d prefix(space, cutoff, f.prefix);
+  prefix.collect_frontier(&f.items, std::max(depth, 1));
+  prefix.expand(root, /*skip_halting=*/true, /*east_only=*/true);
+  return f;
+}
+
+std::vector<const WorkItem2d*> shard_items_2d(const Frontier2d& f, const EnumerateOptions& opt) {
+  std::vector<const WorkItem2d*> mine;
+  for (size_t i = 0; i < f.items.size(); ++i)
+    if (i % opt.shard_count == opt.shard_index) mine.push_back(&f.items[i]);
+  return mine;
+}
+
+// Adds the frontier's own leaves (shard 0 only), symmetrises, and fills the metadata.
+Table finish_2d(const EnumerateOptions& opt, uint32_t cutoff, const Frontier2d& f, Accumulator2d& east_first,
+                size_t items_done, const char* backend, double seconds) {
+  Accumulator2d unrotated(opt.space.symbols, cutoff);
+  if (opt.shard_index == 0) {
+    east_first.merge(f.prefix);
+    unrotated.merge(f.root);
+  }
+  Table t = symmetrize_2d(opt.space, cutoff, unrotated, east_first);
+  t.meta.backend = backend;
+  t.meta.code_version = kVersion;
+  t.meta.shard_index = opt.shard_index;
+  t.meta.shard_count = opt.shard_count;
+  t.meta.work_items_done = items_done;
+  t.meta.work_items_total = f.items.size();
+  t.meta.wall_seconds = seconds;
+  return t;
+}
+
+double seconds_since(std::chrono::steady_clock::time_point start) {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+}
+
 }  // namespace
 
 Table enumerate_2d_cpu(const EnumerateOptions& opt, uint32_t cutoff) {
   const auto start = std::chrono::steady_clock::now();
   const Space& space = opt.space;
-  if (cutoff > 4096) throw Error("2D cutoff too large for the CPU grid (got " + std::to_string(cutoff) + ", at most 4096)");
-  const int depth = opt.frontier_depth > 0 ? opt.frontier_depth : std::min(space.entries() - 1, 4);
-
-  // The frontier depends on the space only, so every shard and thread count sees the same items.
-  Accumulator2d root_acc(space.symbols, cutoff), prefix_acc(space.symbols, cutoff);
-  std::vector<WorkItem2d> items;
-  const WorkItem2d root = Explorer2d::root(space);
-  Explorer2d(space, cutoff, root_acc).count_root_halting(root);
-  {
-    Explorer2d prefix(space, cutoff, prefix_acc);
-    prefix.collect_frontier(&items, std::max(depth, 1));
-    prefix.expand(root, /*skip_halting=*/true, /*east_only=*/true);
-  }
-  std::vector<const WorkItem2d*> mine;
-  for (size_t i = 0; i < items.size(); ++i)
-    if (i % opt.shard_count == opt.shard_index) mine.push_back(&items[i]);
+  check_cutoff_2d(cutoff);
+  Frontier2d frontier = build_frontier_2d(space, cutoff, frontier_depth_2d(opt));
+  const std::vector<const WorkItem2d*> mine = shard_items_2d(frontier, opt);
 
   const int threads = worker_threads(opt, mine.size());
   std::vector<Accumulator2d> accs(threads, Accumulator2d(space.symbols, cutoff));
@@ -212,23 +256,77 @@ Table enumerate_2d_cpu(const EnumerateOptions& opt, uint32_t cutoff) {
   run_work_items(
       mine.size(), threads, opt, start, cancel, [&](int id, size_t i) { explorers[id].expand(*mine[i]); }, nullptr,
       "2D enumeration");
-  auto elapsed = [&] { return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count(); };
 
-  Accumulator2d east_first(space.symbols, cutoff), unrotated(space.symbols, cutoff);
+  Accumulator2d east_first(space.symbols, cutoff);
   for (const auto& a : accs) east_first.merge(a);
-  if (opt.shard_index == 0) {
-    east_first.merge(prefix_acc);
-    unrotated.merge(root_acc);
-  }
-  Table t = symmetrize_2d(space, cutoff, unrotated, east_first);
-  t.meta.backend = "cpu";
-  t.meta.code_version = kVersion;
-  t.meta.shard_index = opt.shard_index;
-  t.meta.shard_count = opt.shard_count;
-  t.meta.work_items_done = mine.size();
-  t.meta.work_items_total = items.size();
-  t.meta.wall_seconds = elapsed();
-  return t;
+  return finish_2d(opt, cutoff, frontier, east_first, mine.size(), "cpu", seconds_since(start));
 }
+
+// The shard's items are split further on the CPU (their leaves above the split counted here, as in
+// 1D's enumerate_device), flattened, and walked by `walk` with the same walk_subtree_2d(); the
+// device's leaves are east-first leaves like the CPU threads'.
+Table enumerate_2d_device(const EnumerateOptions& opt, uint32_t cutoff, const DeviceWalker2d& walk, const char* backend) {
+  const auto start = std::chrono::steady_clock::now();
+  const Space& space = opt.space;
+  check_cutoff_2d(cutoff);
+  const int base_depth = frontier_depth_2d(opt);
+  Frontier2d frontier = build_frontier_2d(space, cutoff, base_depth);
+  const std::vector<const WorkItem2d*> mine = shard_items_2d(frontier, opt);
+
+  const int device_depth = opt.device_frontier_depth > 0 ? opt.device_frontier_depth
+                                                         : std::min(space.entries() - 1, base_depth + 2);
+  Accumulator2d east_first(space.symbols, cutoff);
+  std::vector<WorkItem2d> split;
+  std::vector<const WorkItem2d*> device_items;
+  if (device_depth > base_depth) {
+    Explorer2d splitter(space, cutoff, east_first);
+    splitter.collect_frontier(&split, device_depth);
+    for (const WorkItem2d* item : mine) splitter.expand(*item);
+    for (const auto& item : split) device_items.push_back(&item);
+  } else {
+    device_items = mine;
+  }
+  std::vector<DeviceItem2d> items(device_items.size());
+  std::vector<uint8_t> boxes;
+  for (size_t i = 0; i < device_items.size(); ++i) {
+    const WorkItem2d& w = *device_items[i];
+    items[i] = DeviceItem2d{w.machine, w.run, w.multiplicity, static_cast<uint32_t>(boxes.size()),
+                            static_cast<uint32_t>(w.box.size())};
+    boxes.insert(boxes.end(), w.box.begin(), w.box.end());
+  }
+  const count_t split_covered = east_first.halting + east_first.proved + east_first.cutoff_runs;
+  const DeviceLeaves leaves = walk(space, cutoff, items, boxes, [&](const DeviceProgress& d) {
+    if (!opt.progress) return true;
+    Progress p;
+    p.items_done = d.items_done;
+    p.items_total = items.size();
+    p.tree_nodes = east_first.nodes + d.nodes;
+    p.machines_covered = 4 * (split_covered + d.covered);  // east-first leaves stand for their 4 rotations
+    p.elapsed_seconds = seconds_since(start);
+    return opt.progress(p);
+  });
+  for (const auto& [key, c] : leaves.packed) east_first.packed.add(key, c);
+  for (const auto& [s, c] : leaves.long_outputs) east_first.long_outputs[s] += c;
+  east_first.halting += leaves.halting;
+  east_first.proved += leaves.proved;
+  east_first.cutoff_runs += leaves.cutoff_runs;
+  for (uint32_t t = 0; t <= cutoff; ++t) east_first.halt_time[t] += leaves.halt_time[t];
+  east_first.nodes += leaves.nodes;
+  east_first.steps += leaves.steps;
+  return finish_2d(opt, cutoff, frontier, east_first, mine.size(), backend, seconds_since(start));
+}
+
+#ifdef CTM_WITH_CUDA
+Table enumerate_2d_cuda(const EnumerateOptions& opt, uint32_t cutoff) {
+  DeviceWalkOptions walk_opt;
+  walk_opt.device = opt.device;
+  walk_opt.batch_seconds = opt.progress_interval > 0 ? opt.progress_interval : 0.5;
+  return enumerate_2d_device(
+      opt, cutoff,
+      [&](const Space& space, uint32_t t, const std::vector<DeviceItem2d>& items, const std::vector<uint8_t>& boxes,
+          const DeviceProgressFn& progress) { return walk_2d_on_device(space, t, items, boxes, walk_opt, progress); },
+      "cuda");
+}
+#endif
 
 }  // namespace ctm::detail

@@ -126,12 +126,19 @@ TEST(Tree2d, ThreadsAndShardsGiveTheSameTable) {
   EXPECT_NO_THROW(merged.check_consistency());
 }
 
-TEST(Tree2d, NeedsACutoffAndNoCuda) {
+// 2D has a CUDA backend now (kernels/enumerate2d.cu): `cuda` without a device is a clear error
+// and `auto` falls back to the CPU; with a device, tests/test_gpu.cpp compares the two.
+TEST(Tree2d, NeedsACutoffAndCudaNeedsADevice) {
   EnumerateOptions o;
   o.space = Space{2, 2, 2};
   o.backend = "cpu";
   EXPECT_THROW(enumerate(o), Error);  // no standard cutoff for 2D
   o.cutoff = 10;
+  o.backend = "bogus";
+  EXPECT_THROW(enumerate(o), Error);
+  if (cuda_available()) return;
   o.backend = "cuda";
   EXPECT_THROW(enumerate(o), Error);
+  o.backend = "auto";
+  EXPECT_EQ(enumerate(o).meta.backend, "cpu");
 }

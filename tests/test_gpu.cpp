@@ -120,6 +120,106 @@ TEST(Gpu, CancelFromProgressThrows) {
   EXPECT_THROW(enumerate(o), Cancelled);
 }
 
+// --- 2D enumeration (kernels/enumerate2d.cu) ------------------------------------------------------
+
+namespace {
+
+void expect_identical_2d(const Table& cpu, const Table& gpu) {
+  EXPECT_EQ(gpu.meta.backend, "cuda");
+  test_support::expect_identical(cpu, gpu);
+  EXPECT_EQ(gpu.meta.tree_nodes, cpu.meta.tree_nodes);
+  EXPECT_EQ(gpu.meta.simulated_steps, cpu.meta.simulated_steps);
+  EXPECT_EQ(gpu.meta.work_items_done, cpu.meta.work_items_done);
+}
+
+}  // namespace
+
+class GpuEqualsCpu2d : public ::testing::TestWithParam<GpuCase> {};
+
+TEST_P(GpuEqualsCpu2d, WholeSpace) {
+  if (!cuda_available()) GTEST_SKIP() << "no CUDA device";
+  const auto c = GetParam();
+  const Space space{c.n, c.k, 2};
+  expect_identical_2d(run(space, c.cutoff, "cpu"), run(space, c.cutoff, "cuda"));
+}
+
+INSTANTIATE_TEST_SUITE_P(Spaces, GpuEqualsCpu2d,
+                         ::testing::Values(GpuCase{2, 2, 40}, GpuCase{3, 2, 100}, GpuCase{3, 2, 500}, GpuCase{4, 2, 40},
+                                           GpuCase{2, 3, 100}),
+                         [](const auto& info) {
+                           return "n" + std::to_string(info.param.n) + "k" + std::to_string(info.param.k) + "_t" +
+                                  std::to_string(info.param.cutoff);
+                         });
+
+TEST(Gpu2d, ShardsOfTheFrontier) {
+  if (!cuda_available()) GTEST_SKIP() << "no CUDA device";
+  const Space space{4, 2, 2};
+  for (uint32_t shard : {0u, 3u, 10u}) {
+    SCOPED_TRACE("shard " + std::to_string(shard) + "/11");
+    expect_identical_2d(run(space, 60, "cpu", shard, 11), run(space, 60, "cuda", shard, 11));
+  }
+}
+
+#ifdef CTM_WITH_CUDA  // walk_2d_on_device() exists only in CUDA builds
+// The drain and retry paths on the device: tiny hash and arena, small batches.
+TEST(Gpu2d, TinyHashAndArenaStillExact) {
+  if (!cuda_available()) GTEST_SKIP() << "no CUDA device";
+  EnumerateOptions o;
+  o.space = Space{2, 3, 2};
+  o.cutoff = 100;
+  o.backend = "cpu";
+  const Table cpu = enumerate(o);
+  detail::DeviceWalkOptions w;
+  w.initial_slots = 1024;
+  w.initial_arena_bytes = 256;
+  w.attempts = 8;
+  w.max_batch_items = w.min_batch_items = 64;
+  int attempts = 0;
+  const Table gpu = detail::enumerate_2d_device(
+      o, o.cutoff,
+      [&](const Space& space, uint32_t cutoff, const std::vector<DeviceItem2d>& items, const std::vector<uint8_t>& boxes,
+          const detail::DeviceProgressFn& p) {
+        auto leaves = detail::walk_2d_on_device(space, cutoff, items, boxes, w, p);
+        attempts = leaves.attempts;
+        return leaves;
+      },
+      "cuda");
+  expect_identical_2d(cpu, gpu);
+  EXPECT_GT(attempts, 1);
+}
+#endif
+
+TEST(Gpu2d, AutoUsesTheDevice) {
+  if (!cuda_available()) GTEST_SKIP() << "no CUDA device";
+  EnumerateOptions o;
+  o.space = Space{2, 2, 2};
+  o.cutoff = 40;
+  o.backend = "auto";
+  EXPECT_EQ(enumerate(o).meta.backend, "cuda");
+}
+
+TEST(Gpu2d, CancelFromProgressThrows) {
+  if (!cuda_available()) GTEST_SKIP() << "no CUDA device";
+  EnumerateOptions o;
+  o.space = Space{4, 2, 2};
+  o.cutoff = 60;
+  o.backend = "cuda";
+  o.progress_interval = 0;
+  o.progress = [](const Progress&) { return false; };
+  EXPECT_THROW(enumerate(o), Cancelled);
+}
+
+TEST(Gpu2dAbsent, CudaRequestWithoutDeviceIsAClearError) {
+  if (cuda_available()) GTEST_SKIP() << "a CUDA device is present";
+  EnumerateOptions o;
+  o.space = Space{2, 2, 2};
+  o.cutoff = 20;
+  o.backend = "cuda";
+  EXPECT_THROW(enumerate(o), Error);
+  o.backend = "auto";
+  EXPECT_EQ(enumerate(o).meta.backend, "cpu");
+}
+
 // --- Sampling -------------------------------------------------------------------------------------
 
 namespace {
