@@ -12,6 +12,7 @@
 #include "ctm/device_sample.hpp"
 #include "ctm/device_walk.hpp"
 #include "ctm/device_walk2d.hpp"
+#include "ctm/table.hpp"
 
 namespace ctm::detail {
 
@@ -64,6 +65,32 @@ struct HostDeviceOps {
   void drain_hash(const DeviceHistogram& h, uint32_t slots, std::vector<std::pair<uint64_t, count_t>>& out) {
     ++hash_drains;
     for_each_hash_entry(h.keys, h.counts, slots, [&](uint64_t key, count_t c) { out.emplace_back(key, c); });
+  }
+};
+
+// Driver options of an emulated run: tiny hash / arena sizes and short batches make the retry and
+// drain paths run. batch = items (or machines) per launch, min = max; 0 = the driver's default.
+inline DeviceWalkOptions emulation_walk_options(uint32_t slots, uint64_t arena, uint32_t batch) {
+  DeviceWalkOptions w;
+  w.initial_slots = slots;
+  w.initial_arena_bytes = arena;
+  w.attempts = 8;
+  if (batch) w.max_batch_items = w.min_batch_items = batch;
+  return w;
+}
+
+// One emulated run: its table and what the driver did, for the tests' "the path ran" checks.
+struct EmulatedRun {
+  Table table;
+  int launches = 0, hash_drains = 0, attempts = 0;
+  uint64_t arena_drains = 0;
+  size_t max_batch = 0, items = 0;
+  void record(const HostDeviceOps& ops, const DeviceLeaves& leaves) {
+    launches = ops.launches;
+    hash_drains = ops.hash_drains;
+    max_batch = ops.max_batch;
+    attempts = leaves.attempts;
+    arena_drains = leaves.arena_drains;
   }
 };
 

@@ -23,13 +23,6 @@ using namespace ctm::detail;
 
 namespace {
 
-struct EmulatedRun {
-  Table table;
-  int launches = 0, hash_drains = 0, attempts = 0;
-  uint64_t arena_drains = 0;
-  size_t max_batch = 0;
-};
-
 struct EmuCase {
   const char* name;
   int n, k;
@@ -54,22 +47,13 @@ EnumerateOptions options_of(const EmuCase& c) {
 
 EmulatedRun run_emulated(const EmuCase& c) {
   EmulatedRun run;
-  DeviceWalkOptions w;
-  w.initial_slots = c.slots;
-  w.initial_arena_bytes = c.arena;
-  w.attempts = 8;
-  if (c.batch) w.max_batch_items = w.min_batch_items = c.batch;
+  const DeviceWalkOptions w = emulation_walk_options(c.slots, c.arena, c.batch);
   run.table = enumerate_device(
       options_of(c), c.cutoff,
       [&](const Space& space, uint32_t cutoff, const std::vector<const WorkItem*>& items, const DeviceProgressFn& p) {
         HostDeviceOps ops;
-        ops.threads = 4;
         DeviceLeaves leaves = drive_device_walk(ops, space, cutoff, items, w, p);
-        run.launches = ops.launches;
-        run.hash_drains = ops.hash_drains;
-        run.max_batch = ops.max_batch;
-        run.attempts = leaves.attempts;
-        run.arena_drains = leaves.arena_drains;
+        run.record(ops, leaves);
         return leaves;
       },
       "cuda-emulated");

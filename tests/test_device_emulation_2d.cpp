@@ -35,11 +35,6 @@ struct Emu2dCase {
   bool expect_retry = false, expect_hash_drains = false;  // the paths must run
 };
 
-struct Emulated2d {
-  Table table;
-  int launches = 0, hash_drains = 0, attempts = 0;
-  size_t max_batch = 0, items = 0;
-};
 
 EnumerateOptions options_of(const Emu2dCase& c) {
   EnumerateOptions o;
@@ -51,30 +46,18 @@ EnumerateOptions options_of(const Emu2dCase& c) {
   return o;
 }
 
-DeviceWalkOptions walk_options_of(const Emu2dCase& c) {
-  DeviceWalkOptions w;
-  w.initial_slots = c.slots;
-  w.initial_arena_bytes = c.arena;
-  w.attempts = 8;
-  if (c.batch) w.max_batch_items = w.min_batch_items = c.batch;
-  return w;
-}
 
-Emulated2d run_emulated(const Emu2dCase& c) {
-  Emulated2d run;
-  const DeviceWalkOptions w = walk_options_of(c);
+EmulatedRun run_emulated(const Emu2dCase& c) {
+  EmulatedRun run;
+  const DeviceWalkOptions w = emulation_walk_options(c.slots, c.arena, c.batch);
   run.table = enumerate_2d_device(
       options_of(c), c.cutoff,
       [&](const Space& space, uint32_t cutoff, const std::vector<DeviceItem2d>& items, const std::vector<uint8_t>& boxes,
           const DeviceProgressFn& p) {
         HostDeviceOps ops;
-        ops.threads = 4;
         DeviceLeaves leaves = drive_device_walk_2d(ops, space, cutoff, items, boxes, w, p);
-        run.launches = ops.launches;
-        run.hash_drains = ops.hash_drains;
-        run.max_batch = ops.max_batch;
+        run.record(ops, leaves);
         run.items = items.size();
-        run.attempts = leaves.attempts;
         return leaves;
       },
       "cuda-emulated");
@@ -94,7 +77,7 @@ class DeviceEmulation2d : public ::testing::TestWithParam<Emu2dCase> {};
 TEST_P(DeviceEmulation2d, EqualsCpuBackend) {
   const Emu2dCase c = GetParam();
   const Table expected = cpu_table(c);
-  const Emulated2d got = run_emulated(c);
+  const EmulatedRun got = run_emulated(c);
   EXPECT_EQ(got.table.meta.backend, "cuda-emulated");
   test_support::expect_identical(expected, got.table);
   EXPECT_EQ(got.table.meta.tree_nodes, expected.meta.tree_nodes);
@@ -134,7 +117,7 @@ INSTANTIATE_TEST_SUITE_P(
 
 TEST(DeviceEmulation2dPaths, ProgressIsMonotoneAndCancelThrows) {
   const Emu2dCase c{"n3k2", 3, 2, 100, 0, 1, 1u << 12, 1u << 20, 4};
-  DeviceWalkOptions w = walk_options_of(c);
+  DeviceWalkOptions w = emulation_walk_options(c.slots, c.arena, c.batch);
   w.batch_seconds = 0;  // report after every batch
   EnumerateOptions o = options_of(c);
   uint64_t last = 0, last_nodes = 0;

@@ -39,32 +39,16 @@ SampleOptions options_of(const SampleCase& c) {
   return o;
 }
 
-struct EmulatedSample {
-  Table table;
-  int launches = 0, hash_drains = 0, attempts = 0;
-  uint64_t arena_drains = 0;
-  size_t max_batch = 0;
-};
-
-EmulatedSample run_emulated(const SampleCase& c, const SampleOptions& o) {
-  EmulatedSample run;
-  DeviceWalkOptions w;
-  w.initial_slots = c.slots;
-  w.initial_arena_bytes = c.arena;
-  w.attempts = 8;
-  w.max_batch_items = 1u << 26;
-  if (c.batch) w.max_batch_items = w.min_batch_items = c.batch;
+EmulatedRun run_emulated(const SampleCase& c, const SampleOptions& o) {
+  EmulatedRun run;
+  DeviceWalkOptions w = emulation_walk_options(c.slots, c.arena, c.batch);
+  if (!c.batch) w.max_batch_items = 1u << 26;  // the sampler's batches count machines, not items
   run.table = sample_device(
       o, c.cutoff,
       [&](const SampleConfig& cfg, uint64_t start, uint64_t machines, const DeviceProgressFn& p) {
         HostDeviceOps ops;
-        ops.threads = 4;
         DeviceLeaves leaves = drive_device_sample(ops, cfg, start, machines, w, p);
-        run.launches = ops.launches;
-        run.hash_drains = ops.hash_drains;
-        run.max_batch = ops.max_batch;
-        run.attempts = leaves.attempts;
-        run.arena_drains = leaves.arena_drains;
+        run.record(ops, leaves);
         return leaves;
       },
       "cuda-sample-emulated");
@@ -101,7 +85,7 @@ TEST_P(DeviceSampleEmulation, EqualsCpuSampler) {
   const Table expected = sample(o);
   ASSERT_EQ(expected.meta.backend, "cpu-sample");
   ASSERT_GT(expected.halting, 0);
-  const EmulatedSample got = run_emulated(c, o);
+  const EmulatedRun got = run_emulated(c, o);
   EXPECT_EQ(got.table.meta.backend, "cuda-sample-emulated");
   expect_identical(expected, got.table);
   EXPECT_NO_THROW(got.table.check_consistency());

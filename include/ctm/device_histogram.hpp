@@ -200,4 +200,27 @@ void for_each_hash_entry(const hd::u64* keys, const hd::u64* counts, size_t n, F
     if (keys[s]) f(keys[s], u128_at(counts + 2 * s));
 }
 
+// What every device sink (1D and 2D enumeration) sums per thread and flushes once at the end, and the
+// poll that stops a voided attempt: a full hash or arena voids it (it is rerun larger), so the walk
+// stops soon. Polled once per 1024 nodes so the walk does not read global memory at every step.
+struct DeviceSinkTotals {
+  const DeviceHistogram& h;
+  count_t halting_w = 0, proved_w = 0, cutoff_w = 0;
+  hd::u64 nodes = 0, steps_n = 0;
+
+  CTM_HD explicit DeviceSinkTotals(const DeviceHistogram& hist) : h(hist) {}
+  CTM_HD void node() { ++nodes; }
+  CTM_HD void cutoff(count_t w) { cutoff_w += w; }
+  CTM_HD void proved(count_t w) { proved_w += w; }
+  CTM_HD void steps(uint32_t n) { steps_n += n; }
+  CTM_HD bool cancelled() { return (nodes & 0x3ff) == 0 && hd::load_u32(h.error) != 0; }
+  CTM_HD void flush() {
+    hd::atomic_add_u128(&h.stats[kStatHalting], halting_w);
+    hd::atomic_add_u128(&h.stats[kStatProved], proved_w);
+    hd::atomic_add_u128(&h.stats[kStatCutoff], cutoff_w);
+    hd::atomic_add_u64(&h.stats[kStatNodes], nodes);
+    hd::atomic_add_u64(&h.stats[kStatSteps], steps_n);
+  }
+};
+
 }  // namespace ctm

@@ -61,33 +61,18 @@ inline LaunchPlan plan_launch(size_t free_bytes, size_t per_thread, int sm_count
   return LaunchPlan{static_cast<int>(block), static_cast<int>(blocks > 0 ? blocks : 1)};
 }
 
-// The walk_subtree() sink of a device thread: counts go to the shared histogram, the totals are
-// summed per thread and flushed once at the end.
-struct DeviceSink {
-  const DeviceHistogram& h;
+// The walk_subtree() sink of a device thread: halting leaves go to the shared histogram, the
+// totals are summed per thread and flushed once at the end (DeviceSinkTotals).
+struct DeviceSink : DeviceSinkTotals {
   int k, bits;
-  count_t halting_w = 0, proved_w = 0, cutoff_w = 0;
-  hd::u64 nodes = 0, steps_n = 0;
 
-  CTM_HD void node() { ++nodes; }
+  CTM_HD DeviceSink(const DeviceHistogram& hist, int symbols, int symbol_bits)
+      : DeviceSinkTotals(hist), k(symbols), bits(symbol_bits) {}
   CTM_HD void halting(const uint8_t* cells, int len, int head, const WalkFrame&, count_t weight, uint32_t step) {
     histogram_halting(h, k, bits, cells, len, head, weight, step);
     halting_w += weight * static_cast<count_t>(k);
   }
-  CTM_HD void cutoff(count_t w) { cutoff_w += w; }
-  CTM_HD void proved(count_t w) { proved_w += w; }
-  CTM_HD void steps(uint32_t n) { steps_n += n; }
   CTM_HD void frontier(const PartialMachine&, const RunState&, count_t, const uint8_t*) {}
-  // A full hash or arena voids the attempt (it is rerun larger): stop walking soon. Polled once
-  // per 1024 nodes so the walk does not read global memory at every step.
-  CTM_HD bool cancelled() { return (nodes & 0x3ff) == 0 && hd::load_u32(h.error) != 0; }
-  CTM_HD void flush() {
-    hd::atomic_add_u128(&h.stats[kStatHalting], halting_w);
-    hd::atomic_add_u128(&h.stats[kStatProved], proved_w);
-    hd::atomic_add_u128(&h.stats[kStatCutoff], cutoff_w);
-    hd::atomic_add_u64(&h.stats[kStatNodes], nodes);
-    hd::atomic_add_u64(&h.stats[kStatSteps], steps_n);
-  }
 };
 
 // What every device thread runs (walk_items_kernel is this and nothing else): take items

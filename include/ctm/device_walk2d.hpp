@@ -65,13 +65,11 @@ CTM_HD void histogram_grid_output(const DeviceHistogram& h, const Grid& g, const
 // The walk_subtree_2d() sink of a device thread: what Explorer2d's sink records on the CPU (k leaves
 // per halting node, each also reflected when the machine has a vertical entry; halting time; cut-off,
 // proved, steps and nodes), the counts to the shared histogram and the totals flushed once at the end.
-struct DeviceSink2d {
-  const DeviceHistogram& h;
+struct DeviceSink2d : DeviceSinkTotals {
   int k, bits;
-  count_t halting_w = 0, proved_w = 0, cutoff_w = 0;
-  hd::u64 nodes = 0, steps_n = 0;
 
-  CTM_HD void node() { ++nodes; }
+  CTM_HD DeviceSink2d(const DeviceHistogram& hist, int symbols, int symbol_bits)
+      : DeviceSinkTotals(hist), k(symbols), bits(symbol_bits) {}
   CTM_HD void halting(const Grid& g, const RunState2d& r, const WalkFrame2d&, count_t weight, uint32_t step,
                       bool reflected_too) {
     for (int w = 0; w < k; ++w) {
@@ -82,20 +80,7 @@ struct DeviceSink2d {
     hd::atomic_add_u128(&h.hist[2 * static_cast<size_t>(step)], runs);
     halting_w += runs;
   }
-  CTM_HD void cutoff(count_t w) { cutoff_w += w; }
-  CTM_HD void proved(count_t w) { proved_w += w; }
-  CTM_HD void steps(uint32_t n) { steps_n += n; }
   CTM_HD void frontier(const PartialMachine&, const RunState2d&, count_t, const Grid&) {}
-  // A full hash or arena voids the attempt (it is rerun larger): stop walking soon (polled once per
-  // 1024 nodes).
-  CTM_HD bool cancelled() { return (nodes & 0x3ff) == 0 && hd::load_u32(h.error) != 0; }
-  CTM_HD void flush() {
-    hd::atomic_add_u128(&h.stats[kStatHalting], halting_w);
-    hd::atomic_add_u128(&h.stats[kStatProved], proved_w);
-    hd::atomic_add_u128(&h.stats[kStatCutoff], cutoff_w);
-    hd::atomic_add_u64(&h.stats[kStatNodes], nodes);
-    hd::atomic_add_u64(&h.stats[kStatSteps], steps_n);
-  }
 };
 
 // What every thread of the 2D kernel runs (walk_items_2d_kernel is this and nothing else): take
