@@ -93,7 +93,7 @@ nlohmann::json meta_json(const Table& t, size_t raw_size) {
 
 }  // namespace
 
-void write_table(const Table& table, const std::string& path) {
+std::string encode_table(const Table& table) {
   const std::string raw = payload_of(table);
   std::string packed(ZSTD_compressBound(raw.size()), '\0');
   ZSTD_CCtx* cctx = ZSTD_createCCtx();
@@ -112,7 +112,11 @@ void write_table(const Table& table, const std::string& path) {
   put_u64(file, packed.size());
   file += packed;
   put_u32(file, crc32_of(file, file.size()));
+  return file;
+}
 
+void write_table(const Table& table, const std::string& path) {
+  const std::string file = encode_table(table);
   const std::string tmp = path + ".tmp." + std::to_string(::getpid());
   {
     std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
@@ -143,9 +147,9 @@ bool is_table_file(const std::string& path) {
   return in && std::memcmp(magic, kMagic, 8) == 0;
 }
 
-Table read_table(const std::string& path) {
-  const std::string file = read_file(path);
-  const std::string what = "table file '" + path + "'";
+Table read_table(const std::string& path) { return decode_table(read_file(path), "table file '" + path + "'"); }
+
+Table decode_table(const std::string& file, const std::string& what) {
   if (file.size() < 8 || std::memcmp(file.data(), kMagic, 8) != 0) throw Error(what + ": not a ctm table (bad magic)");
   Reader r{file, 8, what};
   const uint32_t version = static_cast<uint32_t>(r.u(4));

@@ -9,6 +9,7 @@
 #include <filesystem>
 #include <fstream>
 #include <iostream>
+#include <thread>
 
 #include "bdm_cli.hpp"
 #include "ctm/blocks2d.hpp"
@@ -17,6 +18,7 @@
 #include "ctm/sample.hpp"
 #include "ctm/table_io.hpp"
 #include "ctm/version.hpp"
+#include "cluster/job.hpp"
 #include "collapse_cli.hpp"
 
 namespace {
@@ -103,30 +105,23 @@ void check_writable(const std::string& path) {
   if (std::filesystem::is_directory(p)) throw Error("cannot write '" + path + "': it is a folder");
 }
 
-// Runs a table in `chunks` shards, each saved in `dir` as soon as it is done; a rerun skips the saved
-// ones, so a killed run loses at most the chunk in flight.
-Table enumerate_resumable(EnumerateOptions opt, const std::string& dir, uint32_t chunks) {
-  std::filesystem::create_directories(dir);
-  Table total;
-  bool first = true;
-  for (uint32_t c = 0; c < chunks; ++c) {
-    const std::string part = dir + "/chunk-" + std::to_string(c) + "-of-" + std::to_string(chunks) + ".ctm";
-    Table t;
-    if (std::filesystem::exists(part)) {
-      t = read_table(part);
-      if (t.meta.space.states != opt.space.states || t.meta.space.symbols != opt.space.symbols || t.meta.space.dims != opt.space.dims ||
-          (opt.cutoff && t.meta.cutoff != opt.cutoff))
-        throw Error("checkpoint '" + part + "' belongs to another run (space " + t.meta.space.name() + ", cutoff " +
-                    std::to_string(t.meta.cutoff) + ")");
-    } else {
-      opt.shard_index = c;
-      opt.shard_count = chunks;
-      t = enumerate(opt);
-      write_table(t, part);
-    }
-    if (first) { total = t; first = false; } else total.merge(t);
-  }
-  return total;
+// Thread count and GPU of this rank when several ranks share a node (docs/cluster.md): the user's
+// --threads (or every core) split among the node's ranks; GPUs dealt out by local rank.
+int rank_threads(int threads) {
+  const cluster::World& w = cluster::world();
+  if (w.local_size <= 1) return threads;
+  const int total = threads > 0 ? threads : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  return std::max(1, total / w.local_size);
+}
+
+// One progress line for a chunked job (rank 0).
+std::function<void(uint32_t, uint32_t, double)> chunk_progress(const char* what) {
+  return [what](uint32_t done, uint32_t total, double secs) {
+    const double frac = total ? static_cast<double>(done) / total : 0;
+    const double eta = frac > 0 ? secs * (1 - frac) / frac : 0;
+    std::fprintf(stderr, "\r%6.2f%%  %u of %u chunks of the %s on %d rank%s  ETA %.0f s   ", 100 * frac, done, total, what,
+                 cluster::world().size, cluster::world().size > 1 ? "s" : "", eta);
+  };
 }
 
 int run(int argc, char** argv) {
@@ -197,6 +192,10 @@ int run(int argc, char** argv) {
   sm->add_option("--device", so.device, "CUDA device index (with --backend cuda or auto)");
   sm->add_option("--out,-o", out_path, "Table file to write")->required();
   sm->add_flag("--quiet,-q", quiet, "No summary");
+  std::string sample_resume_dir;
+  uint32_t sample_chunks = 64;
+  sm->add_option("--resume-dir", sample_resume_dir, "Save finished chunks (index ranges) here and skip them when rerun");
+  sm->add_option("--chunks", sample_chunks, "Number of chunks with --resume-dir or under MPI (default 64)");
 
   std::vector<std::string> inputs;
   auto* mg = app.add_subcommand("merge", "Add tables of the same space and cutoff (shards, chunks)");
@@ -232,9 +231,14 @@ int run(int argc, char** argv) {
     if (eo.backend != "auto" && eo.backend != "cpu" && eo.backend != "cuda")
       throw Error("unknown backend '" + eo.backend + "' (expected auto, cpu or cuda)");
     if (!resume_dir.empty() && (chunks < 1 || sh.count > 1)) throw Error("--resume-dir needs --chunks >= 1 and no --shard");
-    check_writable(out_path);
-    const bool tty = ::isatty(STDERR_FILENO) && !quiet;
-    if (tty) {
+    const cluster::World& w = cluster::world();
+    const bool chunked = !resume_dir.empty() || w.size > 1;
+    if (w.size > 1 && (chunks < 1 || sh.count > 1)) throw Error("an MPI run needs --chunks >= 1 and no --shard");
+    if (w.root()) check_writable(out_path);
+    eo.threads = rank_threads(eo.threads);
+    if (w.local_size > 1 && !en->count("--device") && eo.backend != "cpu") eo.device = cluster::device_for_rank(eo.device);
+    const bool tty = ::isatty(STDERR_FILENO) && !quiet && w.root();
+    if (tty && !chunked) {
       eo.progress = [](const Progress& p) {
         const double rate = p.elapsed_seconds > 0 ? p.tree_nodes / p.elapsed_seconds : 0;
         const double frac = p.items_total ? static_cast<double>(p.items_done) / p.items_total : 0;
@@ -244,7 +248,32 @@ int run(int argc, char** argv) {
         return true;
       };
     }
-    Table t = resume_dir.empty() ? enumerate(eo) : enumerate_resumable(eo, resume_dir, chunks);
+    Table t;
+    if (chunked) {
+      cluster::ChunkJob job;
+      job.chunks = chunks;
+      job.resume_dir = resume_dir;
+      job.kind = "enumeration";
+      job.run = [&eo, chunks](uint32_t c) {
+        EnumerateOptions o = eo;
+        o.shard_index = c;
+        o.shard_count = chunks;
+        return enumerate(o);
+      };
+      job.check_saved = [&eo](const Table& saved, const std::string& part) {
+        const TableMeta& m = saved.meta;
+        if (m.space.states != eo.space.states || m.space.symbols != eo.space.symbols || m.space.dims != eo.space.dims ||
+            (eo.cutoff && m.cutoff != eo.cutoff))
+          throw Error("checkpoint '" + part + "' belongs to another run (space " + m.space.name() + ", cutoff " +
+                      std::to_string(m.cutoff) + ")");
+      };
+      if (tty) job.progress = chunk_progress("enumeration");
+      std::optional<Table> r = cluster::run_chunks(job);
+      if (!r) return 0;  // a worker rank: rank 0 writes the table
+      t = std::move(*r);
+    } else {
+      t = enumerate(eo);
+    }
     if (tty) std::fprintf(stderr, "\r%80s\r", "");
     write_table(t, out_path);
     if (!quiet) {
@@ -259,9 +288,16 @@ int run(int argc, char** argv) {
     if (so.device < 0) throw Error("--device must be >= 0 (got " + std::to_string(so.device) + ")");
     if (so.backend != "auto" && so.backend != "cpu" && so.backend != "cuda")
       throw Error("unknown backend '" + so.backend + "' (expected auto, cpu or cuda)");
-    check_writable(out_path);
-    const bool tty = ::isatty(STDERR_FILENO) && !quiet;
-    if (tty) {
+    const cluster::World& w = cluster::world();
+    const bool chunked = !sample_resume_dir.empty() || w.size > 1;
+    if (!sm->count("--chunks") && so.machines < sample_chunks) sample_chunks = static_cast<uint32_t>(std::max<uint64_t>(1, so.machines));
+    if (chunked && (sample_chunks < 1 || sample_chunks > so.machines))
+      throw Error("--chunks must be between 1 and --machines (got " + std::to_string(sample_chunks) + ")");
+    if (w.root()) check_writable(out_path);
+    so.threads = rank_threads(so.threads);
+    if (w.local_size > 1 && !sm->count("--device") && so.backend != "cpu") so.device = cluster::device_for_rank(so.device);
+    const bool tty = ::isatty(STDERR_FILENO) && !quiet && w.root();
+    if (tty && !chunked) {
       so.progress = [](const Progress& p) {  // the CUDA sampler reports between launches
         const double frac = p.items_total ? static_cast<double>(p.items_done) / p.items_total : 0;
         const double eta = frac > 0 ? p.elapsed_seconds * (1 - frac) / frac : 0;
@@ -270,7 +306,36 @@ int run(int argc, char** argv) {
         return true;
       };
     }
-    const Table t = sample(so);
+    Table t;
+    if (chunked) {
+      // Chunk c draws machines [start + m*c/C, start + m*(c+1)/C): disjoint ranges of one seed,
+      // which merge into exactly the table of one run over [start, start + m).
+      cluster::ChunkJob job;
+      job.chunks = sample_chunks;
+      job.resume_dir = sample_resume_dir;
+      job.kind = "sample";
+      const unsigned __int128 m = so.machines;
+      job.run = [&so, m, sample_chunks](uint32_t c) {
+        SampleOptions o = so;
+        const uint64_t lo = static_cast<uint64_t>(m * c / sample_chunks), hi = static_cast<uint64_t>(m * (c + 1) / sample_chunks);
+        o.start = so.start + lo;
+        o.machines = hi - lo;
+        return sample(o);
+      };
+      job.check_saved = [&so](const Table& saved, const std::string& part) {
+        const TableMeta& sm_ = saved.meta;
+        if (!sm_.sampling.sampled || sm_.sampling.seed != so.seed || sm_.space.states != so.space.states ||
+            sm_.space.symbols != so.space.symbols || sm_.space.dims != so.space.dims || (so.cutoff && sm_.cutoff != so.cutoff))
+          throw Error("checkpoint '" + part + "' belongs to another run (space " + sm_.space.name() + ", seed " +
+                      std::to_string(sm_.sampling.seed) + ")");
+      };
+      if (tty) job.progress = chunk_progress("sample");
+      std::optional<Table> r = cluster::run_chunks(job);
+      if (!r) return 0;
+      t = std::move(*r);
+    } else {
+      t = sample(so);
+    }
     if (tty) std::fprintf(stderr, "\r%80s\r", "");
     write_table(t, out_path);
     if (!quiet) {
@@ -387,13 +452,16 @@ int run(int argc, char** argv) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  ctm::cluster::Session mpi(argc, argv);
+  // Every rank parses the same command and meets the same errors: rank 0 alone reports them.
+  const bool report = ctm::cluster::world().root();
   try {
+    if (ctm::cluster::launched_without_mpi())
+      throw ctm::Error("started by an MPI launcher with several ranks, but this ctm was built without MPI "
+                       "(rebuild with -DCTM_WITH_MPI=ON; docs/cluster.md)");
     return run(argc, argv);
-  } catch (const ctm::Error& e) {
-    std::cerr << "ctm: error: " << e.what() << "\n";
-    return 2;
   } catch (const std::exception& e) {
-    std::cerr << "ctm: error: " << e.what() << "\n";
+    if (report) std::cerr << "ctm: error: " << e.what() << "\n";
     return 2;
   }
 }

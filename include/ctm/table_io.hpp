@@ -15,6 +15,10 @@ void write_table(const Table& table, const std::string& path);
 // naming the file and what is wrong.
 Table read_table(const std::string& path);
 bool is_table_file(const std::string& path);
+// The file's bytes, and back (`what` names the source in errors): for sending tables between
+// processes (MPI) without a file.
+std::string encode_table(const Table& table);
+Table decode_table(const std::string& bytes, const std::string& what);
 
 // Rows "string<sep>count<sep>K" sorted by length then string, '#' comment lines with the metadata.
 void export_table(const Table& table, std::ostream& out, char separator);
