@@ -5,7 +5,9 @@
 #include <CLI/CLI.hpp>
 #include <chrono>
 #include <cmath>
+#include <cerrno>
 #include <cstdio>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
@@ -13,10 +15,13 @@
 #include "bdm_cli.hpp"
 #include "ctm/blocks2d.hpp"
 #include "ctm/enumerate.hpp"
+#include "ctm/grid_key.hpp"
 #include "ctm/machine.hpp"
+#include "ctm/output_file.hpp"
 #include "ctm/sample.hpp"
 #include "ctm/table_io.hpp"
 #include "ctm/version.hpp"
+#include "cli_options.hpp"
 #include "collapse_cli.hpp"
 
 namespace {
@@ -76,6 +81,47 @@ void print_summary(const Table& t, std::ostream& out) {
   out << "\n";
 }
 
+// `ctm lookup` refuses what no table of the space could hold, as `machines` does: an empty string,
+// a symbol outside 0..k-1, a '-' in a 1D key or 2D rows of different lengths.
+void check_lookup_string(const std::string& s, int symbols, bool two_d) {
+  if (s.empty()) throw Error("lookup: empty string (give strings of symbols 0.." + std::to_string(symbols - 1) + ")");
+  for (char c : s) {
+    if (c == '-' && two_d) continue;
+    const int v = symbol_value(c);
+    if (v < 0 || v >= symbols)
+      throw Error("lookup: string '" + s + "' has symbol '" + std::string(1, c) + "' outside 0.." + std::to_string(symbols - 1) +
+                  (c == '-' ? " (a '-' joins rows of 2D keys only)" : ""));
+  }
+  if (two_d) split_grid_key(s);  // rows of equal length
+}
+
+struct KeyAlphabet {
+  int symbols = 2;
+  bool two_d = false;
+};
+
+// A text table does not name its alphabet: take it from its keys (the largest symbol + 1, at least 2).
+KeyAlphabet key_alphabet(const KTable& kt) {
+  KeyAlphabet a;
+  for (const auto& [key, k] : kt.k)
+    for (char c : key) {
+      if (c == '-') a.two_d = true;
+      else a.symbols = std::max(a.symbols, symbol_value(c) + 1);
+    }
+  return a;
+}
+
+// --device only matters when the run can use CUDA: say so once instead of ignoring it silently.
+void warn_unused_device(const CLI::App& cmd, const std::string& backend, int device) {
+  if (!cmd.count("--device") || backend == "cuda") return;
+#ifdef CTM_WITH_CUDA
+  const char* why = backend == "cpu" ? "--backend cpu" : (cuda_available() ? nullptr : "no CUDA device on this machine");
+#else
+  const char* why = "this build has no CUDA support";
+#endif
+  if (why) std::fprintf(stderr, "ctm: warning: --device %d is ignored (%s); the run uses the CPU\n", device, why);
+}
+
 struct ShardArg {
   uint32_t index = 0, count = 1;
 };
@@ -84,23 +130,17 @@ ShardArg parse_shard(const std::string& s) {
   ShardArg a;
   if (s.empty()) return a;
   const size_t slash = s.find('/');
-  try {
-    if (slash == std::string::npos) throw std::invalid_argument(s);
-    a.index = static_cast<uint32_t>(std::stoul(s.substr(0, slash)));
-    a.count = static_cast<uint32_t>(std::stoul(s.substr(slash + 1)));
-  } catch (const std::exception&) {
-    throw Error("--shard expects I/M with 0 <= I < M (got '" + s + "')");
-  }
+  // Digits only: stoul would take "-2" as 2^64 - 2 and a 32-bit cast would wrap larger values.
+  auto number = [&](const std::string& digits) -> uint32_t {
+    if (digits.empty() || digits.size() > 9 || digits.find_first_not_of("0123456789") != std::string::npos)
+      throw Error("--shard expects I/M with 0 <= I < M (got '" + s + "')");
+    return static_cast<uint32_t>(std::stoul(digits));
+  };
+  if (slash == std::string::npos) throw Error("--shard expects I/M with 0 <= I < M (got '" + s + "')");
+  a.index = number(s.substr(0, slash));
+  a.count = number(s.substr(slash + 1));
   if (a.count < 1 || a.index >= a.count) throw Error("--shard expects I/M with 0 <= I < M (got '" + s + "')");
   return a;
-}
-
-void check_writable(const std::string& path) {
-  const std::filesystem::path p(path);
-  const auto dir = p.has_parent_path() ? p.parent_path() : std::filesystem::path(".");
-  if (!std::filesystem::is_directory(dir)) throw Error("cannot write '" + path + "': folder '" + dir.string() + "' does not exist");
-  if (::access(dir.c_str(), W_OK) != 0) throw Error("cannot write '" + path + "': folder '" + dir.string() + "' is not writable");
-  if (std::filesystem::is_directory(p)) throw Error("cannot write '" + path + "': it is a folder");
 }
 
 // Runs a table in `chunks` shards, each saved in `dir` as soon as it is done; a rerun skips the saved
@@ -113,7 +153,11 @@ Table enumerate_resumable(EnumerateOptions opt, const std::string& dir, uint32_t
     const std::string part = dir + "/chunk-" + std::to_string(c) + "-of-" + std::to_string(chunks) + ".ctm";
     Table t;
     if (std::filesystem::exists(part)) {
-      t = read_table(part);
+      try {
+        t = read_table(part);
+      } catch (const Error& e) {
+        throw Error(std::string(e.what()) + "; delete '" + part + "' and rerun to recompute that chunk");
+      }
       if (t.meta.space.states != opt.space.states || t.meta.space.symbols != opt.space.symbols || t.meta.space.dims != opt.space.dims ||
           (opt.cutoff && t.meta.cutoff != opt.cutoff))
         throw Error("checkpoint '" + part + "' belongs to another run (space " + t.meta.space.name() + ", cutoff " +
@@ -202,9 +246,11 @@ int run(int argc, char** argv) {
   auto* mg = app.add_subcommand("merge", "Add tables of the same space and cutoff (shards, chunks)");
   mg->add_option("files", inputs, "Table files")->required();
   mg->add_option("--out,-o", out_path, "Merged table file")->required();
+  mg->add_flag("--quiet,-q", quiet, "No summary");
 
   ctm::cli::BdmCommands bdm_commands(app);  // bdm, perturb (host/cli/bdm_cli.cpp)
   ctm::cli::add_collapse_subcommand(app);
+  ctm::cli::reject_negative_unsigned(app);
 
   try {
     app.parse(argc, argv);
@@ -232,7 +278,10 @@ int run(int argc, char** argv) {
     if (eo.backend != "auto" && eo.backend != "cpu" && eo.backend != "cuda")
       throw Error("unknown backend '" + eo.backend + "' (expected auto, cpu or cuda)");
     if (!resume_dir.empty() && (chunks < 1 || sh.count > 1)) throw Error("--resume-dir needs --chunks >= 1 and no --shard");
-    check_writable(out_path);
+    if (en->count("--chunks") && resume_dir.empty())
+      throw Error("--chunks needs --resume-dir (it splits a resumable run into that many saved chunks)");
+    warn_unused_device(*en, eo.backend, eo.device);
+    check_output_path(out_path);
     const bool tty = ::isatty(STDERR_FILENO) && !quiet;
     if (tty) {
       eo.progress = [](const Progress& p) {
@@ -259,10 +308,11 @@ int run(int argc, char** argv) {
     if (so.device < 0) throw Error("--device must be >= 0 (got " + std::to_string(so.device) + ")");
     if (so.backend != "auto" && so.backend != "cpu" && so.backend != "cuda")
       throw Error("unknown backend '" + so.backend + "' (expected auto, cpu or cuda)");
-    check_writable(out_path);
+    warn_unused_device(*sm, so.backend, so.device);
+    check_output_path(out_path);
     const bool tty = ::isatty(STDERR_FILENO) && !quiet;
     if (tty) {
-      so.progress = [](const Progress& p) {  // the CUDA sampler reports between launches
+      so.progress = [](const Progress& p) {
         const double frac = p.items_total ? static_cast<double>(p.items_done) / p.items_total : 0;
         const double eta = frac > 0 ? p.elapsed_seconds * (1 - frac) / frac : 0;
         std::fprintf(stderr, "\r%6.2f%%  %s machines/s  ETA %.0f s   ", 100 * frac,
@@ -294,7 +344,7 @@ int run(int argc, char** argv) {
     if (std::sscanf(max_block.c_str(), "%dx%d%c", &max_rows, &max_cols, &tail) != 2)
       throw Error("--max '" + max_block + "': expected RxC (e.g. 4x4)");
     const BlockMode mode = parse_block_mode(block_mode);
-    check_writable(out_path);
+    check_output_path(out_path);
     const Table t = read_table(file);
     const KTable kt = block_k_table(t, max_rows, max_cols, mode);
     const std::string comment = "ctm blocks2d --max " + max_block + " --mode " + block_mode +
@@ -308,6 +358,7 @@ int run(int argc, char** argv) {
   if (*lk) {
     if (is_table_file(file)) {
       const Table t = read_table(file);
+      for (const auto& s : strings) check_lookup_string(s, t.meta.space.symbols, t.meta.space.dims == 2);
       const bool sampled = t.meta.sampling.sampled;
       std::cout << (sampled ? "string\tcount\tD\tK\tD_low95\tD_high95\tK_low95\tK_high95\n" : "string\tcount\tD\tK\n");
       for (const auto& s : strings) {
@@ -323,8 +374,14 @@ int run(int argc, char** argv) {
       }
     } else {
       const KTable kt = import_k_table(file);
+      const KeyAlphabet a = key_alphabet(kt);
+      for (const auto& s : strings) check_lookup_string(s, a.symbols, a.two_d);
       std::cout << "string\tK\n";
-      for (const auto& s : strings) std::printf("%s\t%.17g\n", s.c_str(), kt.lookup(s));
+      // Absent strings print inf, as from a .ctm table (K = -log2 0).
+      for (const auto& s : strings) {
+        const double k = kt.lookup(s);
+        std::printf("%s\t%.17g\n", s.c_str(), std::isnan(k) ? HUGE_VAL : k);
+      }
     }
     return 0;
   }
@@ -376,24 +433,37 @@ int run(int argc, char** argv) {
     Table t = read_table(inputs.at(0));
     for (size_t i = 1; i < inputs.size(); ++i) t.merge(read_table(inputs[i]));
     t.check_consistency();
-    check_writable(out_path);
+    check_output_path(out_path);
     write_table(t, out_path);
-    print_summary(t, std::cout);
+    if (!quiet) print_summary(t, std::cout);
     return 0;
   }
   return 0;
 }
 
+// Every subcommand's standard output is checked here, once: a full disk or a closed pipe must not
+// pass for a complete result (std::cout shares C stdio's buffer, so one fflush covers both).
+int check_stdout(int status) {
+  std::cout.flush();
+  errno = 0;
+  const bool flushed = std::fflush(stdout) == 0;
+  if (flushed && std::cout && !std::ferror(stdout)) return status;
+  // errno is that of the last flush; an earlier failed write leaves only the stream's error flag.
+  const int err = flushed ? 0 : errno;
+  std::fprintf(stderr, "ctm: error: writing standard output failed: %s\n",
+               err ? std::strerror(err) : "output incomplete (disk full, device error or closed output)");
+  return 2;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
+  int status = 2;
   try {
-    return run(argc, argv);
-  } catch (const ctm::Error& e) {
+    status = run(argc, argv);
+  } catch (const std::exception& e) {  // ctm::Error and everything else: one line
     std::cerr << "ctm: error: " << e.what() << "\n";
-    return 2;
-  } catch (const std::exception& e) {
-    std::cerr << "ctm: error: " << e.what() << "\n";
-    return 2;
+    status = 2;
   }
+  return check_stdout(status);
 }
