@@ -287,3 +287,25 @@ TEST(Cli, CsvExportStartsWithItsHeader) {
   ASSERT_EQ(ex.status, 0);
   EXPECT_EQ(ex.out.rfind("string,count,K\n\"0\",2000,", 0), 0u) << ex.out.substr(0, 200);
 }
+
+// Issue 14 friction: options that would do nothing say so; a corrupt checkpoint names its file.
+TEST(Cli, IgnoredOptionsAndCorruptChunksSaySo) {
+  const std::string dir = temp_dir() + "/friction";
+  std::filesystem::create_directories(dir);
+  const Result c = run("enumerate -n 2 -k 2 -q --chunks 4 --out " + dir + "/c.ctm");
+  EXPECT_EQ(c.status, 2) << c.out;
+  EXPECT_EQ(c.out, "ctm: error: --chunks needs --resume-dir (it splits a resumable run into that many saved chunks)\n");
+  if (!ctm::cuda_available()) {
+    const Result d = run("enumerate -n 2 -k 2 -q --device 1 --out " + dir + "/d.ctm");
+    EXPECT_EQ(d.status, 0) << d.out;
+    EXPECT_EQ(d.out.rfind("ctm: warning: --device 1 is ignored (", 0), 0u) << d.out;
+    EXPECT_EQ(count_lines(d.out), 1) << d.out;
+  }
+  const std::string chunks = dir + "/chunks";
+  ASSERT_EQ(run("enumerate -n 3 -k 2 -q --resume-dir " + chunks + " --chunks 3 --out " + dir + "/r.ctm").status, 0);
+  std::ofstream(chunks + "/chunk-1-of-3.ctm") << "half a file";
+  const Result r = run("enumerate -n 3 -k 2 -q --resume-dir " + chunks + " --chunks 3 --out " + dir + "/r.ctm");
+  EXPECT_EQ(r.status, 2) << r.out;
+  EXPECT_EQ(count_lines(r.out), 1) << r.out;
+  EXPECT_NE(r.out.find("delete '" + chunks + "/chunk-1-of-3.ctm' and rerun"), std::string::npos) << r.out;
+}
