@@ -241,7 +241,7 @@ Table enumerate(const EnumerateOptions& options) {
   } catch (const Cancelled&) {
     throw;
   } catch (const std::exception& e) {  // ctm::Error, thrust::system_error, std::bad_alloc
-    std::fprintf(stderr, "ctm: warning: CUDA backend failed, enumerating on the CPU instead: %s\n", e.what());
+    if (opt.warn) opt.warn(std::string("CUDA backend failed, enumerating on the CPU instead: ") + e.what());
     return on_cpu();
   }
 #else

@@ -225,7 +225,7 @@ Table sample(const SampleOptions& options) {
   } catch (const Cancelled&) {
     throw;
   } catch (const std::exception& e) {
-    std::fprintf(stderr, "ctm: warning: CUDA sampling failed, sampling on the CPU instead: %s\n", e.what());
+    if (opt.warn) opt.warn(std::string("CUDA sampling failed, sampling on the CPU instead: ") + e.what());
     return detail::sample_cpu(opt, cutoff);
   }
 #else

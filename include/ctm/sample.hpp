@@ -27,6 +27,7 @@ struct SampleOptions {
   // launches), items = machines; return false to cancel (throws ctm::Cancelled).
   std::function<bool(const Progress&)> progress;
   double progress_interval = 0.5;
+  std::function<void(const std::string&)> warn;  // as in EnumerateOptions: a fallback, one line
 };
 
 // Every sampled machine runs on all k blanks (whole machines, the semantics of tm.hpp / tm2d.hpp);
