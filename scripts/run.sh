@@ -4,7 +4,7 @@
 # print its summary and a few lookups, and score example sequences with BDM on top of it.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-CTM_BUILD_TARGET=ctm bash scripts/build.sh -DCTM_BUILD_TESTS=OFF -DCTM_BUILD_BENCH=OFF
+CTM_BUILD_TARGET=ctm bash scripts/build.sh  # the program only: tests and benchmarks are built by test.sh
 mkdir -p out
 ./build/ctm enumerate --states 5 --symbols 2 --out out/d5-2.ctm
 echo
