@@ -1,6 +1,7 @@
 // BDM scoring (see include/ctm/bdm.hpp): table preparation with packed keys, the decompositions,
 // counting with direct-indexed arrays or a flat hash, NBDM, entropy, perturbation and acss functions.
 #include "ctm/bdm.hpp"
+#include "ctm/data_dir.hpp"
 
 
 #include <algorithm>
@@ -275,8 +276,7 @@ uint64_t BdmTable::normalize_packed(uint64_t packed, int cells) const {
 }
 
 std::string BdmTable::default_path(int symbols, bool two_d) {
-  const char* env = std::getenv("CTM_DATA_DIR");
-  const std::string data = env && *env ? env : CTM_DATA_DIR;
+  const std::string data = data_dir();  // $CTM_DATA_DIR, the install's share/ctm/data or the source tree's
   if (!two_d && symbols == 2) return data + "/d5-2.ctm";
   if (two_d && symbols == 2) return data + "/ctm-2d-blocks-4x4.tsv.gz";  // ctm blocks2d of (4,2)_2D
   // pybdm's published D(4,k) tables (sampled; docs/tables.md compares them with the engine's samples).

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "ctm/grid_key.hpp"
+#include "ctm/output_file.hpp"
 #include "ctm/table.hpp"
 
 namespace ctm {
@@ -168,22 +169,8 @@ void write_block_table(const KTable& table, const std::string& path, const std::
       text += key;
       text += buf;
     }
-  const std::string tmp = path + ".tmp";
   const bool gz = path.size() > 3 && path.compare(path.size() - 3, 3, ".gz") == 0;
-  if (gz) {
-    gzFile f = gzopen(tmp.c_str(), "wb9");
-    if (!f) throw Error("cannot write block table '" + tmp + "'");
-    const bool ok = gzwrite(f, text.data(), static_cast<unsigned>(text.size())) == static_cast<int>(text.size());
-    if (gzclose(f) != Z_OK || !ok) throw Error("cannot write block table '" + tmp + "' (gzip write failed)");
-  } else {
-    FILE* f = std::fopen(tmp.c_str(), "wb");
-    if (!f) throw Error("cannot write block table '" + tmp + "'");
-    const bool ok = std::fwrite(text.data(), 1, text.size(), f) == text.size();
-    if (std::fclose(f) != 0 || !ok) throw Error("cannot write block table '" + tmp + "'");
-  }
-  std::error_code ec;
-  std::filesystem::rename(tmp, path, ec);
-  if (ec) throw Error("cannot rename '" + tmp + "' to '" + path + "': " + ec.message());
+  write_output_file(path, gz ? gzip_bytes(text) : text, "block table");
 }
 
 }  // namespace ctm

@@ -9,6 +9,7 @@
 #include <thread>
 
 #include "ctm/version.hpp"
+#include "cuda_probe.hpp"
 #include "parallel.hpp"
 #include "cuda_backend.hpp"
 #include "tree.hpp"
@@ -227,9 +228,7 @@ Table enumerate(const EnumerateOptions& options) {
   if (backend == "auto") backend = cuda_available() ? "cuda" : "cpu";
   if (backend == "cpu") return on_cpu();
 #ifdef CTM_WITH_CUDA
-  if (!cuda_available())
-    throw Error("backend 'cuda' requested but no CUDA device is available (" + detail::cuda_probe_error() +
-                "; use --backend cpu)");
+  if (!cuda_available()) throw Error(detail::no_cuda_device_message());
   // A bad device index is an error before any work, for auto too (it names a device explicitly).
   if (opt.device < 0 || opt.device >= detail::cuda_device_count())
     throw Error("CUDA device " + std::to_string(opt.device) + " does not exist (" +
@@ -242,11 +241,11 @@ Table enumerate(const EnumerateOptions& options) {
   } catch (const Cancelled&) {
     throw;
   } catch (const std::exception& e) {  // ctm::Error, thrust::system_error, std::bad_alloc
-    std::fprintf(stderr, "ctm: warning: CUDA backend failed, enumerating on the CPU instead: %s\n", e.what());
+    if (opt.warn) opt.warn(std::string("CUDA backend failed, enumerating on the CPU instead: ") + e.what());
     return on_cpu();
   }
 #else
-  throw Error("backend 'cuda' requested but this build has no CUDA support (nvcc was not found; use --backend cpu)");
+  throw Error(detail::no_cuda_device_message());
 #endif
 }
 

@@ -12,6 +12,8 @@
 #include <unordered_map>
 
 #include "accumulator.hpp"
+#include "cuda_probe.hpp"
+#include "parallel.hpp"
 #include "ctm/grid_key.hpp"
 #include "ctm/version.hpp"
 #include "sample_backend.hpp"
@@ -105,26 +107,34 @@ Table sample_cpu(const SampleOptions& opt, uint32_t cutoff) {
   const auto start_time = std::chrono::steady_clock::now();
   const uint64_t block = kSampleBlock;
   const uint64_t blocks = (opt.machines + block - 1) / block;
-  int threads = opt.threads > 0 ? opt.threads : static_cast<int>(std::thread::hardware_concurrency());
-  threads = static_cast<int>(std::max<uint64_t>(1, std::min<uint64_t>(static_cast<uint64_t>(std::max(threads, 1)), blocks)));
+  // The enumerators' pool (parallel.hpp): items are blocks of machines, progress counts machines.
+  EnumerateOptions pool_opt;
+  pool_opt.threads = opt.threads;
+  pool_opt.progress_interval = opt.progress_interval > 0 ? opt.progress_interval : 0.5;
+  if (opt.progress)
+    pool_opt.progress = [&](const Progress& blocks_done) {
+      Progress p = blocks_done;
+      p.items_done = std::min(opt.machines, blocks_done.items_done * block);
+      p.items_total = opt.machines;
+      return opt.progress(p);
+    };
+  const int threads = worker_threads(pool_opt, blocks);
   const SampleConfig cfg = make_sample_config(opt.space.states, opt.space.symbols, opt.space.dims, cutoff, opt.seed);
   std::vector<SampleAccumulator> accs(threads);
-  std::atomic<uint64_t> next{0};
-  auto worker = [&](int id) {
-    SampleAccumulator& acc = accs[id];
-    acc.halt_time.assign(cutoff + 1, 0);
-    std::vector<uint8_t> cells(sample_cells_per_thread(cfg), 0);
-    SampledMachine<kMaxSampledEntries> m;
-    for (;;) {
-      const uint64_t b = next.fetch_add(1);
-      if (b >= blocks) break;
-      const uint64_t from = opt.start + b * block, to = opt.start + std::min(opt.machines, (b + 1) * block);
-      for (uint64_t i = from; i < to; ++i) sample_machine(cfg, i, m, cells.data(), acc);
-    }
-  };
-  std::vector<std::thread> pool;
-  for (int i = 0; i < threads; ++i) pool.emplace_back(worker, i);
-  for (auto& t : pool) t.join();
+  std::vector<std::vector<uint8_t>> cells(threads);
+  for (int i = 0; i < threads; ++i) {
+    accs[i].halt_time.assign(cutoff + 1, 0);
+    cells[i].assign(sample_cells_per_thread(cfg), 0);
+  }
+  std::atomic<bool> cancel{false};
+  run_work_items(
+      blocks, threads, pool_opt, start_time, cancel,
+      [&](int id, size_t b) {
+        SampledMachine<kMaxSampledEntries> m;
+        const uint64_t from = opt.start + b * block, to = opt.start + std::min(opt.machines, (b + 1) * block);
+        for (uint64_t i = from; i < to; ++i) sample_machine(cfg, i, m, cells[id].data(), accs[id]);
+      },
+      nullptr, "sampling");
 
   Table t = sample_table_shell(opt, cutoff, "cpu-sample");
   for (const auto& a : accs) {
@@ -201,9 +211,7 @@ Table sample(const SampleOptions& options) {
   const bool fits_device = opt.space.entries() <= kMaxDeviceSampledEntries;
   if (backend == "cpu" || (backend == "auto" && (!cuda_available() || !fits_device))) return detail::sample_cpu(opt, cutoff);
 #ifdef CTM_WITH_CUDA
-  if (!cuda_available())
-    throw Error("backend 'cuda' requested but no CUDA device is available (" + detail::cuda_probe_error() +
-                "; use --backend cpu)");
+  if (!cuda_available()) throw Error(detail::no_cuda_device_message());
   if (!fits_device)
     throw Error("backend 'cuda' samples at most " + std::to_string(kMaxDeviceSampledEntries) + " entries (n*k); " +
                 opt.space.name() + " has " + std::to_string(opt.space.entries()) + " (use --backend cpu)");
@@ -217,11 +225,11 @@ Table sample(const SampleOptions& options) {
   } catch (const Cancelled&) {
     throw;
   } catch (const std::exception& e) {
-    std::fprintf(stderr, "ctm: warning: CUDA sampling failed, sampling on the CPU instead: %s\n", e.what());
+    if (opt.warn) opt.warn(std::string("CUDA sampling failed, sampling on the CPU instead: ") + e.what());
     return detail::sample_cpu(opt, cutoff);
   }
 #else
-  throw Error("backend 'cuda' requested but this build has no CUDA support (nvcc was not found; use --backend cpu)");
+  throw Error(detail::no_cuda_device_message());
 #endif
 }
 

@@ -1,6 +1,7 @@
 // The table file format (docs/table-format.md): magic, version, JSON metadata, zstd payload, CRC-32.
 #include "ctm/table_io.hpp"
 
+#include "ctm/output_file.hpp"
 #include "ctm/sample.hpp"
 
 #include <unistd.h>
@@ -91,6 +92,60 @@ nlohmann::json meta_json(const Table& t, size_t raw_size) {
   return j;
 }
 
+// The engine's cutoff limits (enumerate.cpp, enumerate2d.cpp, sample.cpp): a file beyond them was
+// not written by ctm.
+constexpr int64_t kMaxCutoff1d = 1000000, kMaxCutoff2d = 4096;
+
+// An integer metadata field within [lo, hi], read wide so that 4e9 or -1 cannot wrap.
+int64_t checked_int(const nlohmann::json& parent, const char* name, int64_t lo, int64_t hi) {
+  const nlohmann::json& v = parent.at(name);
+  if (!v.is_number_integer()) throw Error(std::string(name) + " is not an integer (" + v.dump() + ")");
+  const bool negative = v.is_number_integer() && !v.is_number_unsigned() && v.get<int64_t>() < 0;
+  if (negative || v.get<uint64_t>() < static_cast<uint64_t>(lo) || v.get<uint64_t>() > static_cast<uint64_t>(hi))
+    throw Error(std::string(name) + " must be in " + std::to_string(lo) + ".." + std::to_string(hi) + " (got " + v.dump() + ")");
+  return v.get<int64_t>();
+}
+
+// The metadata of a table as ctm writes it: a space the engine accepts, shards and sampled ranges
+// that make sense (the counts are checked against them once the payload is read).
+void check_meta(const Table& t) {
+  const TableMeta& m = t.meta;
+  if (m.sampling.sampled) m.space.validate_sampled(); else m.space.validate();
+  for (size_t i = 0; i < m.shards_covered.size(); ++i)
+    if (m.shards_covered[i] >= m.shard_count || (i && m.shards_covered[i] <= m.shards_covered[i - 1]))
+      throw Error("shard list is not increasing shard indices below " + std::to_string(m.shard_count));
+  if (m.sampling.sampled) {
+    uint64_t covered = 0;
+    for (size_t i = 0; i < m.sampling.ranges.size(); ++i) {
+      const SampleRange& r = m.sampling.ranges[i];
+      if (r.start >= r.end || (i && r.start < m.sampling.ranges[i - 1].end))
+        throw Error("sampled ranges are not increasing, disjoint and non-empty");
+      covered += r.end - r.start;
+    }
+    if (count_t{covered} != t.machines)
+      throw Error("sampled ranges cover " + std::to_string(covered) + " machines, not " + to_string(t.machines));
+  }
+}
+
+// An output key of the table's space: symbols 0..k-1; in 2D, rows of equal length joined by '-'.
+void check_key(const std::string& key, const Space& space, const std::string& what) {
+  bool ok = !key.empty();
+  size_t row = 0, width = 0;
+  for (char c : key) {
+    if (c == '-' && space.dims == 2) {
+      ok = ok && row > 0 && (width == 0 || row == width);
+      width = row;
+      row = 0;
+      continue;
+    }
+    const int v = symbol_value(c);
+    ok = ok && v >= 0 && v < space.symbols;
+    ++row;
+  }
+  ok = ok && row > 0 && (width == 0 || row == width);
+  if (!ok) throw Error(what + ": output '" + key + "' is not a key of space " + space.name());
+}
+
 }  // namespace
 
 std::string encode_table(const Table& table) {
@@ -116,20 +171,7 @@ std::string encode_table(const Table& table) {
 }
 
 void write_table(const Table& table, const std::string& path) {
-  const std::string file = encode_table(table);
-  const std::string tmp = path + ".tmp." + std::to_string(::getpid());
-  {
-    std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
-    if (!out) throw Error("cannot write table file '" + path + "': cannot create '" + tmp + "'");
-    out.write(file.data(), static_cast<std::streamsize>(file.size()));
-    out.flush();
-    if (!out) { std::remove(tmp.c_str()); throw Error("cannot write table file '" + path + "': write failed"); }
-  }
-  if (FILE* f = std::fopen(tmp.c_str(), "rb")) { ::fsync(fileno(f)); std::fclose(f); }
-  if (std::rename(tmp.c_str(), path.c_str()) != 0) {
-    std::remove(tmp.c_str());
-    throw Error("cannot write table file '" + path + "': rename failed (" + std::strerror(errno) + ")");
-  }
+  write_output_file(path, encode_table(table), "table file");
 }
 
 static std::string read_file(const std::string& path) {
@@ -167,20 +209,21 @@ Table decode_table(const std::string& file, const std::string& what) {
   if (crc32_of(file, file.size() - 4) != stored_crc) throw Error(what + ": checksum mismatch (file is corrupt)");
 
   Table t;
+  uint64_t distinct = 0;
   try {
     const nlohmann::json j = nlohmann::json::parse(json_text);
     TableMeta& m = t.meta;
-    m.space.states = j.at("space").at("states");
-    m.space.symbols = j.at("space").at("symbols");
-    m.space.dims = j.at("space").at("dims");
-    m.cutoff = j.at("cutoff");
+    m.space.states = checked_int(j.at("space"), "states", 1, 16);
+    m.space.symbols = checked_int(j.at("space"), "symbols", 2, 16);
+    m.space.dims = checked_int(j.at("space"), "dims", 1, 2);
+    m.cutoff = checked_int(j, "cutoff", 1, m.space.dims == 2 ? kMaxCutoff2d : kMaxCutoff1d);
     m.backend = j.at("backend");
     m.code_version = j.at("code_version");
     m.wall_seconds = j.at("wall_seconds");
     m.tree_nodes = j.at("tree_nodes");
     m.simulated_steps = j.at("simulated_steps");
-    m.shard_index = j.at("shard").at("index");
-    m.shard_count = j.at("shard").at("count");
+    m.shard_count = checked_int(j.at("shard"), "count", 1, std::numeric_limits<uint32_t>::max());
+    m.shard_index = checked_int(j.at("shard"), "index", 0, m.shard_count - 1);
     if (j.at("shard").contains("covered")) m.shards_covered = j.at("shard").at("covered").get<std::vector<uint32_t>>();
     m.work_items_done = j.at("work_items").at("done");
     m.work_items_total = j.at("work_items").at("total");
@@ -189,13 +232,17 @@ Table decode_table(const std::string& file, const std::string& what) {
     t.halting = parse_count(j.at("halting"));
     t.nonhalting_proved = parse_count(j.at("nonhalting_proved"));
     t.nonhalting_cutoff = parse_count(j.at("nonhalting_cutoff"));
+    distinct = j.at("distinct_outputs").get<uint64_t>();
     if (j.contains("sampling")) {  // absent in exact tables and in files of older versions
       m.sampling.sampled = true;
       m.sampling.seed = j.at("sampling").at("seed").get<uint64_t>();
       for (const auto& r : j.at("sampling").at("ranges"))
         m.sampling.ranges.push_back(SampleRange{r.at(0).get<uint64_t>(), r.at(1).get<uint64_t>()});
     }
+    check_meta(t);
   } catch (const nlohmann::json::exception& e) {
+    throw Error(what + ": bad metadata (" + e.what() + ")");
+  } catch (const Error& e) {
     throw Error(what + ": bad metadata (" + e.what() + ")");
   }
 
@@ -207,15 +254,21 @@ Table decode_table(const std::string& file, const std::string& what) {
   if (ZSTD_isError(got) || got != raw_size) throw Error(what + ": payload does not decompress");
   Reader p{raw, 0, what + " (payload)"};
   const uint64_t rows = p.u(8);
+  if (rows != distinct)
+    throw Error(what + ": payload has " + std::to_string(rows) + " outputs, metadata says " + std::to_string(distinct));
   for (uint64_t i = 0; i < rows; ++i) {
     const uint64_t len = p.u(4);
     p.need(len);
     std::string s = raw.substr(p.pos, len);
     p.pos += len;
-    t.counts[s] = p.u128();
+    check_key(s, t.meta.space, what);
+    const count_t c = p.u128();
+    if (c == 0) throw Error(what + ": output '" + s + "' has count 0");
+    if (!t.counts.emplace(s, c).second) throw Error(what + ": output '" + s + "' appears twice");
   }
   const uint64_t hist = p.u(8);
-  if (hist > (1ull << 32)) throw Error(what + ": bad halting-time histogram size");
+  if (hist != 0 && hist != uint64_t{t.meta.cutoff} + 1)
+    throw Error(what + ": halting-time histogram has " + std::to_string(hist) + " bins, not cutoff + 1 = " + std::to_string(t.meta.cutoff + 1ull));
   t.halt_time.resize(hist);
   for (auto& c : t.halt_time) c = p.u128();
   if (p.pos != raw.size()) throw Error(what + ": payload has trailing bytes");
@@ -229,20 +282,26 @@ Table decode_table(const std::string& file, const std::string& what) {
 
 void export_table(const Table& t, std::ostream& out, char sep) {
   const TableMeta& m = t.meta;
-  out << "# ctm table: space " << m.space.name() << ", cutoff " << m.cutoff << ", backend " << m.backend
-      << ", ctm " << m.code_version << "\n";
-  out << "# machines " << to_string(t.machines) << ", halting runs H " << to_string(t.halting)
-      << ", distinct outputs " << t.counts.size() << ", nonhalting proved " << to_string(t.nonhalting_proved)
-      << ", nonhalting cut off " << to_string(t.nonhalting_cutoff) << "\n";
-  if (!t.complete()) out << "# partial table: " << (m.shards_covered.empty() ? 1 : m.shards_covered.size()) << " of " << m.shard_count << " shards\n";
   const bool sampled = m.sampling.sampled;
-  if (sampled) {
-    out << "# sampled: seed " << m.sampling.seed << ", machine indices";
-    for (const auto& r : m.sampling.ranges) out << " [" << r.start << ", " << r.end << ")";
-    out << "; 95% Wilson intervals for D over the H halting runs, K = -log2 D\n";
+  // CSV is plain data for pandas and spreadsheets: the header is the first line and strings are
+  // quoted; the metadata comments go to TSV only (and `ctm info`).
+  const bool csv = sep == ',';
+  if (!csv) {
+    out << "# ctm table: space " << m.space.name() << ", cutoff " << m.cutoff << ", backend " << m.backend
+        << ", ctm " << m.code_version << "\n";
+    out << "# machines " << to_string(t.machines) << ", halting runs H " << to_string(t.halting)
+        << ", distinct outputs " << t.counts.size() << ", nonhalting proved " << to_string(t.nonhalting_proved)
+        << ", nonhalting cut off " << to_string(t.nonhalting_cutoff) << "\n";
+    if (!t.complete()) out << "# partial table: " << (m.shards_covered.empty() ? 1 : m.shards_covered.size()) << " of " << m.shard_count << " shards\n";
+    if (sampled) {
+      out << "# sampled: seed " << m.sampling.seed << ", machine indices";
+      for (const auto& r : m.sampling.ranges) out << " [" << r.start << ", " << r.end << ")";
+      out << "; 95% Wilson intervals for D over the H halting runs, K = -log2 D\n";
+    }
+    if (m.space.dims == 2) out << "# 2D keys: rows of the bounding rectangle, top to bottom, joined by '-'\n";
+    out << "# ";
   }
-  if (m.space.dims == 2) out << "# 2D keys: rows of the bounding rectangle, top to bottom, joined by '-'\n";
-  out << "# string" << sep << "count" << sep << "K";
+  out << "string" << sep << "count" << sep << "K";
   if (sampled) out << sep << "D" << sep << "D_low95" << sep << "D_high95" << sep << "K_low95" << sep << "K_high95";
   out << "\n";
   std::vector<const std::pair<const std::string, count_t>*> rows;
@@ -251,7 +310,9 @@ void export_table(const Table& t, std::ostream& out, char sep) {
   char kbuf[64];
   for (const auto* row : rows) {
     std::snprintf(kbuf, sizeof kbuf, "%.17g", t.complexity(row->first));
-    out << row->first << sep << to_string(row->second) << sep << kbuf;
+    if (csv) out << '"' << row->first << '"';
+    else out << row->first;
+    out << sep << to_string(row->second) << sep << kbuf;
     if (sampled) {
       const double d = t.probability(row->first);
       const Interval di = d_interval(t, row->first), ki = k_interval(t, row->first);
@@ -286,23 +347,47 @@ KTable import_k_table(const std::string& path) {
   std::istringstream in(text);
   std::string line;
   size_t line_no = 0;
-  bool all_normalized = true;
+  bool all_normalized = true, header_seen = false;
+  size_t k_column = 1;  // K is the second column unless a header names it (ctm export: string,count,K)
+  auto split = [](const std::string& row, char sep) {
+    std::vector<std::string> fields(1);
+    for (char c : row) {
+      if (c == sep) fields.emplace_back(); else fields.back() += c;
+    }
+    for (auto& f : fields)
+      if (f.size() >= 2 && f.front() == '"' && f.back() == '"') f = f.substr(1, f.size() - 2);
+    return fields;
+  };
+  auto k_column_of = [&](const std::vector<std::string>& header) {
+    for (size_t i = 1; i < header.size(); ++i)
+      if (header[i] == "K") return i;
+    return size_t{1};
+  };
   while (std::getline(in, line)) {
     ++line_no;
     if (!line.empty() && line.back() == '\r') line.pop_back();
-    if (line.empty() || line[0] == '#') continue;
+    if (line.empty()) continue;
     const size_t cut = line.find_first_of(",\t");
+    if (line[0] == '#') {
+      // The commented header of `ctm export` TSV: "# string<TAB>count<TAB>K".
+      if (t.k.empty() && cut != std::string::npos && line.rfind("# string", 0) == 0) k_column = k_column_of(split(line.substr(2), line[cut]));
+      continue;
+    }
     if (cut == std::string::npos) throw Error("K table '" + path + "' line " + std::to_string(line_no) + ": expected string,K");
-    std::string key = line.substr(0, cut);
-    if (key.size() >= 2 && key.front() == '"' && key.back() == '"') key = key.substr(1, key.size() - 2);
-    const std::string value = line.substr(cut + 1);
+    const std::vector<std::string> fields = split(line, line[cut]);
+    const std::string& key = fields[0];
+    const std::string value = k_column < fields.size() ? fields[k_column] : std::string();
     char* end = nullptr;
     const double kv = std::strtod(value.c_str(), &end);
     // 2D keys may join rows with '-' (docs/table-format.md): never first, last or doubled.
     const bool symbols_ok = !key.empty() && key.front() != '-' && key.back() != '-' && key.find("--") == std::string::npos &&
                             std::all_of(key.begin(), key.end(), [](char c) { return c == '-' || symbol_value(c) >= 0; });
     if (end == value.c_str() || !symbols_ok) {
-      if (t.k.empty() && line_no == 1) continue;  // a header row
+      if (t.k.empty() && !header_seen) {  // a header row, before any data
+        header_seen = true;
+        k_column = k_column_of(fields);
+        continue;
+      }
       throw Error("K table '" + path + "' line " + std::to_string(line_no) + ": bad row '" + line + "'");
     }
     if (normalize_key(key) != key) all_normalized = false;

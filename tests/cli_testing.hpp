@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include <cstdio>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <iterator>
@@ -16,10 +17,17 @@ struct CliResult {
   std::string out, err;
 };
 
-// `args` after the ctm binary (CTM_CLI); stderr goes through a file in `dir`.
+// The ctm binary under test: the build's (CTM_CLI), or $CTM_TEST_CLI (an installed copy, an older
+// build to show that a test fails before its fix).
+inline std::string cli_path() {
+  const char* env = std::getenv("CTM_TEST_CLI");
+  return env && *env ? env : CTM_CLI;
+}
+
+// `args` after the ctm binary; stderr goes through a file in `dir`.
 inline CliResult run_cli(const std::string& args, const std::string& dir) {
   const std::string err_path = dir + "/stderr.txt";
-  FILE* p = popen((std::string(CTM_CLI) + " " + args + " 2>" + err_path).c_str(), "r");
+  FILE* p = popen((cli_path() + " " + args + " 2>" + err_path).c_str(), "r");
   CliResult r{-1, "", ""};
   char buf[4096];
   size_t n;

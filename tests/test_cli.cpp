@@ -1,13 +1,17 @@
 // The ctm command as a user runs it: exit status, one clear error line, files it writes.
 #include <gtest/gtest.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <sys/wait.h>
 
 #include <algorithm>
 #include <array>
 #include <cstdio>
 #include <filesystem>
+#include <fstream>
 #include <string>
 
+#include "cli_testing.hpp"
 #include "ctm/enumerate.hpp"  // cuda_available
 #include "ctm/table_io.hpp"
 
@@ -18,8 +22,10 @@ struct Result {
   std::string out;  // stdout and stderr together
 };
 
-Result run(const std::string& args) {
-  const std::string cmd = std::string(CTM_CLI) + " " + args + " 2>&1";
+// `timeout_s` > 0 runs it under coreutils timeout (exit 124 when it runs too long).
+Result run(const std::string& args, int timeout_s = 0) {
+  const std::string bound = timeout_s > 0 ? "timeout " + std::to_string(timeout_s) + " " : "";
+  const std::string cmd = bound + ctm::test_support::cli_path() + " " + args + " 2>&1";
   FILE* p = popen(cmd.c_str(), "r");
   Result r{-1, ""};
   std::array<char, 4096> buf;
@@ -73,7 +79,7 @@ TEST(Cli, EnumerateInfoExportLookupMachines) {
   const Result info = run("info " + dir + "/d2.ctm");
   EXPECT_NE(info.out.find("distinct outputs 22"), std::string::npos) << info.out;
   const Result ex = run("export " + dir + "/d2.ctm --format csv");
-  EXPECT_NE(ex.out.find("\n0,2000,"), std::string::npos) << ex.out;
+  EXPECT_NE(ex.out.find("\n\"0\",2000,"), std::string::npos) << ex.out;
   const Result lk = run("lookup " + dir + "/d2.ctm 00 0000000");
   EXPECT_NE(lk.out.find("00\t508\t"), std::string::npos) << lk.out;
   EXPECT_NE(lk.out.find("0000000\t0\t0\tinf"), std::string::npos) << lk.out;
@@ -137,7 +143,7 @@ TEST(Cli, SampleMergeInfoExport) {
   const Result info = run("info " + dir + "/ab.ctm");
   EXPECT_NE(info.out.find("sampled          seed 11, machine indices [0, 3000)"), std::string::npos) << info.out;
   const Result ex = run("export " + dir + "/ab.ctm --format csv");
-  EXPECT_NE(ex.out.find("# string,count,K,D,D_low95,D_high95,K_low95,K_high95"), std::string::npos) << ex.out;
+  EXPECT_EQ(ex.out.rfind("string,count,K,D,D_low95,D_high95,K_low95,K_high95\n", 0), 0u) << ex.out;
   EXPECT_EQ(run("sample -n 2 -k 3 --seed 1 --machines 10 -q --out " + dir + "/x.ctm").status, 2);  // no standard cutoff
   ASSERT_EQ(run("sample --dims 2 -n 2 -k 2 -T 20 --seed 1 --machines 100 -q --out " + dir + "/g.ctm").status, 0);
 }
@@ -153,4 +159,153 @@ TEST(Cli, SampleBackendCudaWithoutDeviceIsOneLine) {
   const Result a = run("sample -n 3 -k 2 --seed 1 --machines 10 --backend auto --out " + dir + "/auto.ctm");
   EXPECT_EQ(a.status, 0) << a.out;
   EXPECT_NE(a.out.find("cpu-sample"), std::string::npos) << a.out;  // auto falls back to the CPU
+}
+
+namespace {
+
+using ctm::test_support::run_cli;
+
+int count_lines(const std::string& s) { return static_cast<int>(std::count(s.begin(), s.end(), '\n')); }
+
+// A private character device as root (a copy of /dev/null or /dev/full: a regression that renamed
+// over it harms nothing), else the real one, which a non-root process cannot replace.
+std::string device_node(const std::string& dir, const std::string& name, unsigned minor) {
+  const std::string path = dir + "/" + name;
+  std::filesystem::remove(path);
+  if (::mknod(path.c_str(), S_IFCHR | 0666, makedev(1, minor)) == 0) return path;
+  return minor == 3 ? "/dev/null" : "/dev/full";
+}
+
+bool is_char_device(const std::string& path) {
+  struct stat st {};
+  return ::lstat(path.c_str(), &st) == 0 && S_ISCHR(st.st_mode);
+}
+
+}  // namespace
+
+// Issue 14 bug 1: --out of enumerate, merge and blocks2d never replaces a device, FIFO or link.
+TEST(Cli, OutputPathsKeepDevicesAndLinks) {
+  const std::string dir = temp_dir() + "/out";
+  std::filesystem::create_directories(dir);
+  const std::string full = device_node(dir, "full", 7), null = device_node(dir, "null", 3);
+  const Result e = run("enumerate -n 2 -k 2 -q --out " + full);
+  EXPECT_EQ(e.status, 2) << e.out;
+  EXPECT_EQ(count_lines(e.out), 1) << e.out;
+  EXPECT_NE(e.out.find("No space left on device"), std::string::npos) << e.out;
+  EXPECT_TRUE(is_char_device(full));
+  EXPECT_EQ(run("enumerate -n 2 -k 2 -q --out " + null).status, 0);
+  EXPECT_TRUE(is_char_device(null));
+  // merge through a symlink: the link stays, its target gets the table.
+  ASSERT_EQ(run("enumerate -n 2 -k 2 -q --out " + dir + "/d2.ctm").status, 0);
+  std::filesystem::remove(dir + "/link.ctm");
+  std::filesystem::create_symlink("merged.ctm", dir + "/link.ctm");
+  const Result m = run("merge -q " + dir + "/d2.ctm --out " + dir + "/link.ctm");
+  ASSERT_EQ(m.status, 0) << m.out;
+  EXPECT_EQ(m.out, "");  // -q
+  EXPECT_TRUE(std::filesystem::is_symlink(dir + "/link.ctm"));
+  EXPECT_EQ(ctm::to_string(ctm::read_table(dir + "/merged.ctm").halting), "6088");
+  const Result mf = run("merge -q " + dir + "/d2.ctm --out " + full);
+  EXPECT_EQ(mf.status, 2) << mf.out;
+  EXPECT_TRUE(is_char_device(full));
+  // blocks2d to a device.
+  ASSERT_EQ(run("enumerate --dims 2 -n 2 -k 2 -T 30 -q --out " + dir + "/g.ctm").status, 0);
+  const Result b = run("blocks2d " + dir + "/g.ctm --max 2x2 -q --out " + full);
+  EXPECT_EQ(b.status, 2) << b.out;
+  EXPECT_TRUE(is_char_device(full));
+  EXPECT_EQ(run("blocks2d " + dir + "/g.ctm --max 2x2 -q --out " + null).status, 0);
+  EXPECT_TRUE(is_char_device(null));
+}
+
+// Issue 14 bug 2: a full stdout is an error, for every command (checked once in main).
+TEST(Cli, FullStandardOutputIsAnError) {
+  const std::string dir = temp_dir();
+  ASSERT_EQ(run("enumerate -n 2 -k 2 -q --out " + dir + "/d2.ctm").status, 0);
+  std::ofstream(dir + "/s.txt") << "0101101001\n";
+  const std::string cmds[] = {"export " + dir + "/d2.ctm", "export --format csv " + dir + "/d2.ctm",
+                              "info " + dir + "/d2.ctm",  "lookup " + dir + "/d2.ctm 0101",
+                              "bdm " + dir + "/s.txt",    "machines -n 2 -k 2 000",
+                              "enumerate -n 2 -k 2 --out " + dir + "/again.ctm"};
+  for (const auto& c : cmds) {
+    const auto r = run_cli(c + " >/dev/full", dir);
+    EXPECT_EQ(r.status, 2) << c << "\n" << r.err;
+    EXPECT_EQ(count_lines(r.err), 1) << c << "\n" << r.err;
+    EXPECT_NE(r.err.find("ctm: error: writing standard output failed"), std::string::npos) << c << "\n" << r.err;
+  }
+  EXPECT_EQ(run_cli("export " + dir + "/d2.ctm >/dev/null", dir).status, 0);
+}
+
+// Issue 14 bug 8: negative values for counts, seeds, indices are refused, not wrapped to 2^64 - 1.
+TEST(Cli, NegativeValuesAreRefused) {
+  const std::string out = temp_dir() + "/neg.ctm", chunks = temp_dir() + "/neg-chunks";
+  const std::string bad[] = {
+      "sample -n 3 -k 2 --seed -1 --machines 10 --out ",
+      "sample -n 3 -k 2 --seed 1 --machines -5 --out ",
+      "sample -n 3 -k 2 --seed 1 --machines 10 --start -1 --out ",
+      "sample -n 3 -k 2 --seed 1 --machines 10 --threads -2 --out ",
+      "sample -n 3 -k 2 --seed 1 --machines 10 --cutoff -5 --out ",
+      "enumerate -n 2 -k 2 --threads -2 --out ",
+      "enumerate -n 2 -k 2 --cutoff -5 --out ",
+      "enumerate -n 2 -k 2 --shard 0/-2 --out ",
+      "enumerate -n 2 -k 2 --shard -1/2 --out ",
+      "enumerate -n 2 -k 2 --resume-dir " + chunks + " --chunks -3 --out ",
+      "enumerate -n 2 -k 2 --device -1 --out ",
+  };
+  for (const std::string& args : bad) {
+    // Bounded: a wrapped value (2^32 - 3 chunks, a 2^64 - 1 machine sample) would run for hours.
+    const Result r = run(args + out, 60);
+    EXPECT_EQ(r.status, 2) << args << "\n" << r.out;
+    EXPECT_EQ(count_lines(r.out), 1) << args << "\n" << r.out;
+    EXPECT_EQ(r.out.rfind("ctm: error: ", 0), 0u) << args << "\n" << r.out;
+  }
+  EXPECT_FALSE(std::filesystem::exists(out));
+}
+
+// Issue 14 bug 12: lookup refuses strings no table of the space holds; absent strings are inf.
+TEST(Cli, LookupRefusesForeignStringsAndPrintsInfForAbsentOnes) {
+  const std::string dir = temp_dir();
+  ASSERT_EQ(run("enumerate -n 2 -k 2 -q --out " + dir + "/d2.ctm").status, 0);
+  std::ofstream(dir + "/k.tsv") << "0\t2.5\n1\t2.5\n01\t3.5\n";
+  for (const std::string table : {dir + "/d2.ctm", dir + "/k.tsv"}) {
+    for (const char* s : {"012", "''", "0-1", "0a"}) {
+      const Result r = run("lookup " + table + " 01 " + s);
+      EXPECT_EQ(r.status, 2) << table << " " << s << "\n" << r.out;
+      EXPECT_EQ(count_lines(r.out), 1) << r.out;
+      EXPECT_EQ(r.out.rfind("ctm: error: lookup: ", 0), 0u) << r.out;
+    }
+    const Result absent = run("lookup " + table + " 0000000000");
+    EXPECT_EQ(absent.status, 0) << absent.out;
+    EXPECT_NE(absent.out.find("\tinf\n"), std::string::npos) << table << "\n" << absent.out;
+    EXPECT_EQ(absent.out.find("nan"), std::string::npos) << absent.out;
+  }
+}
+
+// Issue 15 point 7: CSV export has the header first and quoted strings.
+TEST(Cli, CsvExportStartsWithItsHeader) {
+  const std::string dir = temp_dir();
+  ASSERT_EQ(run("enumerate -n 2 -k 2 -q --out " + dir + "/d2.ctm").status, 0);
+  const Result ex = run("export " + dir + "/d2.ctm --format csv");
+  ASSERT_EQ(ex.status, 0);
+  EXPECT_EQ(ex.out.rfind("string,count,K\n\"0\",2000,", 0), 0u) << ex.out.substr(0, 200);
+}
+
+// Issue 14 friction: options that would do nothing say so; a corrupt checkpoint names its file.
+TEST(Cli, IgnoredOptionsAndCorruptChunksSaySo) {
+  const std::string dir = temp_dir() + "/friction";
+  std::filesystem::create_directories(dir);
+  const Result c = run("enumerate -n 2 -k 2 -q --chunks 4 --out " + dir + "/c.ctm");
+  EXPECT_EQ(c.status, 2) << c.out;
+  EXPECT_EQ(c.out, "ctm: error: --chunks needs --resume-dir or an MPI launch (it splits the run into that many chunks)\n");
+  if (!ctm::cuda_available()) {
+    const Result d = run("enumerate -n 2 -k 2 -q --device 1 --out " + dir + "/d.ctm");
+    EXPECT_EQ(d.status, 0) << d.out;
+    EXPECT_EQ(d.out.rfind("ctm: warning: --device 1 is ignored (", 0), 0u) << d.out;
+    EXPECT_EQ(count_lines(d.out), 1) << d.out;
+  }
+  const std::string chunks = dir + "/chunks";
+  ASSERT_EQ(run("enumerate -n 3 -k 2 -q --resume-dir " + chunks + " --chunks 3 --out " + dir + "/r.ctm").status, 0);
+  std::ofstream(chunks + "/chunk-1-of-3.ctm") << "half a file";
+  const Result r = run("enumerate -n 3 -k 2 -q --resume-dir " + chunks + " --chunks 3 --out " + dir + "/r.ctm");
+  EXPECT_EQ(r.status, 2) << r.out;
+  EXPECT_EQ(count_lines(r.out), 1) << r.out;
+  EXPECT_NE(r.out.find("delete '" + chunks + "/chunk-1-of-3.ctm' and rerun"), std::string::npos) << r.out;
 }

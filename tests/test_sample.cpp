@@ -143,6 +143,29 @@ TEST(Sample, MetadataRoundTripsThroughTheFile) {
   EXPECT_EQ(r.meta.space.dims, 2);
 }
 
+// The CPU sampler reports progress as the enumerators do (issue 14: it used to run silently), in
+// machines, and a false return cancels it.
+TEST(Sample, CpuSamplerReportsProgressAndCancels) {
+  SampleOptions o;
+  o.space = Space{5, 2, 1};
+  o.seed = 3;
+  o.machines = 500'000;  // seconds of work; the cancel ends it after about 30 ms
+  o.backend = "cpu";
+  o.threads = 2;
+  o.progress_interval = 0.01;
+  Progress seen;
+  int calls = 0;
+  o.progress = [&](const Progress& p) {
+    seen = p;
+    return ++calls < 3;
+  };
+  EXPECT_THROW(sample(o), Cancelled);
+  EXPECT_EQ(calls, 3);
+  EXPECT_EQ(seen.items_total, o.machines);
+  EXPECT_LE(seen.items_done, o.machines);
+  EXPECT_EQ(seen.items_done % 1024, 0u);  // whole blocks of machines
+}
+
 TEST(Sample, WilsonIntervalClosedForms) {
   const Interval zero = wilson_interval(0, 100);
   EXPECT_DOUBLE_EQ(zero.low, 0);

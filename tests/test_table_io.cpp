@@ -1,6 +1,11 @@
-// Table files: round trips, corruption and truncation detected, atomic writes, text export, import
-// of published K tables, merge rules.
+// Table files: round trips, corruption and truncation detected, metadata validated, safe output
+// paths (links, devices, FIFOs), text export, import of published K tables, merge rules.
+#include <fcntl.h>
 #include <gtest/gtest.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
+#include <unistd.h>
+#include <zlib.h>
 
 #include <cmath>
 #include <filesystem>
@@ -8,6 +13,7 @@
 #include <sstream>
 
 #include "ctm/enumerate.hpp"
+#include "ctm/output_file.hpp"
 #include "ctm/table_io.hpp"
 
 using namespace ctm;
@@ -120,14 +126,14 @@ TEST(TableFile, UnwritablePathIsAnError) {
 TEST(Export, RowsAreStringCountK) {
   const Table t = small_table();
   std::ostringstream out;
-  export_table(t, out, ',');
+  export_table(t, out, '\t');
   std::istringstream in(out.str());
   std::string line;
   size_t rows = 0, comments = 0;
   while (std::getline(in, line)) {
     if (line[0] == '#') { ++comments; continue; }
     ++rows;
-    if (rows == 1) EXPECT_EQ(line.substr(0, line.rfind(',')), "0,1075648");
+    if (rows == 1) EXPECT_EQ(line.substr(0, line.rfind('\t')), "0\t1075648");
   }
   EXPECT_EQ(rows, 128u);
   EXPECT_GE(comments, 2u);
@@ -205,4 +211,190 @@ TEST(Merge, ShardsOfOneSplitAddUpOnceEach) {
   EXPECT_EQ(to_string(back.halting), "4294368");
   EXPECT_EQ(to_string(back.machines), "7529536");
   EXPECT_NO_THROW(back.check_consistency());
+}
+
+// ---- Safe output paths (issue 14 bug 1): links are written through, devices and FIFOs in place.
+
+namespace {
+
+// A device node beside the test's files: as root a private copy of /dev/null (1,3) or /dev/full
+// (1,7), so a regression that renames over it cannot destroy the machine's own; otherwise the real
+// node, which a non-root rename cannot replace.
+std::string device_node(const std::string& name, unsigned minor) {
+  const std::string path = temp_path(name);
+  fs::remove(path);
+  if (::mknod(path.c_str(), S_IFCHR | 0666, makedev(1, minor)) == 0) return path;
+  return minor == 3 ? "/dev/null" : "/dev/full";
+}
+
+bool is_char_device(const std::string& path) {
+  struct stat st {};
+  return ::lstat(path.c_str(), &st) == 0 && S_ISCHR(st.st_mode);
+}
+
+}  // namespace
+
+TEST(OutputFile, SymlinkIsWrittenThroughToItsTarget) {
+  const Table t = small_table();
+  const std::string target = temp_path("link-target.ctm"), link = temp_path("link.ctm");
+  spit(target, "old");
+  fs::remove(link);
+  fs::create_symlink("link-target.ctm", link);  // relative: resolved against the link's folder
+  write_table(t, link);
+  EXPECT_TRUE(fs::is_symlink(link));
+  EXPECT_EQ(read_table(target).counts, t.counts);
+  // A dangling link creates its target.
+  const std::string dangling = temp_path("dangling.ctm"), made = temp_path("made-by-link.ctm");
+  fs::remove(dangling);
+  fs::remove(made);
+  fs::create_symlink(made, dangling);
+  write_table(t, dangling);
+  EXPECT_TRUE(fs::is_symlink(dangling));
+  EXPECT_EQ(read_table(made).counts, t.counts);
+}
+
+TEST(OutputFile, RegularFileIsReplacedAndKeepsItsMode) {
+  const std::string path = temp_path("mode.txt");
+  spit(path, "old content");
+  fs::permissions(path, fs::perms::owner_read | fs::perms::owner_write);
+  write_output_file(path, "new");
+  EXPECT_EQ(slurp(path), "new");
+  EXPECT_EQ(fs::status(path).permissions() & fs::perms::all, fs::perms::owner_read | fs::perms::owner_write);
+}
+
+TEST(OutputFile, FifoIsWrittenInPlace) {
+  const std::string fifo = temp_path("out.fifo");
+  fs::remove(fifo);
+  ASSERT_EQ(::mkfifo(fifo.c_str(), 0600), 0);
+  // The read end opened first (non-blocking) lets the writer open without a thread, and a writer
+  // that renamed over the FIFO instead leaves it empty rather than hanging the test.
+  const int rfd = ::open(fifo.c_str(), O_RDONLY | O_NONBLOCK);
+  ASSERT_GE(rfd, 0);
+  write_output_file(fifo, "0101\t3.5\n");
+  std::string got(64, '\0');
+  const ssize_t n = ::read(rfd, got.data(), got.size());
+  got.resize(n > 0 ? static_cast<size_t>(n) : 0);
+  ::close(rfd);
+  EXPECT_EQ(got, "0101\t3.5\n");
+  struct stat st {};
+  ASSERT_EQ(::lstat(fifo.c_str(), &st), 0);
+  EXPECT_TRUE(S_ISFIFO(st.st_mode));
+}
+
+TEST(OutputFile, DevicesAreWrittenNotReplaced) {
+  const std::string null = device_node("null-dev", 3), full = device_node("full-dev", 7);
+  write_table(small_table(), null);
+  EXPECT_TRUE(is_char_device(null));
+  try {
+    write_table(small_table(), full);
+    ADD_FAILURE() << "writing " << full << " succeeded";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("No space left on device"), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find(full), std::string::npos) << e.what();
+  }
+  EXPECT_TRUE(is_char_device(full));
+  EXPECT_THROW(write_output_file(fs::path(null).parent_path().string(), "x"), Error);  // a folder
+}
+
+TEST(OutputFile, GzipBytesRoundTripThroughTheKTableReader) {
+  const std::string path = temp_path("k.tsv.gz");
+  write_output_file(path, gzip_bytes("# a comment\n0\t2.5\n01\t3.25\n"));
+  const KTable k = import_k_table(path);
+  EXPECT_EQ(k.lookup("01"), 3.25);
+  EXPECT_EQ(k.k.size(), 2u);
+}
+
+// ---- Metadata is validated, not only the checksum (issue 14 bug 13).
+
+namespace {
+
+// The file with its JSON metadata edited (`from` -> `to`) and the lengths and CRC recomputed, as a
+// careless tool or a hand edit would leave it.
+std::string edit_meta(const std::string& file, const std::string& from, const std::string& to) {
+  const auto u32 = [&](size_t at) {
+    uint32_t v = 0;
+    for (int i = 0; i < 4; ++i) v |= static_cast<uint32_t>(static_cast<uint8_t>(file[at + i])) << (8 * i);
+    return v;
+  };
+  const uint32_t json_len = u32(12);
+  std::string json = file.substr(16, json_len);
+  const size_t at = json.find(from);
+  EXPECT_NE(at, std::string::npos) << from;
+  json.replace(at, from.size(), to);
+  std::string out = file.substr(0, 12);
+  for (int i = 0; i < 4; ++i) out.push_back(static_cast<char>(json.size() >> (8 * i)));
+  out += json;
+  out += file.substr(16 + json_len, file.size() - 4 - 16 - json_len);
+  const uint32_t crc = static_cast<uint32_t>(crc32(0L, reinterpret_cast<const Bytef*>(out.data()), static_cast<uInt>(out.size())));
+  for (int i = 0; i < 4; ++i) out.push_back(static_cast<char>(crc >> (8 * i)));
+  return out;
+}
+
+}  // namespace
+
+TEST(TableFile, BadMetadataWithAValidChecksumIsRejected) {
+  const std::string path = temp_path("meta.ctm");
+  write_table(small_table(), path);  // (3,2), cutoff 21, 128 outputs
+  const std::string good = slurp(path);
+  spit(path, edit_meta(good, "\"backend\": \"cpu\"", "\"backend\": \"cpu2\""));
+  EXPECT_EQ(read_table(path).meta.backend, "cpu2");  // the editor itself works: a harmless edit reads
+  const std::pair<const char*, const char*> edits[] = {
+      {"\"dims\": 1", "\"dims\": 3"},
+      {"\"dims\": 1", "\"dims\": 0"},
+      {"\"cutoff\": 21", "\"cutoff\": 4000000000"},
+      {"\"cutoff\": 21", "\"cutoff\": 8000000000"},  // would wrap to a small uint32
+      {"\"cutoff\": 21", "\"cutoff\": 0"},
+      {"\"cutoff\": 21", "\"cutoff\": 20"},           // the halting-time histogram has 22 bins
+      {"\"states\": 3", "\"states\": 0"},
+      {"\"states\": 3", "\"states\": -3"},
+      {"\"symbols\": 2", "\"symbols\": 17"},
+      {"\"symbols\": 2", "\"symbols\": 1"},
+      {"\"distinct_outputs\": 128", "\"distinct_outputs\": 127"},
+      {"\"index\": 0", "\"index\": 5"},
+      {"\"count\": 1", "\"count\": 0"},
+  };
+  for (const auto& [from, to] : edits) {
+    spit(path, edit_meta(good, from, to));
+    try {
+      read_table(path);
+      ADD_FAILURE() << to << " was accepted";
+    } catch (const Error& e) {
+      EXPECT_NE(std::string(e.what()).find(path), std::string::npos) << e.what();
+    }
+  }
+}
+
+TEST(TableFile, KeysOutsideTheAlphabetAreRejected) {
+  Table t = small_table();
+  const count_t c = t.counts.at("0");
+  t.counts.erase("0");
+  t.counts["2"] = c;  // symbol 2 in a 2-symbol table, counts still consistent
+  const std::string path = temp_path("badkey.ctm");
+  write_table(t, path);
+  EXPECT_THROW(read_table(path), Error);
+}
+
+// ---- CSV export that pandas reads plainly (issue 15 point 7).
+
+TEST(Export, CsvHasAHeaderLineAndQuotedStrings) {
+  const Table t = small_table();
+  std::ostringstream out;
+  export_table(t, out, ',');
+  std::istringstream in(out.str());
+  std::string line;
+  std::getline(in, line);
+  EXPECT_EQ(line, "string,count,K");
+  std::getline(in, line);
+  EXPECT_EQ(line.substr(0, line.rfind(',')), "\"0\",1075648");
+  EXPECT_EQ(out.str().find('#'), std::string::npos);
+  // The K table reader takes K from the named column, from CSV and from the commented TSV header.
+  for (char sep : {',', '\t'}) {
+    std::ostringstream text;
+    export_table(t, text, sep);
+    const std::string path = temp_path(sep == ',' ? "export.csv" : "export.tsv");
+    spit(path, text.str());
+    const KTable k = import_k_table(path);
+    EXPECT_EQ(k.k.size(), t.counts.size());
+    EXPECT_EQ(k.lookup("0011"), t.complexity("0011")) << sep;
+  }
 }

@@ -92,7 +92,7 @@ Table merge_in_order(std::map<uint32_t, Table>& parts) {
   return total;
 }
 
-std::optional<Table> run_chunks_here(const ChunkJob& job) {
+Table run_chunks_local(const ChunkJob& job) {
   const auto t0 = std::chrono::steady_clock::now();
   std::map<uint32_t, Table> parts;
   uint32_t computed = 0;
@@ -283,7 +283,7 @@ void abort_job(int code) {
 std::optional<Table> run_chunks(const ChunkJob& job) {
   if (job.chunks < 1) throw Error("a chunked " + job.kind + " needs at least one chunk");
   if (!job.resume_dir.empty()) std::filesystem::create_directories(job.resume_dir);
-  if (!g_mpi || g_world.size == 1) return run_chunks_here(job);
+  if (!g_mpi || g_world.size == 1) return run_chunks_local(job);
   if (g_world.root()) return run_chunks_root(job);
   try {
     return run_chunks_worker(job);
@@ -302,8 +302,61 @@ void abort_job(int code) {
 std::optional<Table> run_chunks(const ChunkJob& job) {
   if (job.chunks < 1) throw Error("a chunked " + job.kind + " needs at least one chunk");
   if (!job.resume_dir.empty()) std::filesystem::create_directories(job.resume_dir);
-  return run_chunks_here(job);
+  return run_chunks_local(job);
 }
 #endif
+
+Table run_chunks_here(const ChunkJob& job) {
+  if (job.chunks < 1) throw Error("a chunked " + job.kind + " needs at least one chunk");
+  if (!job.resume_dir.empty()) std::filesystem::create_directories(job.resume_dir);
+  return run_chunks_local(job);
+}
+
+ChunkJob enumeration_job(const EnumerateOptions& options, const std::string& resume_dir, uint32_t chunks) {
+  ChunkJob job;
+  job.chunks = chunks;
+  job.resume_dir = resume_dir;
+  job.kind = "enumeration";
+  job.run = [options, chunks](uint32_t c) {
+    EnumerateOptions o = options;
+    o.shard_index = c;
+    o.shard_count = chunks;
+    return enumerate(o);
+  };
+  job.check_saved = [options](const Table& saved, const std::string& path) {
+    const TableMeta& m = saved.meta;
+    if (m.space.states != options.space.states || m.space.symbols != options.space.symbols ||
+        m.space.dims != options.space.dims || (options.cutoff && m.cutoff != options.cutoff) || m.sampling.sampled)
+      throw Error("checkpoint '" + path + "' belongs to another run (space " + m.space.name() + ", cutoff " +
+                  std::to_string(m.cutoff) + ")");
+  };
+  return job;
+}
+
+ChunkJob sample_job(const SampleOptions& options, const std::string& resume_dir, uint32_t chunks) {
+  if (chunks < 1 || chunks > options.machines)
+    throw Error("--chunks must be between 1 and --machines (got " + std::to_string(chunks) + ")");
+  ChunkJob job;
+  job.chunks = chunks;
+  job.resume_dir = resume_dir;
+  job.kind = "sample";
+  job.run = [options, chunks](uint32_t c) {
+    const unsigned __int128 m = options.machines;
+    const uint64_t lo = static_cast<uint64_t>(m * c / chunks), hi = static_cast<uint64_t>(m * (c + 1) / chunks);
+    SampleOptions o = options;
+    o.start = options.start + lo;
+    o.machines = hi - lo;
+    return sample(o);
+  };
+  job.check_saved = [options](const Table& saved, const std::string& path) {
+    const TableMeta& m = saved.meta;
+    if (!m.sampling.sampled || m.sampling.seed != options.seed || m.space.states != options.space.states ||
+        m.space.symbols != options.space.symbols || m.space.dims != options.space.dims ||
+        (options.cutoff && m.cutoff != options.cutoff))
+      throw Error("checkpoint '" + path + "' belongs to another run (space " + m.space.name() + ", seed " +
+                  std::to_string(m.sampling.seed) + ")");
+  };
+  return job;
+}
 
 }  // namespace ctm::cluster

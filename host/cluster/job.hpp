@@ -8,6 +8,8 @@
 #include <optional>
 #include <string>
 
+#include "ctm/enumerate.hpp"
+#include "ctm/sample.hpp"
 #include "ctm/table.hpp"
 
 namespace ctm::cluster {
@@ -51,6 +53,15 @@ struct ChunkJob {
 // The chunk file of chunk c of C in `dir` (the same names with and without MPI, so a run resumes
 // under any number of ranks).
 std::string chunk_path(const std::string& dir, uint32_t chunk, uint32_t chunks);
+
+// The chunks of an enumeration (chunk c = shard c/C; options' own shard fields are ignored) and of a
+// sample (chunk c = indices [start + m*c/C, start + m*(c+1)/C) of the seed, which merge into the one
+// range [start, start + m)), with the checks that a saved chunk belongs to the same run.
+ChunkJob enumeration_job(const EnumerateOptions& options, const std::string& resume_dir, uint32_t chunks);
+ChunkJob sample_job(const SampleOptions& options, const std::string& resume_dir, uint32_t chunks);
+
+// Every chunk in this process, whatever the world (the library's resumable runs).
+Table run_chunks_here(const ChunkJob& job);
 
 // Collective over the world: every chunk is computed once (or read from resume_dir) and rank 0
 // returns their merge, taken in chunk order, so the table is the same whatever the number of ranks

@@ -33,6 +33,9 @@ struct EnumerateOptions {
   // (enumerate() then throws ctm::Cancelled).
   std::function<bool(const Progress&)> progress;
   double progress_interval = 0.5;
+  // Called with a one-line message when the run goes on differently than asked (auto: the CUDA run
+  // failed, the CPU takes over); the library prints nothing itself.
+  std::function<void(const std::string&)> warn;
 };
 
 class Cancelled : public Error {

@@ -23,10 +23,11 @@ struct SampleOptions {
   int threads = 0;        // 0 = all hardware threads; the table does not depend on it
   std::string backend = "auto";  // auto | cpu | cuda (auto: CUDA when a device is present)
   int device = 0;               // CUDA device index
-  // CUDA backend only (the CPU sampler does not call it): called between launches about every
-  // `progress_interval` seconds, items = machines; return false to cancel (throws ctm::Cancelled).
+  // Called about every `progress_interval` seconds (CPU: from the calling thread; CUDA: between
+  // launches), items = machines; return false to cancel (throws ctm::Cancelled).
   std::function<bool(const Progress&)> progress;
   double progress_interval = 0.5;
+  std::function<void(const std::string&)> warn;  // as in EnumerateOptions: a fallback, one line
 };
 
 // Every sampled machine runs on all k blanks (whole machines, the semantics of tm.hpp / tm2d.hpp);

@@ -9,7 +9,8 @@
 
 namespace ctm {
 
-// Writes atomically: a temporary file in the same folder, flushed, then renamed over `path`.
+// Writes through write_output_file (output_file.hpp): atomic replace of a regular file, through a
+// symlink to its target, in place on a device or FIFO.
 void write_table(const Table& table, const std::string& path);
 // Reads and verifies (magic, version, lengths, CRC-32, payload, consistency); throws ctm::Error
 // naming the file and what is wrong.
