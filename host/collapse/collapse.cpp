@@ -118,6 +118,7 @@ std::vector<double> sym_eigenvalues(Mat a, int d) {
 // ---- the shared, read-only context of a run ----
 struct Context {
   const CollapseConfig& c;
+  uint64_t key = 0;    // Philox key of the run (c.stream_key())
   std::string family;  // categorical (categorical, density, symbolic) | gaussian | gmm | ols
   // categorical family: truth over categories 0..K-1
   int k = 0;
@@ -141,7 +142,7 @@ struct Context {
   Mat xtx_inv;
   double trace_inv = 0;
 
-  explicit Context(const CollapseConfig& cfg) : c(cfg) {}
+  explicit Context(const CollapseConfig& cfg) : c(cfg), key(cfg.stream_key()) {}
 };
 
 // ---- alias table for categorical sampling ----
@@ -202,8 +203,8 @@ const std::vector<double>& build_training_set(const Context& ctx, DataState& st,
                                               RealFn&& real, SynthFn&& synth, RightFn&& right) {
   const CollapseConfig& c = ctx.c;
   const double alpha = ctx.alpha[t];
-  RandomStream rs(c.seed, rep, t, kStreamReal), ss(c.seed, rep, t, kStreamSynthetic),
-      vs(c.seed, rep, t, kStreamVerifier);
+  RandomStream rs(ctx.key, rep, t, kStreamReal), ss(ctx.key, rep, t, kStreamSynthetic),
+      vs(ctx.key, rep, t, kStreamVerifier);
   const int n = c.samples;
   int n_real = static_cast<int>(std::lround(alpha * n));
   if (c.iid_mixture) {
@@ -241,7 +242,7 @@ const std::vector<double>& build_training_set(const Context& ctx, DataState& st,
   // accumulate-subsample: N items without replacement from everything so far (partial Fisher-Yates).
   const uint32_t items = static_cast<uint32_t>(st.pool.size() / stride);
   if (items <= static_cast<uint32_t>(n)) return st.pool;
-  RandomStream sub(c.seed, rep, t, kStreamSubsample);
+  RandomStream sub(ctx.key, rep, t, kStreamSubsample);
   st.pick.resize(items);
   std::iota(st.pick.begin(), st.pick.end(), 0u);
   st.train.clear();
@@ -259,7 +260,7 @@ template <class RealFn>
 void initial_data(const Context& ctx, DataState& st, int stride, uint32_t rep, RealFn&& real) {
   const CollapseConfig& c = ctx.c;
   const int n0 = c.initial_samples > 0 ? c.initial_samples : (c.fixed_real ? c.samples : 0);
-  RandomStream rs(c.seed, rep, 0, kStreamFixed);
+  RandomStream rs(ctx.key, rep, 0, kStreamFixed);
   std::vector<double> item(stride);
   for (int i = 0; i < n0; ++i) {
     real(rs, item.data());
@@ -440,8 +441,8 @@ void run_categorical_replicate(const Context& ctx, uint32_t rep, double* out, si
   std::vector<uint32_t> real_counts(k), syn_counts(k);
   auto draw_counts = [&](int t) {
     const double alpha = ctx.alpha[t];
-    RandomStream rs(c.seed, rep, t, kStreamReal), ss(c.seed, rep, t, kStreamSynthetic),
-        vs(c.seed, rep, t, kStreamVerifier);
+    RandomStream rs(ctx.key, rep, t, kStreamReal), ss(ctx.key, rep, t, kStreamSynthetic),
+        vs(ctx.key, rep, t, kStreamVerifier);
     const uint32_t n = static_cast<uint32_t>(c.samples);
     const uint32_t n_real = c.iid_mixture ? binomial(vs, n, alpha) : static_cast<uint32_t>(std::lround(alpha * n));
     if (n_real > 0) multinomial(rs, n_real, ctx.p_star.data(), k, real_counts.data());
@@ -506,7 +507,7 @@ void run_categorical_replicate(const Context& ctx, uint32_t rep, double* out, si
 // Gaussian (1-D and d-dimensional; truth N(mu0 1, sigma0^2 I)).
 const std::vector<std::string> kGaussianMetrics{"mean_drift", "sigma", "var_ratio", "log_var_ratio", "entropy",
                                                 "kl_truth_model", "kl_model_truth", "w2", "w1", "tv", "js",
-                                                "tail_mass"};
+                                                "tail_mass", "w2_squared"};
 
 // E_{N(m, s^2)}[f] by the trapezoid rule on z in [-10, 10] (spectrally accurate for smooth f).
 template <class F>
@@ -558,7 +559,7 @@ void gaussian_1d_metrics(const Context& ctx, double mu, double var, double mu_0,
   const double ms = ctx.c.mu0, ss = ctx.c.sigma0, s = std::sqrt(std::max(var, 1e-300));
   if (ctx.c.light_metrics) {  // drift, sigma, variance ratios and entropy only (what bench/numpy_collapse.py computes too)
     const double vals[] = {(mu - mu_0) * (mu - mu_0), s, var / var_0, std::log(var / var_0),
-                           0.5 * std::log2(2 * kPi * std::exp(1.0) * var), kNaN, kNaN, kNaN, kNaN, kNaN, kNaN, kNaN};
+                           0.5 * std::log2(2 * kPi * std::exp(1.0) * var), kNaN, kNaN, kNaN, kNaN, kNaN, kNaN, kNaN, kNaN};
     std::copy(std::begin(vals), std::end(vals), out);
     return;
   }
@@ -584,7 +585,7 @@ void gaussian_1d_metrics(const Context& ctx, double mu, double var, double mu_0,
   const double tail = normal_cdf((ms - z * ss - mu) / s) + 1 - normal_cdf((ms + z * ss - mu) / s);
   const double vals[] = {(mu - mu_0) * (mu - mu_0), s, var / var_0, std::log(var / var_0),
                          0.5 * std::log2(2 * kPi * std::exp(1.0) * var), kl_pq, kl_qp, w2, w1,
-                         tv_gauss(ms, ss, mu, s), js, tail};
+                         tv_gauss(ms, ss, mu, s), js, tail, w2 * w2};
   std::copy(std::begin(vals), std::end(vals), out);
 }
 
@@ -749,16 +750,16 @@ void run_gaussian_replicate(const Context& ctx, uint32_t rep, double* out, size_
     // W2 with an isotropic truth: ||dm||^2 + tr S_t + d s^2 - 2 s tr(S_t^(1/2)).
     double tr_sqrt = 0;
     for (double ev : sym_eigenvalues(sigma, d)) tr_sqrt += std::sqrt(std::max(ev, 0.0));
-    const double w2 = std::sqrt(std::max(0.0, dm2 + trace + d * s2 - 2 * c.sigma0 * tr_sqrt));
+    const double w2_sq = std::max(0.0, dm2 + trace + d * s2 - 2 * c.sigma0 * tr_sqrt), w2 = std::sqrt(w2_sq);
     double tv = kNaN, js = kNaN, tail = kNaN;
     if (c.metric_samples > 0 && !c.light_metrics) {
-      RandomStream ms(c.seed, rep, static_cast<uint32_t>(t), kStreamMetrics);
+      RandomStream ms(ctx.key, rep, static_cast<uint32_t>(t), kStreamMetrics);
       const GaussianMcMetrics g = gaussian_mc_metrics(mu, chol, d, c.mu0, c.sigma0, ctx.tail_r2, c.metric_samples, ms);
       tv = g.tv; js = g.js; tail = g.tail;
     }
     const double vals[] = {drift, std::sqrt(trace / d), trace / trace_0, logdet - logdet_0,
                            0.5 * (d * std::log2(2 * kPi * std::exp(1.0)) + logdet / kLn2), kl_pq, kl_qp, w2,
-                           kNaN, tv, js, tail};
+                           kNaN, tv, js, tail, w2_sq};
     std::copy(std::begin(vals), std::end(vals), row);
   };
   record(0);
@@ -781,8 +782,8 @@ void run_gaussian_replicate(const Context& ctx, uint32_t rep, double* out, size_
       continue;
     }
     const double alpha = ctx.alpha[t];
-    RandomStream rs(c.seed, rep, t, kStreamReal), ss(c.seed, rep, t, kStreamSynthetic),
-        vs(c.seed, rep, t, kStreamVerifier);
+    RandomStream rs(ctx.key, rep, t, kStreamReal), ss(ctx.key, rep, t, kStreamSynthetic),
+        vs(ctx.key, rep, t, kStreamVerifier);
     const uint32_t n = static_cast<uint32_t>(c.samples);
     const uint32_t n_real = c.iid_mixture ? binomial(vs, n, alpha) : static_cast<uint32_t>(std::lround(alpha * n));
     const uint32_t n_syn = n - n_real;
@@ -986,7 +987,7 @@ void closed_forms(const Context& ctx, CollapseResult& r) {
   const bool pure = c.alpha.kind == "zero" && (c.workflow == "replace" || c.workflow == "fresh") && !c.verifier &&
                     c.initial_samples == 0 && !c.fixed_real;
   const double n = c.samples;
-  if (c.learner == "categorical") {
+  if (c.learner == "categorical" || c.learner == "density") {  // density: MLE over observed strings
     double g0 = 1, var0 = 0, mean0 = 0, absorb = 0;
     for (int i = 0; i < ctx.k; ++i) { g0 -= ctx.p_star[i] * ctx.p_star[i]; mean0 += ctx.p_star[i] * ctx.values[i]; }
     for (int i = 0; i < ctx.k; ++i) {
@@ -1123,10 +1124,9 @@ CollapseResult run_collapse(const CollapseConfig& config, const SymbolicSpace* g
     r.metrics = kGmmMetrics;
   } else {
     ctx.family = "ols";
-    if (c.verifier) throw Error("ols learner: the verifier is not defined for regression labels");
     ctx.ols_d = c.ols_dim;
     ctx.ols_t = c.samples;
-    RandomStream design(c.seed, 0xffffffffu, 0, kStreamFixed);  // shared by all replicates
+    RandomStream design(ctx.key, 0xffffffffu, 0, kStreamFixed);  // shared by all replicates
     ctx.x_design.resize(static_cast<size_t>(ctx.ols_t) * ctx.ols_d);
     for (double& x : ctx.x_design) x = design.normal();
     ctx.w_star.resize(ctx.ols_d);
