@@ -267,11 +267,12 @@ TEST(CollapsePresets, MadFreshSettlesAtThePublishedW2SquaredPlateaus) {
 TEST(CollapseCli, BadInputGivesOneLineAndLeavesNoFolder) {
   const std::string tmp = temp_dir("ctm-collapse-cli-");
   const std::string out = tmp + "/out";
-  for (const char* bad : {"--learner gaussian -r -5", "-N -7", "-g -3", "-j -9", "--seed -1", "-K -3",
-                          "--learner gaussian --dim -2", "--learner ols --eps-fp 0.1",
-                          "--learner symbolic --machine XYZ", "--sweep alpha=0:1", "--sweep bogus=1",
-                          "--sweep alpha=0,2", "--metrics entropy"}) {
-    const auto r = run_cli(std::string("collapse ") + bad + " -g 2 -r 2 -o " + out, tmp);
+  for (const char* bad : {"--learner gaussian -r -5 -N -7 -g -3 -j -9", "-r 2 -g 2 -N -7", "-r 2 -g -3",
+                          "-r 2 -g 2 -j -9", "-r 2 -g 2 --seed -1", "-r 2 -g 2 -K -3",
+                          "-r 2 -g 2 --learner gaussian --dim -2", "-r 2 -g 2 --learner ols --eps-fp 0.1",
+                          "-r 2 -g 2 --learner symbolic --machine XYZ", "-r 2 -g 2 --sweep alpha=0:1",
+                          "-r 2 -g 2 --sweep bogus=1", "-r 2 -g 2 --sweep alpha=0,2", "-r 2 -g 2 --metrics entropy"}) {
+    const auto r = run_cli(std::string("collapse ") + bad + " -o " + out, tmp);
     EXPECT_EQ(r.status, 2) << bad << ": " << r.err;
     EXPECT_EQ(r.err.rfind("ctm: error: ", 0), 0u) << bad << ": " << r.err;
     EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << bad << ": " << r.err;
