@@ -226,6 +226,7 @@ void CollapseConfig::validate() const {
     if (input_bits < 0 || input_bits > 10) throw Error("input_bits must be in 0..10");
     if (cutoff < 1 || cutoff > 40) throw Error("cutoff must be in 1..40 for the symbolic learner");
     const Machine m = parse_standard_text(machine, 2);  // throws on a malformed machine, before any work
+    if (m.space.states > 8) throw Error("machine '" + machine + "' has more than 8 states");
     for (const MachineEntry& e : m.entries)
       if (!e.defined) throw Error("machine '" + machine + "' has an undefined transition");
   }

@@ -75,7 +75,7 @@ struct Context {
   // symbolic / density
   const SymbolicSpace* space = nullptr;
   int truth_behaviour = -1;
-  const SmallBdm* bdm = nullptr;
+  std::vector<double> output_bdm;  // BDM of each output string (NaN: no table, or "*")
   // gaussian: truth N(mu0 1, sigma0^2 I)
   int d = 1;
   double tail_z = 0;

@@ -250,10 +250,8 @@ void run_categorical_replicate(const Context& ctx, uint32_t rep, ReplicateOut& o
       }
       // BDM of the generated items: mean over the training sample (non-halting items left out).
       double total = 0, items = 0;
-      if (ctx.bdm && ctx.bdm->loaded()) {
-        for (uint32_t i : touched)
-          if (ctx.space->outputs[i] != "*") { total += counts[i] * ctx.bdm->bdm(ctx.space->outputs[i]); items += counts[i]; }
-      }
+      for (uint32_t i : touched)
+        if (!std::isnan(ctx.output_bdm[i])) { total += counts[i] * ctx.output_bdm[i]; items += counts[i]; }
       row.bdm = items > 0 ? total / items : kNaN;
       write_row(kStringFields, row, dst + kCategoricalCount);
     }
@@ -305,7 +303,13 @@ class CategoricalLearner final : public Learner {
         const std::string& s = given_space->outputs[i];
         ctx.values.push_back(s == "*" ? -1.0 : static_cast<double>(s.size()));
       }
-      if (!c.table_path.empty()) { bdm_ = std::make_unique<SmallBdm>(c.table_path); ctx.bdm = bdm_.get(); }
+      // BDM of each output string once (NaN: no table, or "*" for no halt).
+      ctx.output_bdm.assign(ctx.k, kNaN);
+      if (!c.table_path.empty()) {
+        const SmallBdm bdm(c.table_path);
+        for (int i = 0; i < ctx.k; ++i)
+          if (given_space->outputs[i] != "*") ctx.output_bdm[i] = bdm.bdm(given_space->outputs[i]);
+      }
       r.metrics = metric_names(kCategoricalFields);
       for (const auto& f : kStringFields) r.metrics.emplace_back(f.name);
       r.reference["space_behaviours"] = static_cast<double>(given_space->behaviours.size());
@@ -338,7 +342,6 @@ class CategoricalLearner final : public Learner {
 
  private:
   SymbolicSpace own_space_;
-  std::unique_ptr<SmallBdm> bdm_;
 
   static void closed_forms(const Context& ctx, CollapseResult& r) {
     const CollapseConfig& c = ctx.c;

@@ -6,8 +6,13 @@
 #include <functional>
 #include <iosfwd>
 #include <map>
+#include <memory>
 #include <string>
 #include <vector>
+
+namespace ctm {
+class BdmTable;
+}
 
 namespace ctm::collapse {
 
@@ -178,17 +183,17 @@ SymbolicSpace build_symbolic_space(int states, int input_bits, uint32_t cutoff, 
 // The behaviour index of a machine's output distribution, or -1 when no machine of the space has it.
 int find_behaviour(const SymbolicSpace& space, const std::string& machine_text);
 
-// Small block decomposition with a CTM table: distinct 12-blocks (the last one shorter) contribute
-// K(block) + log2(multiplicity). Internal to the simulator (the BDM library is elsewhere).
+// Small block decomposition with a CTM table, through the engine's BdmScorer (acss decomposition:
+// 12-blocks from the start, a shorter last block kept, K(block) + log2(multiplicity) per distinct block).
 class SmallBdm {
  public:
-  explicit SmallBdm(const std::string& table_path);
-  double k(const std::string& block) const;   // K of a binary string of length <= 12
+  explicit SmallBdm(const std::string& table_path);  // empty path: not loaded
+  double k(const std::string& block) const;   // K of a binary string of length <= 12 (else / absent: max K + 1)
   double bdm(const std::string& s) const;
-  bool loaded() const { return !k_.empty(); }
+  bool loaded() const { return table_ != nullptr; }
  private:
-  std::vector<double> k_;  // index (1 << len) | bits
-  double missing_k_ = 0;
+  std::shared_ptr<const BdmTable> table_;
+  double missing_k_ = 0;  // strings the table lacks: one bit above its most complex string
 };
 
 // ---------------------------------------------------------------------------------------------
