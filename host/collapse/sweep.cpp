@@ -285,10 +285,17 @@ std::vector<SweepQuantity> summarize_run(const CollapseResult& r, double loss) {
   // Time to loss: the first generation whose mean entropy is at most (1 - loss) of generation 0's.
   if (has_metric(r, "entropy") && !r.initial_mass.empty()) {
     const int m = r.metric_index("entropy");
-    const double h0 = summarize(r, m, 0).mean;
+    auto mean_at = [&](int t) {  // mean over replicates with a finite value (no quantiles needed)
+      double sum = 0;
+      int n = 0;
+      for (int rep = 0; rep < r.replicates; ++rep)
+        if (std::isfinite(r.value(rep, t, m))) { sum += r.value(rep, t, m); ++n; }
+      return n ? sum / n : kNaN;
+    };
+    const double h0 = mean_at(0);
     double when = kNaN;
     for (int t = 0; t <= g; ++t)
-      if (summarize(r, m, t).mean <= (1 - loss) * h0) { when = t; break; }
+      if (mean_at(t) <= (1 - loss) * h0) { when = t; break; }
     out.push_back({"time_to_loss", when, kNaN, kNaN});
   }
   return out;
