@@ -9,6 +9,8 @@
 #include <regex>
 #include <set>
 #include <sstream>
+#include <array>
+#include <algorithm>
 
 #include "cli_testing.hpp"
 #include "ctm/collapse.hpp"
@@ -286,4 +288,120 @@ TEST(CollapseCli, BadInputGivesOneLineAndLeavesNoFolder) {
   ASSERT_EQ(ok.status, 0) << ok.err;
   for (const char* f : {"sweep.csv", "sweep_summary.csv", "sweep.svg"}) EXPECT_TRUE(std::filesystem::exists(out + "/" + f)) << f;
   std::filesystem::remove_all(tmp);
+}
+
+// Config checks, TOML configs and the CLI (moved here from test_collapse.cpp to keep files short).
+TEST(CollapseConfigCheck, BadConfigsAreRejectedWithAClearMessage) {
+  auto message = [](const CollapseConfig& c) {
+    try {
+      c.validate();
+    } catch (const ctm::Error& e) {
+      return std::string(e.what());
+    }
+    return std::string("accepted");
+  };
+  CollapseConfig c;
+  c.alpha.kind = "constant";
+  c.alpha.value = 1.5;
+  EXPECT_NE(message(c).find("alpha must lie in [0, 1]"), std::string::npos) << message(c);
+  c.alpha.value = -0.1;
+  EXPECT_NE(message(c).find("alpha must lie in [0, 1]"), std::string::npos);
+  c = CollapseConfig{};
+  c.alpha.kind = "list";
+  c.alpha.list = {0.5, 2};
+  EXPECT_NE(message(c).find("alpha.list[1]"), std::string::npos) << message(c);
+  c = CollapseConfig{};
+  c.samples = 1;
+  EXPECT_NE(message(c).find("N must be >= 2"), std::string::npos) << message(c);
+  c = CollapseConfig{};
+  c.learner = "transformer";
+  EXPECT_NE(message(c).find("unknown learner 'transformer'"), std::string::npos) << message(c);
+  EXPECT_THROW(run_collapse(c), ctm::Error);
+  EXPECT_THROW(config_from_json("{\"alpha\": 2}"), ctm::Error);
+  EXPECT_THROW(config_from_json("{\"samples\": 1}"), ctm::Error);
+  EXPECT_THROW(config_from_json("{\"learner\": \"x\"}"), ctm::Error);
+  EXPECT_THROW(config_from_json("{\"sampels\": 10}"), ctm::Error);
+  const CollapseConfig ok = config_from_json(
+      "{\"learner\": \"gaussian\", \"estimator\": \"unbiased\", \"alpha\": {\"kind\": \"step\", \"value\": 0.5, "
+      "\"step_at\": 3, \"after\": 0}, \"samples\": 50}");
+  EXPECT_TRUE(ok.unbiased);
+  EXPECT_EQ(ok.alpha.at(2), 0.5);
+  EXPECT_EQ(ok.alpha.at(3), 0.0);
+  EXPECT_EQ(config_from_json(config_to_json(ok)).alpha.describe(), ok.alpha.describe());
+}
+
+TEST(CollapseConfigCheck, TomlConfigsMeanTheSameAsJson) {
+  if (!toml_supported()) GTEST_SKIP() << "built without toml++";
+  const std::string toml =
+      "# Wright-Fisher with a step schedule\n"
+      "label = \"wf\"\nlearner = \"categorical\"\nworkflow = \"fresh\"\n"
+      "p0 = [0.5, 0.25, 0.25]\nsamples = 40\ngenerations = 12\nreplicates = 30\nseed = 9\nthreads = 1\n"
+      "[alpha]\nkind = \"step\"\nvalue = 0.5\nstep_at = 3\nafter = 0.0\n";
+  const std::string json =
+      "{\"label\": \"wf\", \"learner\": \"categorical\", \"workflow\": \"fresh\", \"p0\": [0.5, 0.25, 0.25],"
+      " \"samples\": 40, \"generations\": 12, \"replicates\": 30, \"seed\": 9, \"threads\": 1,"
+      " \"alpha\": {\"kind\": \"step\", \"value\": 0.5, \"step_at\": 3, \"after\": 0}}";
+  const CollapseConfig a = config_from_toml(toml), b = config_from_json(json);
+  EXPECT_EQ(config_to_json(a), config_to_json(b));
+  EXPECT_EQ(a.alpha.at(2), 0.5);
+  EXPECT_EQ(a.alpha.at(3), 0.0);
+  EXPECT_EQ(run_collapse(a).values.size(), run_collapse(b).values.size());
+  const auto ra = run_collapse(a), rb = run_collapse(b);
+  for (size_t i = 0; i < ra.values.size(); ++i)
+    if (!(std::isnan(ra.values[i]) && std::isnan(rb.values[i]))) ASSERT_EQ(ra.values[i], rb.values[i]) << i;
+  // The same rejections as JSON, and a TOML syntax error names its line.
+  auto message = [](const std::string& text) {
+    try {
+      config_from_toml(text);
+    } catch (const ctm::Error& e) {
+      return std::string(e.what());
+    }
+    return std::string("accepted");
+  };
+  EXPECT_NE(message("samples = 1\n").find("N must be >= 2"), std::string::npos) << message("samples = 1\n");
+  EXPECT_NE(message("sampels = 10\n").find("unknown key 'sampels'"), std::string::npos);
+  EXPECT_NE(message("learner = \"x\"\n").find("unknown learner 'x'"), std::string::npos);
+  const std::string broken = message("samples = 10\nlearner = = 3\n");
+  EXPECT_NE(broken.find("not valid TOML (line 2"), std::string::npos) << broken;
+  EXPECT_NE(message("when = 1979-05-27\n").find("dates and times"), std::string::npos);
+}
+
+TEST(CollapseCli, RejectsBadConfigsAndWritesOutputs) {
+  auto run = [](const std::string& args, std::string* out) {
+    const std::string cmd = std::string(CTM_CLI) + " collapse " + args + " 2>&1";
+    FILE* p = popen(cmd.c_str(), "r");
+    std::array<char, 4096> buf;
+    size_t n;
+    out->clear();
+    while ((n = fread(buf.data(), 1, buf.size(), p)) > 0) out->append(buf.data(), n);
+    const int raw = pclose(p);
+    return WIFEXITED(raw) ? WEXITSTATUS(raw) : -1;
+  };
+  const auto dir = std::filesystem::temp_directory_path() / ("ctm-collapse-" + std::to_string(::getpid()));
+  std::string out;
+  EXPECT_EQ(run("--alpha 1.5 -o " + dir.string(), &out), 2);
+  EXPECT_NE(out.find("ctm: error: alpha must lie in [0, 1]"), std::string::npos) << out;
+  EXPECT_EQ(run("-N 1 -o " + dir.string(), &out), 2);
+  EXPECT_NE(out.find("N must be >= 2"), std::string::npos) << out;
+  EXPECT_EQ(run("--learner bogus -o " + dir.string(), &out), 2);
+  EXPECT_NE(out.find("unknown learner 'bogus'"), std::string::npos) << out;
+  EXPECT_EQ(run("--preset nope -o " + dir.string(), &out), 2);
+  EXPECT_NE(out.find("unknown preset 'nope'"), std::string::npos) << out;
+  EXPECT_EQ(run("-K 4 -N 10 -g 5 -r 20 -q -o " + dir.string(), &out), 0) << out;
+  EXPECT_TRUE(std::filesystem::exists(dir / "run.csv"));
+  EXPECT_TRUE(std::filesystem::exists(dir / "summary.json"));
+  std::ifstream svg(dir / "plots.svg");
+  std::string first;
+  std::getline(svg, first);
+  EXPECT_EQ(first.rfind("<svg", 0), 0u);
+  if (toml_supported()) {  // a .toml config file is read as TOML, with the file named in errors
+    const auto cfg = dir / "c.toml";
+    std::ofstream(cfg) << "learner = \"categorical\"\ncategories = 3\nsamples = 10\ngenerations = 4\nreplicates = 5\n";
+    EXPECT_EQ(run("--config " + cfg.string() + " -q -o " + (dir / "t").string(), &out), 0) << out;
+    EXPECT_TRUE(std::filesystem::exists(dir / "t" / "summary.json"));
+    std::ofstream(cfg) << "samples = [\n";
+    EXPECT_EQ(run("--config " + cfg.string() + " -q -o " + (dir / "t").string(), &out), 2) << out;
+    EXPECT_NE(out.find("c.toml: config: not valid TOML"), std::string::npos) << out;
+  }
+  std::filesystem::remove_all(dir);
 }
