@@ -58,14 +58,14 @@ class RandomStream {
   double normal_rest(int layer, double x);
 };
 
-// Exact samplers on a stream (host/collapse_sampling.cpp). binomial: Bin(n, p) by inversion when
+// Exact samplers on a stream (host/collapse/collapse_sampling.cpp). binomial: Bin(n, p) by inversion when
 // n min(p, 1-p) < 10, else BTRD (Hormann 1993). multinomial: counts of n items over k categories with
 // the given non-negative weights (any scale), by conditional binomials; every count is written.
 uint32_t binomial(RandomStream& rs, uint32_t n, double p);
 double gamma(RandomStream& rs, double shape);  // Gamma(shape, scale 1); chi-square(k) = 2 gamma(k / 2)
 void multinomial(RandomStream& rs, uint32_t n, const double* weights, size_t k, uint32_t* counts);
 
-// d > 1 Gaussian metrics without a closed form, by Monte Carlo on `rs` (host/collapse.cpp): TV and JS
+// d > 1 Gaussian metrics without a closed form, by Monte Carlo on `rs` (host/collapse/learner_gaussian.cpp): TV and JS
 // (bits) between P* = N(mu0 1, sigma0^2 I) and P_t = N(mu, L L^T) (chol = L, row-major d x d), and
 // P_t's mass outside P*'s central ball of squared radius tail_r2 sigma0^2. chi2_quantile(p, dof) gives
 // that radius for a quantile (it is what the simulator uses).
