@@ -102,7 +102,7 @@ void write_svg(const std::vector<CollapseResult>& runs, const std::string& title
   const int cols = 3, pw = 380, ph = 230, ml = 62, mr = 12, mt = 28, mb = 34;
   const int rows = static_cast<int>((metrics.size() + cols - 1) / cols);
   const int legend = 24 + 16 * static_cast<int>(runs.size());
-  const int width = cols * pw, height = legend + rows * ph;
+  const int width = cols * pw + 24, height = legend + rows * ph;  // + room for the last x label
   out << "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"" << width << "\" height=\"" << height
       << "\" font-family=\"sans-serif\" font-size=\"11\">\n<rect width=\"100%\" height=\"100%\" fill=\"white\"/>\n";
   out << "<text x=\"8\" y=\"16\" font-size=\"14\">" << svg::escape(title)

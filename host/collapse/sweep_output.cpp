@@ -111,8 +111,8 @@ void write_sweep_svg(const SweepResult& r, std::ostream& out) {
       for (double v : {point(ix, iy).quantity(metric), point(ix, iy).quantity(metric, &SweepQuantity::closed_form)})
         if (std::isfinite(v)) { lo = std::min(lo, v); hi = std::max(hi, v); }
   const svg::Axis va = svg::make_axis(lo <= hi ? lo : 0, lo <= hi ? hi : 1, true);
-  const int pw = 520, ph = 380, ml = 70, mt = 50, w = 380, h = 270;
-  out << "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"" << 2 * pw << "\" height=\"" << ph + 30
+  const int pw = 520, ph = 380, ml = 70, mt = 60, w = 380, h = 270;
+  out << "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"" << 2 * pw + 150 << "\" height=\"" << ph + 40
       << "\" font-family=\"sans-serif\" font-size=\"11\">\n<rect width=\"100%\" height=\"100%\" fill=\"white\"/>\n"
       << "<text x=\"8\" y=\"18\" font-size=\"14\">ctm collapse sweep " << svg::escape(r.spec.name) << ": "
       << svg::escape(metric) << " (mean over " << r.spec.base.replicates << " replicates)"
