@@ -264,6 +264,46 @@ TEST(CollapsePresets, MadFreshSettlesAtThePublishedW2SquaredPlateaus) {
   }
 }
 
+// The published claims the other presets reproduce (docs/collapse.md, "Presets"), on shortened runs:
+// the grounded Gini equilibrium (zenil-grounded), replace vs accumulate against n sigma^2 tr((X'X)^-1)
+// and its pi^2/6 bound (gerstgrasser-ols), the symbolic fixed point against the collapsing density loop.
+TEST(CollapsePresets, ShippedPresetsReproduceThePublishedClaims) {
+  for (auto c : preset("zenil-grounded")) {
+    c.replicates = 150;
+    c.generations = 200;
+    c.threads = 2;
+    const auto r = run_collapse(c);
+    const auto s = summarize(r, r.metric_index("gini_simpson"), c.generations);
+    const double expected = c.alpha.kind == "zero" ? r.expected.at("gini_simpson")[c.generations]
+                                                   : r.reference.at("gini_stationary");
+    EXPECT_NEAR(s.mean, expected, kSe * s.se + 1e-3) << c.label;
+  }
+  for (auto c : preset("gerstgrasser-ols")) {
+    c.replicates = 100;
+    c.threads = 2;
+    const auto r = run_collapse(c);
+    const auto s = summarize(r, r.metric_index("test_error"), c.generations);
+    if (c.workflow == "replace") EXPECT_NEAR(s.mean, 100 * r.reference.at("sigma2_trace_xtx_inv"), kSe * s.se);
+    if (c.workflow == "accumulate") {
+      EXPECT_NEAR(s.mean, r.expected.at("test_error")[c.generations], kSe * s.se);
+      EXPECT_LT(r.expected.at("test_error")[c.generations], r.reference.at("accumulate_limit_pi2_6"));
+    }
+  }
+  for (auto c : preset("zenil-symbolic")) {
+    c.replicates = 40;
+    c.threads = 2;
+    const auto r = run_collapse(c);
+    const int id = r.metric_index("identified"), loss = r.metric_index("support_loss"), h = r.metric_index("entropy");
+    if (c.learner == "symbolic") {
+      for (int t = 0; t <= c.generations; ++t) ASSERT_EQ(summarize(r, id, t).mean, 1.0) << "t " << t;
+      EXPECT_NEAR(summarize(r, h, c.generations).mean, 3.375, 1e-12);
+    } else {
+      EXPECT_EQ(summarize(r, loss, c.generations).mean, 1.0);
+      EXPECT_LT(summarize(r, h, c.generations).mean, 0.5);
+    }
+  }
+}
+
 // Issue 14.8, 14.14, 14.15: negative counts are rejected, an error leaves no output folder, and a bad
 // machine is reported in one line before any progress line.
 TEST(CollapseCli, BadInputGivesOneLineAndLeavesNoFolder) {
