@@ -1,15 +1,16 @@
-// `ctm collapse`: run the model-collapse simulator from a preset, a JSON config or flags; write a
-// per-generation CSV per run, summary.json and plots.svg, with a progress line on a terminal.
+// `ctm collapse`: run the model-collapse simulator from a preset, a JSON/TOML config or flags, or a
+// sweep over a grid of config values; write CSVs, summary.json and SVG figures. Every input is checked
+// before the output folder is created, so a bad command leaves nothing behind.
 #include "collapse_cli.hpp"
 
 #include <unistd.h>
 
-#include <cmath>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
 #include <memory>
+#include <optional>
 #include <sstream>
 
 #include "ctm/collapse.hpp"
@@ -19,13 +20,14 @@ namespace ctm::cli {
 namespace {
 
 struct CollapseArgs {
-  std::string preset, config_path, out_dir = "collapse-out";
-  bool list = false, quiet = false;
-  // overrides (applied to every run when given)
-  int replicates = -1, generations = -1, threads = -1, samples = -1, dim = -1, categories = -1;
-  long long seed = -1;
+  std::string preset, sweep_preset, config_path, out_dir = "collapse-out";
+  bool list = false, quiet = false, paired = false;
+  std::vector<std::string> sweeps, sweep_metrics;
+  // Overrides, applied to every run when given (a given negative value reaches the config's checks).
+  std::optional<int> replicates, generations, threads, samples, dim, categories, every;
+  std::optional<long long> seed;
+  std::optional<double> alpha, lambda, eps_fp, eps_fn, smoothing, loss;
   std::string learner, workflow, alpha_kind, estimator, machine, table, label;
-  double alpha = NAN, lambda = NAN, eps_fp = NAN, eps_fn = NAN, smoothing = NAN;
 };
 
 std::string safe_name(const std::string& label) {
@@ -39,35 +41,130 @@ void apply(const CollapseArgs& a, collapse::CollapseConfig& c) {
   if (!a.learner.empty()) c.learner = a.learner;
   if (!a.workflow.empty()) c.workflow = a.workflow;
   if (!a.alpha_kind.empty()) c.alpha.kind = a.alpha_kind;
-  if (!std::isnan(a.alpha)) {
-    c.alpha.value = a.alpha;
+  if (a.alpha) {
+    c.alpha.value = *a.alpha;
     if (a.alpha_kind.empty()) c.alpha.kind = "constant";
   }
   if (!a.estimator.empty()) {
     if (a.estimator != "mle" && a.estimator != "unbiased") throw Error("--estimator must be mle or unbiased, got '" + a.estimator + "'");
     c.unbiased = a.estimator == "unbiased";
   }
-  if (a.replicates >= 0) c.replicates = a.replicates;
-  if (a.generations >= 0) c.generations = a.generations;
-  if (a.threads >= 0) c.threads = a.threads;
-  if (a.samples >= 0) c.samples = a.samples;
-  if (a.dim >= 0) c.dim = a.dim;
-  if (a.categories >= 0) { c.categories = a.categories; c.p0.clear(); c.values.clear(); }
-  if (a.seed >= 0) c.seed = static_cast<uint64_t>(a.seed);
-  if (!std::isnan(a.lambda)) c.lambda = a.lambda;
-  if (!std::isnan(a.eps_fp)) { c.eps_fp = a.eps_fp; c.verifier = true; }
-  if (!std::isnan(a.eps_fn)) { c.eps_fn = a.eps_fn; c.verifier = true; }
-  if (!std::isnan(a.smoothing)) c.smoothing = a.smoothing;
+  if (a.replicates) c.replicates = *a.replicates;
+  if (a.generations) c.generations = *a.generations;
+  if (a.threads) c.threads = *a.threads;
+  if (a.samples) c.samples = *a.samples;
+  if (a.dim) c.dim = *a.dim;
+  if (a.categories) {
+    if (*a.categories < 2) throw Error("--categories must be >= 2, got " + std::to_string(*a.categories));
+    c.categories = *a.categories; c.p0.clear(); c.values.clear();
+  }
+  if (a.seed) {
+    if (*a.seed < 0) throw Error("--seed must be >= 0, got " + std::to_string(*a.seed));
+    c.seed = static_cast<uint64_t>(*a.seed);
+  }
+  if (a.lambda) c.lambda = *a.lambda;
+  if (a.eps_fp) { c.eps_fp = *a.eps_fp; c.verifier = true; }
+  if (a.eps_fn) { c.eps_fn = *a.eps_fn; c.verifier = true; }
+  if (a.smoothing) c.smoothing = *a.smoothing;
   if (!a.machine.empty()) c.machine = a.machine;
   if (!a.table.empty()) c.table_path = a.table;
+}
+
+void check_table(const collapse::CollapseConfig& c) {
+  if (!c.table_path.empty() && !std::filesystem::exists(c.table_path))
+    throw Error("table '" + c.table_path + "' not found (run from the repository root or give --table)");
+}
+
+// Writes `text` through `write` to dir/name; the caller created dir.
+template <class F>
+void write_file(const std::filesystem::path& path, F&& write) {
+  std::ofstream out(path);
+  if (!out) throw Error("cannot write '" + path.string() + "'");
+  write(out);
+  out.flush();
+  if (!out) throw Error("cannot write '" + path.string() + "' (disk full?)");
+}
+
+// Creates the output folder; remembers whether it was new, so a failure can take it away again.
+struct OutputDir {
+  std::filesystem::path path;
+  bool created = false;
+  explicit OutputDir(const std::string& p) : path(p) {
+    if (std::filesystem::exists(path) && !std::filesystem::is_directory(path))
+      throw Error("output '" + p + "' exists and is not a folder");
+    created = std::filesystem::create_directories(path);
+  }
+  void discard_if_empty() const {
+    std::error_code ec;
+    if (created && std::filesystem::is_empty(path, ec)) std::filesystem::remove(path, ec);
+  }
+};
+
+void run_sweep_command(const CollapseArgs& a) {
+  collapse::SweepSpec spec;
+  if (!a.sweep_preset.empty()) spec = collapse::sweep_preset(a.sweep_preset);
+  else if (!a.preset.empty()) {
+    const auto runs = collapse::preset(a.preset);
+    if (runs.size() != 1) throw Error("--sweep over preset '" + a.preset + "' (several runs): sweep a --config or flags instead");
+    spec.base = runs[0];
+    spec.name = a.preset;
+  } else if (!a.config_path.empty()) {
+    std::ifstream in(a.config_path);
+    if (!in) throw Error("cannot read config file '" + a.config_path + "'");
+    std::stringstream text;
+    text << in.rdbuf();
+    const bool toml = a.config_path.size() > 5 && a.config_path.compare(a.config_path.size() - 5, 5, ".toml") == 0;
+    try {
+      spec.base = toml ? collapse::config_from_toml(text.str()) : collapse::config_from_json(text.str());
+    } catch (const Error& e) {
+      throw Error(a.config_path + ": " + e.what());
+    }
+    spec.name = spec.base.label;
+  }
+  apply(a, spec.base);
+  for (const auto& s : a.sweeps) {
+    const collapse::SweepAxis axis = collapse::parse_sweep_axis(s);
+    bool replaced = false;  // a --sweep on a preset's key replaces that axis
+    for (auto& ax : spec.axes) if (ax.key == axis.key) { ax = axis; replaced = true; }
+    if (!replaced) spec.axes.push_back(axis);
+  }
+  if (!a.sweep_metrics.empty()) spec.metrics = a.sweep_metrics;
+  if (a.every) spec.every = *a.every;
+  if (a.loss) spec.loss = *a.loss;
+  if (a.paired) spec.paired = true;
+  check_table(spec.base);
+  const bool tty = !a.quiet && ::isatty(2);
+  auto progress = [&](int done, int total) {
+    if (tty) std::fprintf(stderr, "\rsweep %s: %d/%d combinations", spec.name.c_str(), done, total);
+  };
+  const collapse::SweepResult r = collapse::run_sweep(spec, progress);  // validates every point first
+  if (tty) std::fprintf(stderr, "\n");
+  OutputDir dir(a.out_dir);
+  try {
+    write_file(dir.path / "sweep.csv", [&](std::ostream& o) { collapse::write_sweep_csv(r, o); });
+    write_file(dir.path / "sweep_summary.csv", [&](std::ostream& o) { collapse::write_sweep_summary_csv(r, o); });
+    write_file(dir.path / "sweep.svg", [&](std::ostream& o) { collapse::write_sweep_svg(r, o); });
+  } catch (...) {
+    dir.discard_if_empty();
+    throw;
+  }
+  if (!a.quiet)
+    std::printf("sweep %s: %zu combinations x %d replicates x %d generations in %.2f s -> %s/sweep.csv, "
+                "sweep_summary.csv, sweep.svg\n", spec.name.c_str(), r.points.size(), spec.base.replicates,
+                spec.base.generations, r.seconds, a.out_dir.c_str());
 }
 
 void run(const CollapseArgs& a) {
   if (a.list) {
     for (auto& n : collapse::preset_names()) std::cout << n << "\n";
+    for (auto& n : collapse::sweep_preset_names()) std::cout << n << " (--sweep-preset)\n";
     return;
   }
-  if (!a.preset.empty() && !a.config_path.empty()) throw Error("give either --preset or --config, not both");
+  const int sources = !a.preset.empty() + !a.config_path.empty() + !a.sweep_preset.empty();
+  if (sources > 1) throw Error("give at most one of --preset, --sweep-preset and --config");
+  if (!a.sweep_preset.empty() || !a.sweeps.empty()) return run_sweep_command(a);
+  if (!a.sweep_metrics.empty() || a.every || a.loss || a.paired)
+    throw Error("--metrics, --every, --loss and --paired apply to sweeps only (give --sweep KEY=V1,V2,...)");
   std::vector<collapse::CollapseConfig> runs;
   std::string name = "custom";
   if (!a.preset.empty()) {
@@ -91,54 +188,52 @@ void run(const CollapseArgs& a) {
   }
   for (auto& c : runs) {
     apply(a, c);
-    if (!c.table_path.empty() && !std::filesystem::exists(c.table_path))
-      throw Error("table '" + c.table_path + "' not found (run from the repository root or give --table)");
+    check_table(c);
     c.validate();
   }
-  std::filesystem::create_directories(a.out_dir);
-  const bool tty = !a.quiet && ::isatty(2);
-  std::vector<collapse::CollapseResult> results;
-  std::unique_ptr<collapse::SymbolicSpace> space;
-  for (auto& c : runs) {
-    const collapse::SymbolicSpace* sp = nullptr;
-    if (c.learner == "symbolic" || c.learner == "density") {
-      if (!space || space->states != c.space_states || space->input_bits != c.input_bits || space->cutoff != c.cutoff) {
-        if (!a.quiet) std::cerr << "ctm collapse: enumerating the (" << c.space_states << ",2) machine space on "
-                                << (1 << c.input_bits) << " inputs...\n";
-        space = std::make_unique<collapse::SymbolicSpace>(collapse::build_symbolic_space(
-            c.space_states, c.input_bits, c.cutoff, c.threads, c.table_path, c.prior_weight));
+  OutputDir dir(a.out_dir);
+  try {
+    const bool tty = !a.quiet && ::isatty(2);
+    std::vector<collapse::CollapseResult> results;
+    std::unique_ptr<collapse::SymbolicSpace> space;
+    for (auto& c : runs) {
+      const collapse::SymbolicSpace* sp = nullptr;
+      if (c.learner == "symbolic" || c.learner == "density") {
+        if (!space || space->states != c.space_states || space->input_bits != c.input_bits || space->cutoff != c.cutoff) {
+          if (!a.quiet) std::cerr << "ctm collapse: enumerating the (" << c.space_states << ",2) machine space on "
+                                  << (1 << c.input_bits) << " inputs...\n";
+          space = std::make_unique<collapse::SymbolicSpace>(collapse::build_symbolic_space(
+              c.space_states, c.input_bits, c.cutoff, c.threads, c.table_path, c.prior_weight));
+        }
+        sp = space.get();
       }
-      sp = space.get();
-    }
-    auto progress = [&](int done, int total) {
-      if (tty) std::fprintf(stderr, "\r%s: %d/%d replicates", c.label.c_str(), done, total);
-    };
-    results.push_back(collapse::run_collapse(c, sp, progress));
-    const auto& r = results.back();
-    if (tty) std::fprintf(stderr, "\n");
-    const std::string csv = (std::filesystem::path(a.out_dir) / (safe_name(c.label) + ".csv")).string();
-    std::ofstream out(csv);
-    if (!out) throw Error("cannot write '" + csv + "'");
-    collapse::write_csv(r, out);
-    if (!a.quiet) {
-      std::printf("%-24s %d replicates x %d generations in %.2f s (%d threads) -> %s\n", c.label.c_str(),
-                  c.replicates, c.generations, r.seconds, r.threads_used, csv.c_str());
-      std::string line = "  final:";
-      for (size_t m = 0; m < r.metrics.size() && m < 12; ++m) {
-        const auto s = collapse::summarize(r, static_cast<int>(m), r.generations);
-        char buf[64];
-        std::snprintf(buf, sizeof buf, " %s=%.4g", r.metrics[m].c_str(), s.mean);
-        line += buf;
+      auto progress = [&](int done, int total) {
+        if (tty) std::fprintf(stderr, "\r%s: %d/%d replicates", c.label.c_str(), done, total);
+      };
+      results.push_back(collapse::run_collapse(c, sp, progress));
+      const auto& r = results.back();
+      if (tty) std::fprintf(stderr, "\n");
+      const auto csv = dir.path / (safe_name(c.label) + ".csv");
+      write_file(csv, [&](std::ostream& o) { collapse::write_csv(r, o); });
+      if (!a.quiet) {
+        std::printf("%-24s %d replicates x %d generations in %.2f s (%d threads) -> %s\n", c.label.c_str(),
+                    c.replicates, c.generations, r.seconds, r.threads_used, csv.string().c_str());
+        std::string line = "  final:";
+        for (size_t m = 0; m < r.metrics.size() && m < 13; ++m) {
+          const auto s = collapse::summarize(r, static_cast<int>(m), r.generations);
+          char buf[64];
+          std::snprintf(buf, sizeof buf, " %s=%.4g", r.metrics[m].c_str(), s.mean);
+          line += buf;
+        }
+        std::printf("%s\n", line.c_str());
       }
-      std::printf("%s\n", line.c_str());
     }
+    write_file(dir.path / "summary.json", [&](std::ostream& o) { o << collapse::summary_json(results, name) << "\n"; });
+    write_file(dir.path / "plots.svg", [&](std::ostream& o) { collapse::write_svg(results, "ctm collapse " + name, o); });
+  } catch (...) {
+    dir.discard_if_empty();
+    throw;
   }
-  const auto dir = std::filesystem::path(a.out_dir);
-  std::ofstream js(dir / "summary.json");
-  js << collapse::summary_json(results, name) << "\n";
-  std::ofstream svg(dir / "plots.svg");
-  collapse::write_svg(results, "ctm collapse " + name, svg);
-  if (!js || !svg) throw Error("cannot write summary.json / plots.svg in '" + a.out_dir + "'");
   if (!a.quiet) std::printf("wrote %s/summary.json and %s/plots.svg\n", a.out_dir.c_str(), a.out_dir.c_str());
 }
 
@@ -148,9 +243,10 @@ void add_collapse_subcommand(CLI::App& app) {
   auto args = std::make_shared<CollapseArgs>();
   auto* c = app.add_subcommand("collapse", "Simulate recursive self-training (model collapse) and the symbolic remedy");
   c->add_option("--preset", args->preset, "A published set-up (see --list-presets)");
+  c->add_option("--sweep-preset", args->sweep_preset, "A shipped sweep (phase diagram; see --list-presets)");
   c->add_option("--config", args->config_path, "Config file: JSON, or TOML when it ends in .toml (keys as in docs/collapse.md)");
-  c->add_flag("--list-presets", args->list, "List the presets");
-  c->add_option("--out,-o", args->out_dir, "Output folder (CSV per run, summary.json, plots.svg)");
+  c->add_flag("--list-presets", args->list, "List the presets and sweep presets");
+  c->add_option("--out,-o", args->out_dir, "Output folder (default collapse-out; created only once the inputs are valid)");
   c->add_option("--label", args->label, "Run label");
   c->add_option("--learner", args->learner, "categorical | gaussian | gmm | ols | symbolic | density");
   c->add_option("--workflow", args->workflow, "replace | accumulate | accumulate-subsample | fresh");
@@ -160,7 +256,7 @@ void add_collapse_subcommand(CLI::App& app) {
   c->add_option("--generations,-g", args->generations, "Generations");
   c->add_option("--replicates,-r", args->replicates, "Independent replicates");
   c->add_option("--threads,-j", args->threads, "Threads (0 = all)");
-  c->add_option("--seed", args->seed, "Seed");
+  c->add_option("--seed", args->seed, "Seed (>= 0)");
   c->add_option("--lambda", args->lambda, "Sampling bias (variance scale / temperature)");
   c->add_option("--eps-fp", args->eps_fp, "Verifier false-positive rate (turns the verifier on)");
   c->add_option("--eps-fn", args->eps_fn, "Verifier false-negative rate (turns the verifier on)");
@@ -170,6 +266,11 @@ void add_collapse_subcommand(CLI::App& app) {
   c->add_option("--smoothing", args->smoothing, "Add-c smoothing (categorical)");
   c->add_option("--machine", args->machine, "Truth machine M* (symbolic/density), standard text");
   c->add_option("--table", args->table, "D(5,2) table for the CTM prior and BDM (presets default to the engine's data/d5-2.ctm)");
+  c->add_option("--sweep", args->sweeps, "KEY=V1,V2,... or KEY=LO:HI:STEP; repeat for a grid (independent stream per point)");
+  c->add_option("--metrics", args->sweep_metrics, "Sweep: per-generation metrics in sweep.csv (default: all)")->delimiter(',');
+  c->add_option("--every", args->every, "Sweep: every k-th generation in sweep.csv (default: about 100 rows per metric)");
+  c->add_option("--loss", args->loss, "Sweep: time to loss = first generation with mean entropy <= (1 - loss) H_0 (default 0.5)");
+  c->add_flag("--paired", args->paired, "Sweep: one random stream for every point (common random numbers, a paired comparison)");
   c->add_flag("--quiet,-q", args->quiet, "No progress line or summary");
   c->callback([args] { run(*args); });
 }

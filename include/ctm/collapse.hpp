@@ -6,8 +6,13 @@
 #include <functional>
 #include <iosfwd>
 #include <map>
+#include <memory>
 #include <string>
 #include <vector>
+
+namespace ctm {
+class BdmTable;
+}
 
 namespace ctm::collapse {
 
@@ -53,14 +58,14 @@ class RandomStream {
   double normal_rest(int layer, double x);
 };
 
-// Exact samplers on a stream (host/collapse_sampling.cpp). binomial: Bin(n, p) by inversion when
+// Exact samplers on a stream (host/collapse/collapse_sampling.cpp). binomial: Bin(n, p) by inversion when
 // n min(p, 1-p) < 10, else BTRD (Hormann 1993). multinomial: counts of n items over k categories with
 // the given non-negative weights (any scale), by conditional binomials; every count is written.
 uint32_t binomial(RandomStream& rs, uint32_t n, double p);
 double gamma(RandomStream& rs, double shape);  // Gamma(shape, scale 1); chi-square(k) = 2 gamma(k / 2)
 void multinomial(RandomStream& rs, uint32_t n, const double* weights, size_t k, uint32_t* counts);
 
-// d > 1 Gaussian metrics without a closed form, by Monte Carlo on `rs` (host/collapse.cpp): TV and JS
+// d > 1 Gaussian metrics without a closed form, by Monte Carlo on `rs` (host/collapse/learner_gaussian.cpp): TV and JS
 // (bits) between P* = N(mu0 1, sigma0^2 I) and P_t = N(mu, L L^T) (chol = L, row-major d x d), and
 // P_t's mass outside P*'s central ball of squared radius tail_r2 sigma0^2. chi2_quantile(p, dof) gives
 // that radius for a quantile (it is what the simulator uses).
@@ -98,6 +103,9 @@ struct CollapseConfig {
   int samples = 100;         // N (or M): new items per generation
   int initial_samples = 0;   // > 0: P_0 is fitted on this many real samples instead of being P*
   uint64_t seed = 1;
+  // Sub-run stream: 0 draws from `seed` itself; i > 0 from an independent key derived from (seed, i),
+  // so the runs of a preset or the points of a sweep are independent while one --seed reproduces all.
+  uint32_t stream = 0;
   int threads = 0;           // 0 = hardware concurrency
   double lambda = 1.0;       // sampling bias: variance scale (Gaussians), temperature (categorical)
   bool verifier = false;     // imperfect verifier on synthetic items (RL variant)
@@ -136,7 +144,12 @@ struct CollapseConfig {
   std::string table_path;                 // D(5,2) table for the prior and BDM (empty: no CTM term/BDM)
 
   void validate() const;  // throws ctm::Error naming the bad field and value
+  uint64_t stream_key() const;  // the Philox key of this run: seed, or derive_seed(seed, stream)
 };
+
+// An independent 64-bit key for sub-run `index` of a base seed (SplitMix64 finaliser of seed + index
+// times the golden-ratio increment); index 0 returns the seed itself.
+uint64_t derive_seed(uint64_t seed, uint64_t index);
 
 CollapseConfig config_from_json(const std::string& text);  // unknown keys are errors
 // The same keys in TOML (tables for `alpha`); needs a build with toml++ (toml_supported()).
@@ -170,17 +183,17 @@ SymbolicSpace build_symbolic_space(int states, int input_bits, uint32_t cutoff, 
 // The behaviour index of a machine's output distribution, or -1 when no machine of the space has it.
 int find_behaviour(const SymbolicSpace& space, const std::string& machine_text);
 
-// Small block decomposition with a CTM table: distinct 12-blocks (the last one shorter) contribute
-// K(block) + log2(multiplicity). Internal to the simulator (the BDM library is elsewhere).
+// Small block decomposition with a CTM table, through the engine's BdmScorer (acss decomposition:
+// 12-blocks from the start, a shorter last block kept, K(block) + log2(multiplicity) per distinct block).
 class SmallBdm {
  public:
-  explicit SmallBdm(const std::string& table_path);
-  double k(const std::string& block) const;   // K of a binary string of length <= 12
+  explicit SmallBdm(const std::string& table_path);  // empty path: not loaded
+  double k(const std::string& block) const;   // K of a binary string of length <= 12 (else / absent: max K + 1)
   double bdm(const std::string& s) const;
-  bool loaded() const { return !k_.empty(); }
+  bool loaded() const { return table_ != nullptr; }
  private:
-  std::vector<double> k_;  // index (1 << len) | bits
-  double missing_k_ = 0;
+  std::shared_ptr<const BdmTable> table_;
+  double missing_k_ = 0;  // strings the table lacks: one bit above its most complex string
 };
 
 // ---------------------------------------------------------------------------------------------
@@ -225,5 +238,75 @@ void write_svg(const std::vector<CollapseResult>& runs, const std::string& title
 // Presets that rerun published set-ups: one or more runs each.
 std::vector<std::string> preset_names();
 std::vector<CollapseConfig> preset(const std::string& name);
+
+
+// ---------------------------------------------------------------------------------------------
+// Sweeps (phase diagrams): every combination of the axes' values is one run of the base config with
+// an independent stream (stream = combination index + 1, or the base's stream for all when `paired`).
+struct SweepAxis {
+  std::string key;                  // a config key (set_config_key)
+  std::vector<std::string> values;  // as given: "0.1", "fresh", ...
+};
+// "KEY=V1,V2,..." or "KEY=LO:HI:STEP" (inclusive range, e.g. alpha=0:0.5:0.05). Throws on bad text.
+SweepAxis parse_sweep_axis(const std::string& spec);
+// Sets one key of a config from text. Keys: alpha (constant schedule; 0 = zero), samples, generations,
+// replicates, lambda, eps_fp, eps_fn (turn the verifier on), categories, dim, mu0, sigma0, smoothing,
+// initial_samples, diameter (values 0..D spread evenly over the categories), input_bits, space_states,
+// cutoff, prior_weight, tail_quantile, ols_dim, ols_noise, em_iterations, learner, workflow, estimator.
+void set_config_key(CollapseConfig& c, const std::string& key, const std::string& value);
+
+struct SweepSpec {
+  std::string name = "sweep";
+  CollapseConfig base;
+  std::vector<SweepAxis> axes;
+  std::vector<std::string> metrics;  // per-generation metrics written to the tidy CSV (empty: all)
+  int every = 0;                     // tidy CSV: every k-th generation (0: about 100 rows per metric)
+  double loss = 0.5;                 // time to loss: first generation whose mean entropy <= (1 - loss) H_0
+  bool paired = false;               // common random numbers across combinations (a paired comparison)
+  std::string note;                  // what the sweep shows and which closed form or bound it draws
+  std::string figure_metric;         // the summary quantity shown in the heatmap and lines
+};
+
+// One per-combination quantity: its name, mean over replicates, standard error, closed form (NaN: none).
+struct SweepQuantity {
+  std::string name;
+  double value = 0, se = 0, closed_form = 0;
+};
+
+struct SweepPoint {
+  std::vector<std::string> values;  // one per axis
+  CollapseConfig config;
+  std::vector<int> generations;                    // generations kept in `series`
+  std::vector<std::string> metrics;                // metrics kept in `series`
+  std::vector<std::vector<MetricSummary>> series;  // [metric][kept generation]
+  std::vector<SweepQuantity> summary;
+  double seconds = 0;
+  double quantity(const std::string& name, double SweepQuantity::*field = &SweepQuantity::value) const;
+};
+
+struct SweepResult {
+  SweepSpec spec;
+  std::vector<SweepPoint> points;  // the grid, last axis fastest
+  double seconds = 0;
+};
+
+SweepResult run_sweep(const SweepSpec& spec, ProgressFn progress = {});
+// Tidy CSV: combination, one column per axis, generation, metric, mean, se, q05, q25, median, q75, q95.
+void write_sweep_csv(const SweepResult& r, std::ostream& out);
+// Per combination: combination, axes, quantity, value, se, closed_form (empty when none).
+void write_sweep_summary_csv(const SweepResult& r, std::ostream& out);
+// Heatmap (first two axes) and line figure (quantity against the first axis, one line per value of
+// the second, closed form dashed) of spec.figure_metric; log colour/y scale when it spans decades.
+void write_sweep_svg(const SweepResult& r, std::ostream& out);
+
+std::vector<std::string> sweep_preset_names();
+SweepSpec sweep_preset(const std::string& name);
+
+// Closed forms the sweeps draw. Exact mean absorption time of the 2-type Wright-Fisher chain (N items,
+// i of type one), by solving (I - Q) t = 1; the diffusion approximation -2N sum (1-p) ln(1-p) for K
+// types; the grounded Gini-Simpson equilibrium G* (1 - 1/(N a (2 - a) + 1 - a)) of fixed-count fresh data.
+double wright_fisher_absorption_time(int n, int i);
+double diffusion_absorption_time(const std::vector<double>& p, int n);
+double grounded_gini_equilibrium(double gini_truth, int n, double alpha);
 
 }  // namespace ctm::collapse

@@ -8,6 +8,7 @@
 #include <set>
 
 #include "ctm/collapse.hpp"
+#include "ctm/machine.hpp"
 #include "ctm/types.hpp"
 
 namespace ctm::collapse {
@@ -218,14 +219,28 @@ void CollapseConfig::validate() const {
   }
   if (learner == "ols") {
     if (ols_dim < 1 || samples < ols_dim + 2) throw Error("ols needs 1 <= ols_dim <= samples - 2");
-    if (workflow == "fresh" || workflow == "replace" || workflow == "accumulate" || workflow == "accumulate-subsample") {}
+    if (verifier) throw Error("ols learner: the verifier is not defined for regression labels (drop --eps-fp/--eps-fn)");
   }
   if (learner == "symbolic" || learner == "density") {
     if (space_states < 1 || space_states > 3) throw Error("space_states must be 1, 2 or 3 (the (n,2) space is enumerated whole)");
     if (input_bits < 0 || input_bits > 10) throw Error("input_bits must be in 0..10");
     if (cutoff < 1 || cutoff > 40) throw Error("cutoff must be in 1..40 for the symbolic learner");
+    const Machine m = parse_standard_text(machine, 2);  // throws on a malformed machine, before any work
+    if (m.space.states > 8) throw Error("machine '" + machine + "' has more than 8 states");
+    for (const MachineEntry& e : m.entries)
+      if (!e.defined) throw Error("machine '" + machine + "' has an undefined transition");
   }
 }
+
+uint64_t derive_seed(uint64_t seed, uint64_t index) {
+  if (index == 0) return seed;
+  uint64_t z = seed + 0x9E3779B97F4A7C15ull * index;
+  z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
+  z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
+  return z ^ (z >> 31);
+}
+
+uint64_t CollapseConfig::stream_key() const { return derive_seed(seed, stream); }
 
 // ---------------------------------------------------------------------------------------------
 using nlohmann::json;
@@ -275,6 +290,7 @@ CollapseConfig config_from_json(const std::string& text) {
       else if (k == "samples") c.samples = v.get<int>();
       else if (k == "initial_samples") c.initial_samples = v.get<int>();
       else if (k == "seed") c.seed = v.get<uint64_t>();
+      else if (k == "stream") c.stream = v.get<uint32_t>();
       else if (k == "threads") c.threads = v.get<int>();
       else if (k == "lambda") c.lambda = v.get<double>();
       else if (k == "verifier") c.verifier = v.get<bool>();
@@ -327,7 +343,7 @@ std::string config_to_json(const CollapseConfig& c) {
   json j{{"label", c.label}, {"learner", c.learner}, {"workflow", c.workflow}, {"alpha", a},
          {"fixed_real", c.fixed_real}, {"iid_mixture", c.iid_mixture}, {"generations", c.generations},
          {"replicates", c.replicates}, {"samples", c.samples}, {"initial_samples", c.initial_samples},
-         {"seed", c.seed}, {"lambda", c.lambda}, {"verifier", c.verifier}, {"eps_fp", c.eps_fp},
+         {"seed", c.seed}, {"stream", c.stream}, {"lambda", c.lambda}, {"verifier", c.verifier}, {"eps_fp", c.eps_fp},
          {"eps_fn", c.eps_fn}, {"tail_quantile", c.tail_quantile}, {"light_metrics", c.light_metrics}};
   if (c.learner == "categorical") {
     j["categories"] = c.p0.empty() ? c.categories : static_cast<int>(c.p0.size());

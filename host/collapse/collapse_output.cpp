@@ -1,14 +1,13 @@
-// Collapse simulator outputs (per-generation CSV, JSON summary, SVG plots with replicate bands)
-// and the presets that rerun published set-ups.
+// Collapse simulator outputs: per-generation CSV, JSON summary, SVG plots with replicate bands.
 #include <algorithm>
 #include <cmath>
 #include <nlohmann/json.hpp>
 #include <ostream>
 #include <sstream>
 
-#include "ctm/bdm.hpp"
 #include "ctm/collapse.hpp"
 #include "ctm/types.hpp"
+#include "svg_axis.hpp"
 
 namespace ctm::collapse {
 namespace {
@@ -38,7 +37,7 @@ void write_csv(const CollapseResult& r, std::ostream& out) {
   const CollapseConfig& c = r.config;
   out << "# ctm collapse run '" << c.label << "': learner " << c.learner << ", workflow " << c.workflow
       << ", estimator " << estimator_of(c) << ", alpha " << c.alpha.describe() << ", N " << c.samples
-      << ", lambda " << c.lambda << ", replicates " << c.replicates << ", seed " << c.seed << "\n";
+      << ", lambda " << c.lambda << ", replicates " << c.replicates << ", seed " << c.seed << ", stream " << c.stream << "\n";
   out << "generation,metric,mean,sd,se,q05,q25,median,q75,q95,finite,expected\n";
   for (int t = 0; t <= r.generations; ++t)
     for (size_t m = 0; m < r.metrics.size(); ++m) {
@@ -100,18 +99,18 @@ void write_svg(const std::vector<CollapseResult>& runs, const std::string& title
   if (runs.empty()) throw Error("write_svg: no runs");
   static const char* colors[] = {"#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#17becf", "#8c564b", "#e377c2"};
   std::vector<std::string> metrics = runs[0].metrics;
-  const int cols = 3, pw = 380, ph = 230, ml = 62, mr = 12, mt = 28, mb = 30;
+  const int cols = 3, pw = 380, ph = 230, ml = 62, mr = 12, mt = 28, mb = 34;
   const int rows = static_cast<int>((metrics.size() + cols - 1) / cols);
   const int legend = 24 + 16 * static_cast<int>(runs.size());
-  const int width = cols * pw, height = legend + rows * ph;
+  const int width = cols * pw + 24, height = legend + rows * ph;  // + room for the last x label
   out << "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"" << width << "\" height=\"" << height
       << "\" font-family=\"sans-serif\" font-size=\"11\">\n<rect width=\"100%\" height=\"100%\" fill=\"white\"/>\n";
-  out << "<text x=\"8\" y=\"16\" font-size=\"14\">" << title
+  out << "<text x=\"8\" y=\"16\" font-size=\"14\">" << svg::escape(title)
       << ": median (line), 25-75% and 5-95% bands over replicates; closed form dashed</text>\n";
   for (size_t k = 0; k < runs.size(); ++k) {
     const CollapseConfig& c = runs[k].config;
     out << "<rect x=\"10\" y=\"" << 24 + 16 * k << "\" width=\"12\" height=\"10\" fill=\"" << colors[k % 8] << "\"/>"
-        << "<text x=\"28\" y=\"" << 33 + 16 * k << "\">" << c.label << " (" << c.learner << ", " << c.workflow
+        << "<text x=\"28\" y=\"" << 33 + 16 * k << "\">" << svg::escape(c.label) << " (" << c.learner << ", " << c.workflow
         << ", alpha " << c.alpha.describe() << ", N " << c.samples << ", " << c.replicates << " replicates)</text>\n";
   }
   for (size_t mi = 0; mi < metrics.size(); ++mi) {
@@ -146,14 +145,14 @@ void write_svg(const std::vector<CollapseResult>& runs, const std::string& title
     out << "<rect x=\"" << ml << "\" y=\"" << mt << "\" width=\"" << w << "\" height=\"" << h
         << "\" fill=\"none\" stroke=\"#999\"/>\n";
     if (!(lo <= hi)) { out << "<text x=\"" << ml + 10 << "\" y=\"" << mt + 20 << "\">no finite values</text></g>\n"; continue; }
-    if (hi - lo < 1e-12 * std::max(1.0, std::fabs(hi))) { hi += 0.5 * std::max(1e-9, std::fabs(hi)); lo -= 0.5 * std::max(1e-9, std::fabs(lo)); }
-    auto px = [&](double t) { return ml + w * t / gmax; };
-    auto py = [&](double v) { return mt + h * (1 - (std::clamp(v, lo, hi) - lo) / (hi - lo)); };
-    out << "<text x=\"" << ml - 4 << "\" y=\"" << mt + 8 << "\" text-anchor=\"end\">" << fmt(hi).substr(0, 9) << "</text>"
-        << "<text x=\"" << ml - 4 << "\" y=\"" << mt + h << "\" text-anchor=\"end\">" << fmt(lo).substr(0, 9) << "</text>"
-        << "<text x=\"" << ml << "\" y=\"" << mt + h + 14 << "\">0</text>"
-        << "<text x=\"" << ml + w << "\" y=\"" << mt + h + 14 << "\" text-anchor=\"end\">" << gmax << "</text>"
-        << "<text x=\"" << ml + w / 2 << "\" y=\"" << mt + h + 24 << "\" text-anchor=\"middle\">generation</text>\n";
+    // Readable ticks (4 significant digits); a log axis when a positive metric spans > 2 decades.
+    const svg::Axis ya = svg::make_axis(lo, hi, true), xa = svg::make_axis(0, gmax);
+    auto px = [&](double t) { return ml + w * xa.fraction(t); };
+    auto py = [&](double v) { return mt + h * (1 - ya.fraction(v)); };
+    svg::draw_y_axis(out, ya, ml, mt, w, h);
+    svg::draw_x_axis(out, xa, ml, mt, w, h);
+    out << "<text x=\"" << ml + w / 2 << "\" y=\"" << mt + h + 27 << "\" text-anchor=\"middle\">generation"
+        << (ya.log ? " (log y axis)" : "") << "</text>\n";
     // At most ~400 points per polyline: thin long runs.
     for (size_t k = 0; k < series.size(); ++k) {
       const Series& se = series[k];
@@ -187,136 +186,6 @@ void write_svg(const std::vector<CollapseResult>& runs, const std::string& title
     out << "</g>\n";
   }
   out << "</svg>\n";
-}
-
-// ---------------------------------------------------------------------------------------------
-std::vector<std::string> preset_names() {
-  return {"shumailov-gaussian", "shumailov-gmm", "gerstgrasser-ols", "mad-fully-synthetic", "mad-fresh",
-          "bertrand-mix", "zenil-grounded", "zenil-symbolic"};
-}
-
-std::vector<CollapseConfig> preset(const std::string& name) {
-  std::vector<CollapseConfig> runs;
-  if (name == "shumailov-gaussian") {
-    // Shumailov et al. 2024, 1-D Gaussian refit on M samples, 1000 generations (unbiased variance).
-    for (int m : {100, 500, 1000, 10000}) {
-      CollapseConfig c;
-      c.label = "M=" + std::to_string(m);
-      c.learner = "gaussian";
-      c.unbiased = true;
-      c.samples = m;
-      c.generations = 1000;
-      c.replicates = 100;
-      runs.push_back(c);
-    }
-  } else if (name == "shumailov-gmm") {
-    CollapseConfig c;
-    c.label = "gmm-N=1000";
-    c.learner = "gmm";
-    c.samples = 1000;
-    c.generations = 2050;
-    c.replicates = 10;
-    c.gmm_means = {-2, 2};
-    c.gmm_sigmas = {1, 1};
-    c.em_iterations = 50;
-    runs.push_back(c);
-  } else if (name == "gerstgrasser-ols") {
-    for (std::string wf : {"replace", "accumulate", "accumulate-subsample"}) {
-      CollapseConfig c;
-      c.label = wf;
-      c.learner = "ols";
-      c.workflow = wf;
-      c.samples = 64;
-      c.ols_dim = 10;
-      c.ols_noise = 1;
-      c.generations = 100;
-      c.replicates = 400;
-      runs.push_back(c);
-    }
-  } else if (name == "mad-fully-synthetic") {
-    for (double lambda : {1.0, 0.8}) {
-      CollapseConfig c;
-      c.label = "lambda=" + std::string(lambda == 1 ? "1" : "0.8");
-      c.learner = "gaussian";
-      c.dim = 100;
-      c.samples = 1000;
-      c.lambda = lambda;
-      c.generations = 50;
-      c.replicates = 8;
-      runs.push_back(c);
-    }
-  } else if (name == "mad-fresh") {
-    for (double lambda : {1.0, 0.8})
-      for (int n0 : {200, 5000}) {
-        CollapseConfig c;
-        c.label = "lambda=" + std::string(lambda == 1 ? "1" : "0.8") + ",n0=" + std::to_string(n0);
-        c.learner = "gaussian";
-        c.dim = 100;
-        c.workflow = "fresh";
-        c.alpha.kind = "constant";
-        c.alpha.value = 0.1;  // n_r = 100 real + n_s = 900 synthetic
-        c.samples = 1000;
-        c.initial_samples = n0;
-        c.lambda = lambda;
-        c.generations = 40;
-        c.replicates = 6;
-        runs.push_back(c);
-      }
-  } else if (name == "bertrand-mix") {
-    for (double lb : {0.1, 0.5, 1.0, 2.0, 10.0}) {
-      CollapseConfig c;
-      char buf[32];
-      std::snprintf(buf, sizeof buf, "lambda_B=%g", lb);
-      c.label = buf;
-      c.learner = "gaussian";
-      c.workflow = "fresh";
-      c.fixed_real = true;
-      c.initial_samples = 100;  // the real data set, fitted first and reused every generation
-      c.samples = static_cast<int>(std::lround(100 * (1 + lb)));
-      c.alpha.kind = "constant";
-      c.alpha.value = 100.0 / c.samples;
-      c.generations = 200;
-      c.replicates = 200;
-      runs.push_back(c);
-    }
-  } else if (name == "zenil-grounded") {
-    for (double a : {0.0, 0.01, 0.05, 0.1, 0.25, 0.5}) {
-      CollapseConfig c;
-      char buf[32];
-      std::snprintf(buf, sizeof buf, "alpha=%g", a);
-      c.label = buf;
-      c.learner = "categorical";
-      c.workflow = "fresh";
-      c.alpha.kind = a == 0 ? "zero" : "constant";
-      c.alpha.value = a;
-      c.samples = 100;
-      c.p0.clear();
-      for (int i = 1; i <= 20; ++i) c.p0.push_back(1.0 / i);  // Zipf truth over 20 categories
-      c.generations = 400;
-      c.replicates = 400;
-      runs.push_back(c);
-    }
-  } else if (name == "zenil-symbolic") {
-    for (std::string learner : {"density", "symbolic"}) {
-      CollapseConfig c;
-      c.label = learner;
-      c.learner = learner;
-      c.machine = "1RB1RA_1RZ0RA";  // 12 outputs on 4-bit inputs, halts on all of them
-      c.space_states = 2;
-      c.input_bits = 4;
-      c.cutoff = 20;
-      c.samples = 30;
-      c.generations = 100;
-      c.replicates = 200;
-      c.table_path = BdmTable::default_path(2, false);  // the engine's D(5,2), wherever ctm runs from
-      runs.push_back(c);
-    }
-  } else {
-    std::string known;
-    for (auto& n : preset_names()) known += (known.empty() ? "" : ", ") + n;
-    throw Error("unknown preset '" + name + "' (" + known + ")");
-  }
-  return runs;
 }
 
 }  // namespace ctm::collapse

@@ -10,51 +10,74 @@
 
 #include "ctm/collapse.hpp"
 #include "ctm/machine.hpp"
+#include "ctm/bdm.hpp"
 #include "ctm/table_io.hpp"
+#include "ctm/tm.hpp"
 
 namespace ctm::collapse {
 namespace {
 
+// A (n,2) machine in the engine's form: running transitions as ctm::Transition (tm.hpp), halting
+// entries flagged apart (the engine keeps those out of its partial machines: a halt ends the run).
 struct CompactMachine {
   int states = 0;
-  uint8_t write[2 * 3 + 2 * 13] = {};
-  uint8_t move[2 * 3 + 2 * 13] = {};
-  uint8_t next[2 * 3 + 2 * 13] = {};  // 255 = halt
+  Transition entry[kMaxEntries] = {};
+  uint8_t halt_write[kMaxEntries] = {};
+  bool halts[kMaxEntries] = {};
 };
 
 CompactMachine compact(const Machine& m) {
   if (m.space.symbols != 2) throw Error("symbolic learner: machines must have 2 symbols");
-  if (m.space.states > 16) throw Error("symbolic learner: at most 16 states");
+  if (m.space.entries() > kMaxEntries) throw Error("symbolic learner: at most 8 states");
   CompactMachine c;
   c.states = m.space.states;
   for (int e = 0; e < m.space.entries(); ++e) {
     const MachineEntry& x = m.entries[e];
     if (!x.defined) throw Error("symbolic learner: machine " + to_standard_text(m) + " has an undefined entry");
-    c.write[e] = static_cast<uint8_t>(x.write);
-    c.move[e] = static_cast<uint8_t>(x.move);
-    c.next[e] = x.halt ? 255 : static_cast<uint8_t>(x.next);
+    c.halts[e] = x.halt;
+    c.halt_write[e] = static_cast<uint8_t>(x.write);
+    if (!x.halt)
+      c.entry[e] = Transition{static_cast<uint8_t>(x.write), static_cast<uint8_t>(x.move), static_cast<uint8_t>(x.next), 0};
   }
   return c;
 }
 
-// Output key: (1 << length) | bits (bit i = cell leftmost + i); 0 = did not halt.
+// The engine's tape interface over a tape pre-loaded with the input: apply_transition blanks a cell
+// the first time the head reaches it (the engine's tapes start blank); here that first visit reveals
+// the input bit instead. The machine's own writes always hit visited cells and are kept.
+struct InputTape {
+  uint8_t* cells;
+  uint8_t* visited;
+  struct Cell {
+    InputTape& tape;
+    int32_t i;
+    Cell& operator=(uint8_t v) {
+      if (tape.visited[i]) tape.cells[i] = v;
+      else tape.visited[i] = 1;
+      return *this;
+    }
+  };
+  Cell operator[](int32_t i) { return Cell{*this, i}; }
+};
+
+// Output key: (1 << length) | bits (bit i = cell leftmost + i); 0 = did not halt. The step is the
+// engine's apply_transition (tm.hpp); the halting transition writes, does not move and counts.
 uint64_t run_key(const CompactMachine& m, int input_bits, uint32_t x, uint32_t cutoff) {
   constexpr int kTape = 128, kOrigin = 60;  // input_bits <= 10 and cutoff <= 40 fit
-  uint8_t tape[kTape] = {};
-  for (int i = 0; i < input_bits; ++i) tape[kOrigin + i] = (x >> i) & 1u;
-  int head = kOrigin, lo = kOrigin, hi = kOrigin, state = 0;
-  for (uint32_t step = 1; step <= cutoff; ++step) {
-    const int e = state * 2 + tape[head];
-    tape[head] = m.write[e];
-    if (m.next[e] == 255) {
+  uint8_t cells[kTape] = {}, visited[kTape] = {};
+  for (int i = 0; i < input_bits; ++i) cells[kOrigin + i] = (x >> i) & 1u;
+  visited[kOrigin] = 1;
+  InputTape tape{cells, visited};
+  RunState r{kOrigin, kOrigin, kOrigin, 0, 0};
+  while (r.steps < cutoff) {
+    const int e = r.state * 2 + cells[r.head];
+    if (m.halts[e]) {
+      cells[r.head] = m.halt_write[e];
       uint64_t bits = 0;
-      for (int c = lo; c <= hi; ++c) bits |= static_cast<uint64_t>(tape[c]) << (c - lo);
-      return (uint64_t{1} << (hi - lo + 1)) | bits;
+      for (int c = r.lo; c <= r.hi; ++c) bits |= static_cast<uint64_t>(cells[c]) << (c - r.lo);
+      return (uint64_t{1} << (r.hi - r.lo + 1)) | bits;
     }
-    head += m.move[e] == kRight ? 1 : -1;
-    lo = std::min(lo, head);
-    hi = std::max(hi, head);
-    state = m.next[e];
+    apply_transition(m.entry[e], r, tape, 0);
   }
   return 0;
 }
@@ -163,7 +186,10 @@ SymbolicSpace build_symbolic_space(int states, int input_bits, uint32_t cutoff, 
     id_of[named[i].second] = static_cast<uint32_t>(i);
   }
 
-  SmallBdm bdm(table_path);
+  const SmallBdm bdm(table_path);
+  std::vector<double> output_k(out.outputs.size(), 0.0);  // K of "*" (no halt) or BDM of each output, once
+  if (bdm.loaded())
+    for (size_t i = 0; i < out.outputs.size(); ++i) output_k[i] = out.outputs[i] == "*" ? bdm.k("") : bdm.bdm(out.outputs[i]);
   std::vector<std::pair<uint64_t, const Signature*>> order;
   for (auto& [sig, g] : all) order.emplace_back(g.first, &sig);
   std::sort(order.begin(), order.end());
@@ -176,7 +202,7 @@ SymbolicSpace build_symbolic_space(int states, int input_bits, uint32_t cutoff, 
     for (auto& [k, c] : *sig) {
       const uint32_t id = id_of[k];
       b.dist.emplace_back(id, c);
-      if (bdm.loaded()) mean_k += c * (k == 0 ? bdm.k("") : bdm.bdm(out.outputs[id]));
+      mean_k += c * output_k[id];
     }
     std::sort(b.dist.begin(), b.dist.end());
     // Prior: the behaviour's algorithmic probability in the space (share of machines showing it),
@@ -208,38 +234,28 @@ int find_behaviour(const SymbolicSpace& space, const std::string& machine_text) 
 }
 
 // ---------------------------------------------------------------------------------------------
+// The simulator's BDM is the engine's BdmScorer with the acss decomposition (12-blocks from the start,
+// a shorter last block kept) on the D(5,2) table; absent blocks get the shape's largest K + 1.
 SmallBdm::SmallBdm(const std::string& table_path) {
   if (table_path.empty()) return;
-  const Table t = read_table(table_path);
-  if (t.meta.space.symbols != 2) throw Error("BDM table " + table_path + " is not a 2-symbol table");
-  k_.assign(1u << 13, std::numeric_limits<double>::quiet_NaN());
-  double max_k = 0;
-  for (const auto& [s, c] : t.counts) {
-    if (s.size() > 12 || s.empty()) continue;
-    uint32_t bits = 0;
-    for (size_t i = 0; i < s.size(); ++i) bits |= static_cast<uint32_t>(s[i] == '1') << i;
-    const double k = t.complexity(s);
-    k_[(1u << s.size()) | bits] = k;
-    max_k = std::max(max_k, k);
-  }
-  missing_k_ = max_k + 1;  // strings the table lacks: one bit above its most complex string
+  auto table = std::make_shared<BdmTable>(BdmTable::load(table_path, 2, false));
+  if (table->symbols() != 2 || table->two_d()) throw Error("BDM table " + table_path + " is not a 1D 2-symbol table");
+  for (const auto& shape : table->shapes()) missing_k_ = std::max(missing_k_, shape.max_k + 1);
+  table_ = std::move(table);
 }
 
 double SmallBdm::k(const std::string& block) const {
-  if (block.empty() || block.size() > 12) return missing_k_;
-  uint32_t bits = 0;
-  for (size_t i = 0; i < block.size(); ++i) bits |= static_cast<uint32_t>(block[i] == '1') << i;
-  const double v = k_[(1u << block.size()) | bits];
-  return std::isnan(v) ? missing_k_ : v;
+  if (!table_ || block.empty() || block.size() > 12) return missing_k_;
+  return bdm(block);
 }
 
 double SmallBdm::bdm(const std::string& s) const {
-  if (s.empty()) return 0;
-  std::map<std::string, int> blocks;
-  for (size_t i = 0; i < s.size(); i += 12) ++blocks[s.substr(i, 12)];
-  double total = 0;
-  for (auto& [b, m] : blocks) total += k(b) + std::log2(static_cast<double>(m));
-  return total;
+  if (!table_ || s.empty()) return 0;
+  BdmOptions options;
+  options.block_cols = 12;
+  options.partition = Decomposition::acss;
+  BdmScorer scorer(*table_, options);  // scratch per call: callers cache per output string
+  return scorer.bdm(SymbolArray::from_string(s)).bdm;
 }
 
 }  // namespace ctm::collapse
