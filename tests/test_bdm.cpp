@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <atomic>
 #include <cmath>
 #include <cstring>
 #include <fstream>
@@ -12,8 +13,10 @@
 #include <random>
 #include <sstream>
 
+#include "bdm/detail.hpp"
 #include "cli_testing.hpp"
 #include "ctm/bdm.hpp"
+#include "parallel.hpp"
 
 namespace {
 
@@ -542,4 +545,42 @@ TEST(Bdm, EntropyReportsItsBlocks) {
   EXPECT_EQ(s.entropy(seq("000110100111" + rep("0", 12)), false, &counted), 1.0);
   EXPECT_EQ(counted.blocks, 2u);
   EXPECT_EQ(counted.imputed, 1u);
+}
+
+// Issue 13 point 4: the one flat map (block counts, K lookups) and parallel_for's exceptions.
+TEST(Bdm, FlatMapAndParallelFor) {
+  bdm_detail::FlatMap<uint32_t> m(4);
+  std::map<uint64_t, uint32_t> want;
+  std::mt19937_64 rng(5);
+  for (int i = 0; i < 5000; ++i) {  // grows several times
+    const uint64_t key = rng() % 3000 * 0x9e3779b97f4a7c15ull >> 3;
+    ++m[key];
+    ++want[key];
+  }
+  EXPECT_EQ(m.size(), want.size());
+  for (const auto& [key, n] : want) {
+    ASSERT_NE(m.find(key), nullptr);
+    EXPECT_EQ(*m.find(key), n);
+  }
+  EXPECT_EQ(m.find(1ull << 62), nullptr);
+  m.clear();
+  EXPECT_EQ(m.size(), 0u);
+  for (const auto& [key, n] : want) EXPECT_EQ(m.find(key), nullptr);
+  // The first exception of a worker reaches the caller after every thread joined; other items ran.
+  for (int threads : {1, 4}) {
+    std::vector<std::atomic<int>> seen(1000);
+    EXPECT_THROW(detail::parallel_for(1000, threads,
+                                      [&](int, size_t i) {
+                                        ++seen[i];
+                                        if (i == 10) throw Error("item 10");
+                                      }),
+                 Error);
+    int total = 0;
+    for (auto& s : seen) total += s.load();
+    EXPECT_GE(total, 11);
+    EXPECT_LE(total, 1000);
+    std::vector<int> once(1000, 0);
+    detail::parallel_for(1000, threads, [&](int, size_t i) { ++once[i]; });
+    EXPECT_EQ(std::count(once.begin(), once.end(), 1), 1000);
+  }
 }

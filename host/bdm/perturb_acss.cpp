@@ -5,6 +5,7 @@
 #include <thread>
 
 #include "bdm/detail.hpp"
+#include "parallel.hpp"
 #include "ctm/bdm.hpp"
 
 namespace ctm {
@@ -55,7 +56,9 @@ std::vector<double> perturbation_deltas(const BdmTable& table, const BdmOptions&
   std::vector<double> delta(n * k, 0.0);
   if (threads <= 0) threads = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
   threads = static_cast<int>(std::min<size_t>(threads, std::max<size_t>(1, n / 4096)));
-  auto worker = [&](size_t lo, size_t hi) {
+  // One range of cells per thread, each with its own copy of the counts.
+  detail::parallel_for(static_cast<size_t>(threads), threads, [&](int, size_t part) {
+    const size_t lo = n * part / threads, hi = n * (part + 1) / threads;
     FlatMap<uint32_t> counts = base;  // changed and restored per perturbation: integers, so exactly
     std::vector<std::pair<uint64_t, int>> changes;  // (tagged key, +1/-1) to undo
     for (size_t cell = lo; cell < hi; ++cell) {
@@ -86,14 +89,7 @@ std::vector<double> perturbation_deltas(const BdmTable& table, const BdmOptions&
         delta[cell * k + s] = d;
       }
     }
-  };
-  if (threads == 1) {
-    worker(0, n);
-  } else {
-    std::vector<std::thread> pool;
-    for (int t = 0; t < threads; ++t) pool.emplace_back(worker, n * t / threads, n * (t + 1) / threads);
-    for (auto& t : pool) t.join();
-  }
+  });
   return delta;
 }
 

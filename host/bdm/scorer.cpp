@@ -1,11 +1,12 @@
 // BDM scoring (include/ctm/bdm.hpp): the decompositions, block counting (direct-indexed arrays or
 // the flat map), BDM, NBDM, block entropy and batches on several threads.
 #include <algorithm>
-#include <atomic>
 #include <cmath>
+#include <memory>
 #include <thread>
 
 #include "bdm/detail.hpp"
+#include "parallel.hpp"
 #include "ctm/bdm.hpp"
 
 namespace ctm {
@@ -341,33 +342,25 @@ std::vector<BatchScore> score_batch(const BdmTable& table, const BdmOptions& opt
   std::vector<BatchScore> out(inputs.size());
   if (threads <= 0) threads = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
   threads = static_cast<int>(std::min<size_t>(threads, std::max<size_t>(1, inputs.size() / 16)));
-  std::atomic<size_t> next{0};
-  auto worker = [&] {
-    BdmScorer scorer(table, options);
-    constexpr size_t chunk = 64;
-    for (size_t start; (start = next.fetch_add(chunk)) < inputs.size();) {
-      for (size_t i = start; i < std::min(inputs.size(), start + chunk); ++i) {
-        try {
-          switch (what) {
-            case 0: out[i].result = scorer.bdm(inputs[i]); out[i].value = out[i].result.bdm; break;
-            case 1: out[i].value = scorer.nbdm(inputs[i]); out[i].result = scorer.bdm(inputs[i]); break;
-            case 2: out[i].value = scorer.entropy(inputs[i], false, &out[i].result); break;
-            default: out[i].value = scorer.entropy(inputs[i], true, &out[i].result); break;
-          }
-        } catch (const Error& e) {
-          out[i].value = kNaN;
-          out[i].error = e.what();
+  constexpr size_t chunk = 64;
+  std::vector<std::unique_ptr<BdmScorer>> scorers(threads);  // one per thread: scratch space
+  detail::parallel_for((inputs.size() + chunk - 1) / chunk, threads, [&](int thread, size_t c) {
+    if (!scorers[thread]) scorers[thread] = std::make_unique<BdmScorer>(table, options);
+    BdmScorer& scorer = *scorers[thread];
+    for (size_t i = c * chunk; i < std::min(inputs.size(), (c + 1) * chunk); ++i) {
+      try {
+        switch (what) {
+          case 0: out[i].result = scorer.bdm(inputs[i]); out[i].value = out[i].result.bdm; break;
+          case 1: out[i].value = scorer.nbdm(inputs[i]); out[i].result = scorer.bdm(inputs[i]); break;
+          case 2: out[i].value = scorer.entropy(inputs[i], false, &out[i].result); break;
+          default: out[i].value = scorer.entropy(inputs[i], true, &out[i].result); break;
         }
+      } catch (const Error& e) {
+        out[i].value = kNaN;
+        out[i].error = e.what();
       }
     }
-  };
-  if (threads == 1) {
-    worker();
-  } else {
-    std::vector<std::thread> pool;
-    for (int t = 0; t < threads; ++t) pool.emplace_back(worker);
-    for (auto& t : pool) t.join();
-  }
+  });
   return out;
 }
 

@@ -123,16 +123,9 @@ BdmTable::BdmTable(const KTable& kt, int symbols, bool two_d)
     for (const auto& e : s.keys) { s.max_k = std::max(s.max_k, e.second); s.min_k = std::min(s.min_k, e.second); }
     const int key_bits = s.cells() * bits_;
     // Hash over the stored keys (kept for every shape: the direct array is built from it).
-    size_t cap = 16;
-    while (cap < s.keys.size() * 2) cap *= 2;
-    s.slots_key.assign(cap, kEmpty);
-    s.slots_k.assign(cap, kNaN);
-    for (const auto& [key, k] : s.keys) {
-      size_t i = mix(key) & (cap - 1);
-      while (s.slots_key[i] != kEmpty && s.slots_key[i] != key) i = (i + 1) & (cap - 1);
-      s.slots_key[i] = key;
-      s.slots_k[i] = k;
-    }
+    auto hashed = std::make_shared<FlatMap<double>>(s.keys.size());
+    for (const auto& [key, k] : s.keys) (*hashed)[key] = k;
+    s.hashed = std::move(hashed);
     if (key_bits <= kDirectBits) {
       s.direct = true;
       s.k_direct.assign(size_t{1} << key_bits, kNaN);
@@ -151,13 +144,8 @@ BdmTable::BdmTable(const KTable& kt, int symbols, bool two_d)
 }
 
 double BdmTable::lookup_hashed(const Shape& s, uint64_t key) const {
-  const size_t cap = s.slots_key.size();
-  size_t i = mix(key) & (cap - 1);
-  while (s.slots_key[i] != kEmpty) {
-    if (s.slots_key[i] == key) return s.slots_k[i];
-    i = (i + 1) & (cap - 1);
-  }
-  return kNaN;
+  const double* k = s.hashed->find(key);
+  return k ? *k : kNaN;
 }
 
 double BdmTable::k_of(int shape_index, uint64_t packed) const {

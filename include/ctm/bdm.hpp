@@ -57,8 +57,7 @@ class BdmTable {
     bool direct = false;             // k_direct holds every packed key
     std::vector<double> k_direct;    // NaN where absent
     std::vector<std::pair<uint64_t, double>> keys;  // packed key as stored -> K, in table order
-    std::vector<uint64_t> slots_key; // open addressing over `keys` (non-direct shapes); empty = ~0
-    std::vector<double> slots_k;
+    std::shared_ptr<const bdm_detail::FlatMap<double>> hashed;  // packed key -> K, over `keys`
     double max_k = 0, min_k = 0;
     int cells() const { return rows * cols; }
   };
