@@ -504,6 +504,7 @@ TEST(Bdm, InputSmallerThanTheBlock) {
     EXPECT_THROW(s.bdm(x), Error) << to_string(d);
     EXPECT_THROW(s.entropy(x), Error) << to_string(d);
   }
+  EXPECT_THROW(perturbation_deltas(d52(), opts_1d(12), x), Error);
   BdmScorer rec(d52(), opts_1d(12, Decomposition::recursive));
   EXPECT_NEAR(rec.bdm(x).bdm, 10.712578829976554, 1e-9);
   BdmScorer ring(d52(), opts_1d(12, Decomposition::periodic));

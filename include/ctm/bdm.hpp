@@ -160,7 +160,8 @@ std::vector<BatchScore> score_batch(const BdmTable& table, const BdmOptions& opt
                                     int what, int threads);
 
 // Perturbation analysis: delta[i * k + s] = BDM(x with cell i set to s) - BDM(x); 0 where s is
-// the cell's own symbol. Updated incrementally over the blocks containing the cell, exact.
+// the cell's own symbol. Updated incrementally over the blocks containing the cell, exact. Throws
+// ctm::Error when the decomposition has no blocks, as BdmScorer::bdm.
 std::vector<double> perturbation_deltas(const BdmTable& table, const BdmOptions& options, const SymbolArray& x,
                                         int threads = 1);
 
