@@ -305,8 +305,19 @@ TEST(BdmCli, TwoDDefaultIsPybdms4x4Table) {
   const std::string dir = cli_dir();
   write_file(dir + "/ones.csv", rep(rep("1,", 11) + "1\n", 12));
   write_file(dir + "/checker.csv", "0,1,0,1\n1,0,1,0\n0,1,0,1\n1,0,1,0\n");
-  const CliResult r = run_cli("bdm --block 4x4 " + dir + "/ones.csv " + dir + "/checker.csv", dir);
+  // A random 16x20 array (numpy RandomState(3).randint(0, 2, (16, 20))), rows of 20.
+  const std::string bits =
+      "00110001110111011000011000100001011010011001010111101001110001000100110011101111110100110100000110111001101000000000"
+      "10000111100110011110011000000001100010111001010110010011111000001110000001010001011101101001001000000000100101010101"
+      "0110101010111110101111000101001010001001110101011011011000111010001010001011111001011001";
+  std::string random;
+  for (int r = 0; r < 16; ++r) random += bits.substr(r * 20, 20) + "\n";
+  write_file(dir + "/random.txt", random);
+  const CliResult r = run_cli("bdm --block 4x4 " + dir + "/ones.csv " + dir + "/checker.csv " + dir + "/random.txt", dir);
   ASSERT_EQ(r.status, 0) << r.err;
+  EXPECT_NEAR(value_of(r.out, dir + "/random.txt"), 607.4763375132812, 1e-9) << r.out;  // pybdm 0.1.0
+  const CliResult n = run_cli("bdm --block 4x4 --normalized " + dir + "/random.txt", dir);
+  EXPECT_NEAR(value_of(n.out, dir + "/random.txt"), 0.8377712368065636, 1e-12) << n.out;  // pybdm 0.1.0
   EXPECT_NE(r.out.find("pybdm-ctm-b2-d4x4.tsv.gz"), std::string::npos) << r.out;
   EXPECT_NEAR(value_of(r.out, dir + "/ones.csv"), 25.176631293734488, 1e-9) << r.out;   // pybdm docs
   EXPECT_NEAR(value_of(r.out, dir + "/checker.csv"), 30.2657670190323, 1e-9) << r.out;  // pybdm 0.1.0
