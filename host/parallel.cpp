@@ -3,6 +3,8 @@
 
 #include <algorithm>
 #include <atomic>
+#include <exception>
+#include <mutex>
 #include <thread>
 #include <vector>
 
@@ -48,6 +50,36 @@ void run_work_items(size_t count, int threads, const EnumerateOptions& opt,
   if (cancel.load())
     throw Cancelled(what + " cancelled after " + std::to_string(done.load()) + " of " + std::to_string(count) +
                     " work items");
+}
+
+}  // namespace ctm::detail
+
+namespace ctm::detail {
+
+void parallel_for(size_t count, int threads, const std::function<void(int, size_t)>& body) {
+  if (threads <= 0) threads = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  threads = static_cast<int>(std::min<size_t>(static_cast<size_t>(threads), std::max<size_t>(count, 1)));
+  std::atomic<size_t> next{0};
+  std::atomic<bool> failed{false};
+  std::exception_ptr first;
+  std::mutex first_mutex;
+  auto worker = [&](int id) {
+    try {
+      for (size_t i; !failed.load() && (i = next.fetch_add(1)) < count;) body(id, i);
+    } catch (...) {
+      std::lock_guard<std::mutex> lock(first_mutex);
+      if (!first) first = std::current_exception();
+      failed.store(true);
+    }
+  };
+  if (threads == 1) {
+    worker(0);
+  } else {
+    std::vector<std::thread> pool;
+    for (int t = 0; t < threads; ++t) pool.emplace_back(worker, t);
+    for (auto& t : pool) t.join();
+  }
+  if (first) std::rethrow_exception(first);
 }
 
 }  // namespace ctm::detail

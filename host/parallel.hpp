@@ -23,3 +23,13 @@ void run_work_items(size_t count, int threads, const EnumerateOptions& opt,
                     const std::function<void(Progress&)>& fill, const std::string& what);
 
 }  // namespace ctm::detail
+
+namespace ctm::detail {
+
+// Calls body(thread, i) for every i in [0, count) on min(threads, count) threads (0 = all hardware
+// threads) that take items from one queue; thread ids are 0..threads-1, one call at a time per id.
+// The first exception a call throws stops the threads from taking new items and is rethrown here
+// once all have joined (so a throw in a worker never ends the process). One thread: no new threads.
+void parallel_for(size_t count, int threads, const std::function<void(int thread, size_t item)>& body);
+
+}  // namespace ctm::detail

@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <atomic>
 #include <cmath>
 #include <cstring>
 #include <fstream>
@@ -12,8 +13,10 @@
 #include <random>
 #include <sstream>
 
+#include "bdm/detail.hpp"
 #include "cli_testing.hpp"
 #include "ctm/bdm.hpp"
+#include "parallel.hpp"
 
 namespace {
 
@@ -176,9 +179,26 @@ TEST(Bdm, PybdmFixtures) {
       ASSERT_EQ(cell, x.size()) << what;
     } else {
       const double expected = std::stod(r.value);
+      if (s.decompose(x).empty()) {  // pybdm (raise_if_zero=False here) gives 0; ctm raises, as pybdm's default
+        EXPECT_EQ(expected, 0.0) << what;
+        EXPECT_THROW(r.kind == "bdm" ? s.bdm(x).bdm : s.entropy(x, false), Error) << what;
+        ++checked["no blocks"];
+        continue;
+      }
       double got = 0;
       if (r.kind == "bdm") got = s.bdm(x).bdm;
-      else if (r.kind == "nbdm") got = s.nbdm(x);
+      else if (r.kind == "nbdm" && r.k == 4 && r.block == 12) {
+        // pybdm's ctm-b4-d12 lacks 88,154 length-12 patterns and pybdm's maxBDM leaves them out (its
+        // NBDM can exceed 1); ctm's cycles through them first, at max K + 1. With fewer blocks than
+        // missing patterns: maxBDM = n (max K + 1), closed form. Shorter blocks: the table is complete.
+        const BdmResult b = s.bdm(x);
+        const BdmTable::Shape& sh = table.shape(table.shape_index(1, r.block));
+        const double n = static_cast<double>(b.blocks), min_bdm = sh.min_k + std::log2(n);
+        ASSERT_NEAR(s.nbdm(x), (b.bdm - min_bdm) / (n * (sh.max_k + 1) - min_bdm), 1e-12) << what;
+        EXPECT_LE(s.nbdm(x), 1.0);
+        ++checked["nbdm k=4"];
+        continue;
+      } else if (r.kind == "nbdm") got = s.nbdm(x);
       else if (r.kind == "ent") got = s.entropy(x, false);
       else got = s.entropy(x, true);
       ASSERT_NEAR(got, expected, 1e-9) << what;
@@ -186,7 +206,7 @@ TEST(Bdm, PybdmFixtures) {
     ++checked[r.kind + "/" + r.partition];
   }
   // Each kind of value and decomposition was really exercised.
-  for (const char* key : {"bdm/ignore", "bdm/correlated", "bdm/recursive", "ent/ignore", "ent/correlated", "ent/recursive",
+  for (const char* key : {"no blocks", "nbdm k=4", "bdm/ignore", "bdm/correlated", "bdm/recursive", "ent/ignore", "ent/correlated", "ent/recursive",
                           "nbdm/ignore", "nent/ignore", "perturb/ignore"})
     EXPECT_GT(checked[key], 2) << key;
 }
@@ -301,8 +321,17 @@ TEST(Bdm, BatchIndependentOfThreadCount) {
         EXPECT_NE(one[i].error.find("position 1"), std::string::npos) << one[i].error;
         continue;
       }
+      if (inputs[i].size() < 12) {  // no blocks: an error (pybdm raises), never a NaN row
+        EXPECT_NE(one[i].error.find("no blocks"), std::string::npos) << i;
+        EXPECT_EQ(one[i].error, many[i].error);
+        continue;
+      }
+      if (what == 3 && inputs[i].size() < 24) {  // one block: Hmax = Hmin (pybdm: ZeroDivisionError)
+        EXPECT_NE(one[i].error.find("undefined"), std::string::npos) << i;
+        continue;
+      }
       ASSERT_TRUE(one[i].error.empty()) << one[i].error;
-      if (std::isnan(one[i].value)) { EXPECT_TRUE(std::isnan(many[i].value)); continue; }
+      ASSERT_FALSE(std::isnan(one[i].value)) << i;
       EXPECT_EQ(one[i].value, many[i].value) << i;  // bit for bit
       if (what == 0) EXPECT_EQ(one[i].value, s.bdm(inputs[i]).bdm);
     }
@@ -421,126 +450,138 @@ TEST(Bdm, LogBaseAndEntropyClosedForms) {
   EXPECT_NEAR(s2.entropy(seq("000000111111000000222222")), -(2.0 / 4) * std::log2(0.5) - 2 * 0.25 * std::log2(0.25), 1e-12);
 }
 
-// ---- CLI: ctm bdm / ctm perturb as a user runs them ----
-namespace {
+// ---- Issue 14 ----
 
-using test_support::CliResult;
-using test_support::run_cli;
-
-std::string cli_dir() { return test_support::temp_dir("ctm-bdm-cli-"); }
-
-// Value column of the data row whose first field is `name`.
-double value_of(const std::string& out, const std::string& name) {
-  std::istringstream in(out);
-  std::string line;
-  while (std::getline(in, line))
-    if (line.rfind(name + "\t", 0) == 0) return std::stod(line.substr(name.size() + 1));
-  return std::nan("");
-}
-
-void write_file(const std::string& path, const std::string& bytes) {
-  std::ofstream(path, std::ios::binary) << bytes;
-}
-
-}  // namespace
-
-TEST(BdmCli, BatchScoresGoodInputsAndReportsBadOnesOnce) {
-  const std::string dir = cli_dir();
-  write_file(dir + "/in.txt", std::string(24, '0') + "\n0120\n\n" + rep("01", 18) + "\n0011x\n");
-  const CliResult r = run_cli("bdm --table " + kShared + "/anchors-data/pybdm__ctm-b2-d12_K-expanded.tsv " + dir + "/in.txt " +
-                                  dir + "/missing.txt",
-                              dir);
-  EXPECT_EQ(r.status, 1) << r.err;
-  EXPECT_NEAR(value_of(r.out, dir + "/in.txt:1"), 26.610413747641715, 1e-9) << r.out;
-  EXPECT_NEAR(value_of(r.out, dir + "/in.txt:4"), 28.575689149882567, 1e-9) << r.out;
-  EXPECT_NE(r.out.find("# table: " + kShared + "/anchors-data/pybdm__ctm-b2-d12_K-expanded.tsv"), std::string::npos) << r.out;
-  // One line per bad input, naming it and the position.
-  EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 4) << r.err;
-  EXPECT_NE(r.err.find("in.txt:2: symbol 2 at position 3 is outside the alphabet 0..1"), std::string::npos) << r.err;
-  EXPECT_NE(r.err.find("in.txt:3: empty input"), std::string::npos) << r.err;
-  EXPECT_NE(r.err.find("in.txt:5: character 'x' at position 5"), std::string::npos) << r.err;
-  EXPECT_NE(r.err.find("missing.txt: cannot open"), std::string::npos) << r.err;
-  // Bad options: one line, status 2.
-  const CliResult bad = run_cli("bdm --block 4y4 " + dir + "/in.txt", dir);
-  EXPECT_EQ(bad.status, 2);
-  EXPECT_EQ(std::count(bad.err.begin(), bad.err.end(), '\n'), 1) << bad.err;
-}
-
-TEST(BdmCli, NineSymbolsUsePybdmsD49ByDefault) {
-  const std::string dir = cli_dir();
-  write_file(dir + "/s.txt", "52081007021101030100500060310300007361008000006085\n");
-  const CliResult r = run_cli("bdm --symbols 9 " + dir + "/s.txt", dir);
-  ASSERT_EQ(r.status, 0) << r.err;
-  EXPECT_NEAR(value_of(r.out, dir + "/s.txt:1"), 182.6893889754456, 1e-9) << r.out;  // pybdm 0.1.0, as above
-  EXPECT_NE(r.out.find("pybdm-ctm-b9-d12.tsv.gz"), std::string::npos) << r.out;
-}
-
-TEST(BdmCli, ArraysFromCsvNpyAndImagesAgree) {
-  const std::string dir = cli_dir();
-  // The same 12x12 array of ones as CSV, .npy (int64 and uint8), PBM (P1, P4) and PGM (P2, P5).
-  std::string csv;
-  for (int r = 0; r < 12; ++r) csv += "1,1,1,1,1,1,1,1,1,1,1,1\n";
-  write_file(dir + "/ones.csv", csv);
-  auto npy = [&](const std::string& descr, int width) {
-    std::string h = "{'descr': '" + descr + "', 'fortran_order': False, 'shape': (12, 12), }";
-    while ((10 + h.size() + 1) % 64) h += ' ';
-    h += '\n';
-    std::string b = std::string("\x93NUMPY\x01\x00", 8) + static_cast<char>(h.size()) + '\0' + h;
-    for (int i = 0; i < 144; ++i) { b += '\x01'; b += std::string(width - 1, '\0'); }
-    return b;
+// Bug 4: maxBDM counts the blocks the table lacks at their imputed K, so NBDM <= 1. pybdm's own
+// binary table holds all 4096 strings; D(5,2) lacks 000110100111 and 111001011000 (pybdm: K
+// 37.479236302416716, its largest), imputed at max K + 1. Values: pybdm 0.1.0, BDM(ndim=1).nbdm.
+TEST(Bdm, NbdmCountsImputedBlocksAndMatchesPybdm) {
+  struct Case {
+    std::string s;
+    double pybdm_nbdm;
   };
-  write_file(dir + "/ones64.npy", npy("<i8", 8));
-  write_file(dir + "/ones8.npy", npy("|u1", 1));
-  std::string p1 = "P1\n# comment\n12 12\n";
-  for (int i = 0; i < 144; ++i) p1 += "1 ";
-  write_file(dir + "/ones.pbm", p1);
-  std::string p4 = "P4\n12 12\n";
-  for (int r = 0; r < 12; ++r) p4 += std::string("\xff\xf0", 2);
-  write_file(dir + "/ones4.pbm", p4);
-  std::string p2 = "P2\n12 12\n1\n";
-  for (int i = 0; i < 144; ++i) p2 += "1\n";
-  write_file(dir + "/ones.pgm", p2);
-  write_file(dir + "/ones5.pgm", "P5\n12 12\n1\n" + std::string(144, '\x01'));
-  write_file(dir + "/ragged.csv", "1,0,1\n1,0\n");
-  // The published value needs the published table (OACC K-4x4), named explicitly: the 2D default is
-  // the engine's own block table (tests/test_blocks2d.cpp).
-  const CliResult r = run_cli("bdm --block 4x4 --table " + kShared + "/anchors-data/oacc__K-4x4.csv " + dir + "/ones.csv " + dir + "/ones64.npy " + dir + "/ones8.npy " + dir +
-                                  "/ones.pbm " + dir + "/ones4.pbm " + dir + "/ones.pgm " + dir + "/ones5.pgm " + dir + "/ragged.csv",
-                              dir);
-  EXPECT_EQ(r.status, 1);
-  for (const char* f : {"/ones.csv", "/ones64.npy", "/ones8.npy", "/ones.pbm", "/ones4.pbm", "/ones.pgm", "/ones5.pgm"})
-    EXPECT_NEAR(value_of(r.out, dir + f), 25.176631293734488, 1e-9) << f << "\n" << r.out << r.err;
-  EXPECT_NE(r.err.find("ragged.csv: line 2: ragged array"), std::string::npos) << r.err;
-  EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << r.err;
+  const Case cases[] = {
+      {"101000100001", 0.5071401817729458},
+      {"100010000100001100100010", 0.760500913350369},
+      {"000111111100001111100101011001111100110011111011001001001110011101111100000000101100111001111101100001001000001000101111",
+       0.8659596727052093},
+      {"000110100111", 1.0},
+  };
+  BdmScorer py(pybdm_1d(), opts_1d(12)), ours(d52(), opts_1d(12));
+  const int s12 = d52().shape_index(1, 12);
+  const double imputed = d52().shape(s12).max_k + 1, pybdm_top = 37.479236302416716, min_k = d52().shape(s12).min_k;
+  for (const Case& c : cases) {
+    // With pybdm's table: pybdm's number.
+    EXPECT_NEAR(py.nbdm(seq(c.s)), c.pybdm_nbdm, 1e-12) << c.s;
+    // With D(5,2): pybdm's maxBDM with its two top strings at the imputed K instead (all other K
+    // agree to 1e-9), recovered from pybdm's NBDM: max = min + (BDM - min) / NBDM.
+    const double value = ours.bdm(seq(c.s)).bdm, n = static_cast<double>(c.s.size() / 12);
+    const double min_bdm = min_k + std::log2(n);
+    double expected = 1.0;
+    if (c.s != "000110100111") {
+      const double py_max = min_bdm + (py.bdm(seq(c.s)).bdm - min_bdm) / c.pybdm_nbdm;
+      expected = (value - min_bdm) / (py_max + std::min(n, 2.0) * (imputed - pybdm_top) - min_bdm);
+    }
+    EXPECT_NEAR(ours.nbdm(seq(c.s)), expected, 1e-9) << c.s;
+  }
+  // NBDM <= 1 for every 12-bit string and for pairs of the most complex ones.
+  for (int v = 0; v < 4096; ++v) {
+    std::string s;
+    for (int i = 11; i >= 0; --i) s += static_cast<char>('0' + ((v >> i) & 1));
+    EXPECT_LE(ours.nbdm(seq(s)), 1.0 + 1e-12) << s;
+  }
+  EXPECT_LE(ours.nbdm(seq("000110100111111001011000")), 1.0 + 1e-12);
+  EXPECT_DOUBLE_EQ(ours.nbdm(seq("000110100111111001011000")), 1.0);
 }
 
-TEST(BdmCli, PerturbWritesTsvAndNpy) {
-  const std::string dir = cli_dir();
-  const std::string s = "010011010111000101101110";
-  write_file(dir + "/s.txt", s + "\n");
-  const CliResult r = run_cli("perturb " + dir + "/s.txt", dir);
-  ASSERT_EQ(r.status, 0) << r.err;
-  const std::vector<double> d = perturbation_deltas(d52(), opts_1d(12), seq(s));
-  std::istringstream in(r.out);
-  std::string line;
-  int rows = 0;
-  while (std::getline(in, line)) {
-    if (line.empty() || line[0] == '#' || line.rfind("position", 0) == 0) continue;
-    int pos, from, to;
-    double delta;
-    ASSERT_EQ(std::sscanf(line.c_str(), "%d\t%d\t%d\t%lf", &pos, &from, &to, &delta), 4) << line;
-    EXPECT_EQ(from, s[pos - 1] - '0');
-    EXPECT_NEAR(delta, d[(pos - 1) * 2 + to], 1e-12);
-    ++rows;
+// Bug 9: an input smaller than the block: pybdm raises for ignore/correlated (BDM 0); recursive
+// scores the smaller blocks (pybdm 0.1.0: 10.712578829976554 for 00000); acss keeps the short
+// block; periodic wraps around the ring; NBDM over a shape of one K is an error, not NaN.
+TEST(Bdm, InputSmallerThanTheBlock) {
+  const SymbolArray x = seq("00000");
+  for (Decomposition d : {Decomposition::ignore, Decomposition::correlated}) {
+    BdmScorer s(d52(), opts_1d(12, d));
+    EXPECT_THROW(s.bdm(x), Error) << to_string(d);
+    EXPECT_THROW(s.entropy(x), Error) << to_string(d);
   }
-  EXPECT_EQ(rows, 24);
-  const CliResult n = run_cli("perturb --out " + dir + "/p.npy " + dir + "/s.txt", dir);
-  ASSERT_EQ(n.status, 0) << n.err;
-  std::ifstream f(dir + "/p.npy", std::ios::binary);
-  std::string bytes((std::istreambuf_iterator<char>(f)), {});
-  ASSERT_EQ(bytes.size() % 64, (24 * 8) % 64);
-  EXPECT_NE(bytes.find("'shape': (24,)"), std::string::npos);
-  double last;
-  std::memcpy(&last, bytes.data() + bytes.size() - 8, 8);
-  EXPECT_EQ(last, d[23 * 2 + (1 - (s[23] - '0'))]);
+  EXPECT_THROW(perturbation_deltas(d52(), opts_1d(12), x), Error);
+  BdmScorer rec(d52(), opts_1d(12, Decomposition::recursive));
+  EXPECT_NEAR(rec.bdm(x).bdm, 10.712578829976554, 1e-9);
+  BdmScorer ring(d52(), opts_1d(12, Decomposition::periodic));
+  EXPECT_EQ(ring.bdm(x).bdm, ring.bdm(seq(rep("0", 12))).bdm);
+  BdmScorer acss_part(d52(), opts_1d(12, Decomposition::acss));
+  EXPECT_EQ(acss_part.bdm(x).bdm, acss(d52(), "00000").k);
+  BdmOptions o = opts_1d(12, Decomposition::recursive);
+  o.min_length = 6;
+  BdmScorer rec6(d52(), o);
+  EXPECT_THROW(rec6.bdm(x), Error);
+  BdmScorer one(d52(), opts_1d(1));  // one block of one cell: maxBDM = minBDM (pybdm: ZeroDivisionError)
+  EXPECT_THROW(one.nbdm(seq("0")), Error);
+  EXPECT_THROW(one.entropy(seq("0"), true), Error);
+  BdmScorer two_d(oacc_4x4(), opts_2d(4));
+  EXPECT_THROW(two_d.bdm(grid_of(3, 8, 1)), Error);
+}
+
+// Bug 6: tables of the wrong dimension or alphabet are refused.
+TEST(Bdm, TableDimensionAndAlphabetMustMatch) {
+  EXPECT_THROW(BdmTable::load(kSource + "/data/d5-2.ctm", 2, true), Error);
+  EXPECT_THROW(BdmTable::load(kShared + "/anchors-data/pybdm__ctm-b2-d12_K-expanded.tsv", 2, true), Error);
+  EXPECT_THROW(BdmTable::load(kSource + "/data/pybdm-ctm-b2-d4x4.tsv.gz", 2, false), Error);
+  EXPECT_THROW(BdmTable::load(kSource + "/data/ctm-2d-blocks-4x4.tsv.gz", 2, false), Error);
+  EXPECT_THROW(BdmTable::load(kSource + "/data/d5-2.ctm", 3, false), Error);
+  EXPECT_THROW(BdmTable::load(kShared + "/anchors-data/pybdm__ctm-b2-d12_K-expanded.tsv", 4, false), Error);
+  EXPECT_EQ(BdmTable::load(kSource + "/data/d3-3.ctm", 0, false).symbols(), 3);
+  EXPECT_EQ(BdmTable::load(kShared + "/anchors-data/oacc__K-4x4.csv", 0, true).symbols(), 2);
+}
+
+// Bug 10: entropy reports the blocks it counted.
+TEST(Bdm, EntropyReportsItsBlocks) {
+  const std::vector<SymbolArray> in = {seq(rep("01", 12)), seq(rep("0", 36))};
+  const std::vector<BatchScore> r = score_batch(d52(), opts_1d(12), in, 2, 1);
+  EXPECT_EQ(r[0].result.blocks, 2u);
+  EXPECT_EQ(r[1].result.blocks, 3u);
+  EXPECT_EQ(r[1].result.distinct, 1u);
+  BdmResult counted;
+  BdmScorer s(d52(), opts_1d(12));
+  EXPECT_EQ(s.entropy(seq("000110100111" + rep("0", 12)), false, &counted), 1.0);
+  EXPECT_EQ(counted.blocks, 2u);
+  EXPECT_EQ(counted.imputed, 1u);
+}
+
+// Issue 13 point 4: the one flat map (block counts, K lookups) and parallel_for's exceptions.
+TEST(Bdm, FlatMapAndParallelFor) {
+  bdm_detail::FlatMap<uint32_t> m(4);
+  std::map<uint64_t, uint32_t> want;
+  std::mt19937_64 rng(5);
+  for (int i = 0; i < 5000; ++i) {  // grows several times
+    const uint64_t key = rng() % 3000 * 0x9e3779b97f4a7c15ull >> 3;
+    ++m[key];
+    ++want[key];
+  }
+  EXPECT_EQ(m.size(), want.size());
+  for (const auto& [key, n] : want) {
+    ASSERT_NE(m.find(key), nullptr);
+    EXPECT_EQ(*m.find(key), n);
+  }
+  EXPECT_EQ(m.find(1ull << 62), nullptr);
+  m.clear();
+  EXPECT_EQ(m.size(), 0u);
+  for (const auto& [key, n] : want) EXPECT_EQ(m.find(key), nullptr);
+  // The first exception of a worker reaches the caller after every thread joined; other items ran.
+  for (int threads : {1, 4}) {
+    std::vector<std::atomic<int>> seen(1000);
+    EXPECT_THROW(detail::parallel_for(1000, threads,
+                                      [&](int, size_t i) {
+                                        ++seen[i];
+                                        if (i == 10) throw Error("item 10");
+                                      }),
+                 Error);
+    int total = 0;
+    for (auto& s : seen) total += s.load();
+    EXPECT_GE(total, 11);
+    EXPECT_LE(total, 1000);
+    std::vector<int> once(1000, 0);
+    detail::parallel_for(1000, threads, [&](int, size_t i) { ++once[i]; });
+    EXPECT_EQ(std::count(once.begin(), once.end(), 1), 1000);
+  }
 }

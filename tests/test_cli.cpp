@@ -220,7 +220,7 @@ TEST(Cli, OutputPathsKeepDevicesAndLinks) {
 TEST(Cli, FullStandardOutputIsAnError) {
   const std::string dir = temp_dir();
   ASSERT_EQ(run("enumerate -n 2 -k 2 -q --out " + dir + "/d2.ctm").status, 0);
-  std::ofstream(dir + "/s.txt") << "0101101001\n";
+  std::ofstream(dir + "/s.txt") << "010110100111010\n";
   const std::string cmds[] = {"export " + dir + "/d2.ctm", "export --format csv " + dir + "/d2.ctm",
                               "info " + dir + "/d2.ctm",  "lookup " + dir + "/d2.ctm 0101",
                               "bdm " + dir + "/s.txt",    "machines -n 2 -k 2 000",

@@ -3,12 +3,17 @@
 // Definitions: docs/bdm.md and ../shared/spec/bdm.md. Plain C++; blocks are packed integer keys.
 #pragma once
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <vector>
 
 #include "ctm/table_io.hpp"
 
 namespace ctm {
+
+namespace bdm_detail {
+template <class V> class FlatMap;
+}
 
 // Symbols 0..k-1 in row-major order. A sequence has rows == 1 and two_d == false.
 struct SymbolArray {
@@ -52,8 +57,7 @@ class BdmTable {
     bool direct = false;             // k_direct holds every packed key
     std::vector<double> k_direct;    // NaN where absent
     std::vector<std::pair<uint64_t, double>> keys;  // packed key as stored -> K, in table order
-    std::vector<uint64_t> slots_key; // open addressing over `keys` (non-direct shapes); empty = ~0
-    std::vector<double> slots_k;
+    std::shared_ptr<const bdm_detail::FlatMap<double>> hashed;  // packed key -> K, over `keys`
     double max_k = 0, min_k = 0;
     int cells() const { return rows * cols; }
   };
@@ -61,13 +65,16 @@ class BdmTable {
   // From a K table (published or derived): 1D shapes by key length; 2D shapes from keys with rows
   // joined by '-' (every shape), or square shapes when no key has a '-' (OACC, pybdm).
   BdmTable(const KTable& k, int symbols, bool two_d);
-  // A ctm table file, a `string,K` CSV/TSV (optionally .gz); `symbols` 0 = the table's own.
+  // A ctm table file, a `string,K` CSV/TSV (optionally .gz); `symbols` 0 = the table's own k.
+  // Throws when the table's dimension (1D/2D) or alphabet does not match the request.
   static BdmTable load(const std::string& path, int symbols, bool two_d);
-  // The default for k symbols and dimension: D(5,2) (data/d5-2.ctm) for 1D binary, the engine's
-  // block table of (4,2)_2D (data/ctm-2d-blocks-4x4.tsv.gz, ctm blocks2d) for 2D binary, pybdm's
-  // ctm-bK-d12 (data/pybdm-ctm-bK-d12.tsv.gz: D(4,K), sampled) for 1D k = 4, 5, 6, 9. OACC's K-4x4
-  // stays loadable by path.
+  // The default for k symbols and dimension: D(5,2) (data/d5-2.ctm) for 1D binary, D(3,3) for 1D
+  // k = 3, pybdm's 4x4 table (data/pybdm-ctm-b2-d4x4.tsv.gz, every block 1x1..4x4) for 2D binary,
+  // pybdm's ctm-bK-d12 (data/pybdm-ctm-bK-d12.tsv.gz: D(4,K), sampled) for 1D k = 4, 5, 6, 9.
   static std::string default_path(int symbols, bool two_d);
+  // Shipped tables by name: "engine-2d" (the engine's (4,2)_2D block table, ctm blocks2d; lacks
+  // 5,520 4x4 blocks), "pybdm-2d"; "" for any other name.
+  static std::string named_path(const std::string& name);
 
   int symbols() const { return symbols_; }
   bool two_d() const { return two_d_; }
@@ -104,11 +111,15 @@ struct BdmResult {
 class BdmScorer {
  public:
   BdmScorer(const BdmTable& table, BdmOptions options);
+  ~BdmScorer();
+  // Throws ctm::Error when the decomposition has no blocks (input smaller than the block), as pybdm.
   BdmResult bdm(const SymbolArray& x);
-  // (BDM - minBDM) / (maxBDM - minBDM) as pybdm nbdm (not for correlated).
+  // (BDM - minBDM) / (maxBDM - minBDM) as pybdm nbdm (not for correlated); maxBDM counts the
+  // blocks the table lacks at their imputed K, so NBDM <= 1. Throws when maxBDM = minBDM.
   double nbdm(const SymbolArray& x);
   // Shannon entropy (base 2) of the block distribution; normalised as pybdm nent when asked.
-  double entropy(const SymbolArray& x, bool normalized = false);
+  // `counted` (optional) receives the blocks, distinct and imputed counts (its bdm stays 0).
+  double entropy(const SymbolArray& x, bool normalized = false, BdmResult* counted = nullptr);
   // Checks symbols < k and the shape; throws ctm::Error naming the first bad position.
   void check(const SymbolArray& x) const;
   const BdmTable& table() const { return table_; }
@@ -128,15 +139,13 @@ class BdmScorer {
   // Counting scratch: direct counts for the main shape when it is indexed directly, else hashed.
   std::vector<uint32_t> direct_counts_;
   std::vector<uint64_t> touched_;
-  std::vector<uint64_t> hash_keys_;
-  std::vector<uint32_t> hash_counts_;
-  std::vector<uint64_t> hash_used_;
+  std::unique_ptr<bdm_detail::FlatMap<uint32_t>> hashed_;  // counts of other shapes / large keys
   void count_blocks(const SymbolArray& x);
   template <class F> void for_each_count(F&& f);
   void clear_counts();
-  uint32_t* hash_slot(uint64_t key);
   std::vector<std::pair<int, uint64_t>> shape_histogram(const SymbolArray& x) const;
   double multiplicity(double n) const;
+  [[noreturn]] void no_blocks(const SymbolArray& x) const;
 };
 
 // Scores a batch on `threads` threads (0 = all cores); results[i] belongs to inputs[i] and does not
@@ -151,7 +160,8 @@ std::vector<BatchScore> score_batch(const BdmTable& table, const BdmOptions& opt
                                     int what, int threads);
 
 // Perturbation analysis: delta[i * k + s] = BDM(x with cell i set to s) - BDM(x); 0 where s is
-// the cell's own symbol. Updated incrementally over the blocks containing the cell, exact.
+// the cell's own symbol. Updated incrementally over the blocks containing the cell, exact. Throws
+// ctm::Error when the decomposition has no blocks, as BdmScorer::bdm.
 std::vector<double> perturbation_deltas(const BdmTable& table, const BdmOptions& options, const SymbolArray& x,
                                         int threads = 1);
 
