@@ -31,7 +31,7 @@ def export_rows(text):
     return rows
 
 
-@pytest.mark.parametrize("n,k,dims,cutoff", [(2, 2, 1, 0), (3, 2, 1, 0), (2, 3, 1, 0), (2, 2, 2, 20)])
+@pytest.mark.parametrize("n,k,dims,cutoff", [(2, 2, 1, 0), (3, 2, 1, 0), (2, 3, 1, 30), (2, 2, 2, 20)])
 def test_enumerate_equals_cli(cli, tmp_path, n, k, dims, cutoff):
     out = tmp_path / "t.ctm"
     args = ["enumerate", "-n", n, "-k", k, "--dims", dims, "-o", out, "-q", "--backend", "cpu"]
