@@ -79,7 +79,8 @@ def bdm_table(name_or_path: Any, nsymbols: int, ndim: int) -> Any:
 
 
 def _as_symbols(X: Any, ndim: int, nsymbols: int, check: bool = True) -> np.ndarray:
-    """X as a C-contiguous uint8 array, after pybdm's checks (InputError, naming the bad value)."""
+    """X as a C-contiguous integer array after pybdm's shape and dtype checks (InputError); the
+    symbols themselves are checked (and narrowed) by the extension in the same pass as the copy."""
     X = np.asarray(X)
     if check:
         if X.dtype.kind not in "iub":
@@ -88,11 +89,7 @@ def _as_symbols(X: Any, ndim: int, nsymbols: int, check: bool = True) -> np.ndar
             raise InputError(f"'X' has {X.ndim} axes; this BDM is for {ndim}D data")
         if X.size == 0:
             raise InputError("'X' is empty")
-        lo, hi = X.min(), X.max()
-        if lo < 0 or hi >= nsymbols:
-            bad = np.unique(X[(X < 0) | (X >= nsymbols)])
-            raise InputError(f"'X' contains symbols outside of [0, {nsymbols - 1}]: {', '.join(str(s) for s in bad[:10])}")
-    return np.ascontiguousarray(X, dtype=np.uint8)
+    return np.ascontiguousarray(X)
 
 
 def _check_stack(X: np.ndarray, ndim: int, nsymbols: int) -> np.ndarray:
@@ -102,10 +99,7 @@ def _check_stack(X: np.ndarray, ndim: int, nsymbols: int) -> np.ndarray:
         raise InputError(f"a batch of {ndim}D objects must have {ndim + 1} axes, not {X.ndim}")
     if X.size == 0:
         raise InputError("the batch is empty (or its objects are)")
-    if X.min() < 0 or X.max() >= nsymbols:
-        bad = np.argwhere((X < 0) | (X >= nsymbols))[0]
-        raise InputError(f"object {bad[0]} contains symbol {X[tuple(bad)]} outside of [0, {nsymbols - 1}]")
-    return np.ascontiguousarray(X, dtype=np.uint8)
+    return np.ascontiguousarray(X)
 
 
 class BDM:

@@ -19,7 +19,47 @@
 namespace ctm_py {
 namespace {
 
-using Bytes = nb::ndarray<const uint8_t, nb::c_contig, nb::device::cpu>;
+// Any integer (or bool) NumPy array, C-contiguous; symbols are checked and narrowed in one pass.
+using Ints = nb::ndarray<nb::ro, nb::c_contig, nb::device::cpu>;
+
+template <class T>
+void narrow_as(const Ints& a, size_t offset, size_t n, int k, uint8_t* out, const char* what) {
+  const T* p = static_cast<const T*>(a.data()) + offset;
+  for (size_t i = 0; i < n; ++i) {
+    const T v = p[i];
+    if (v < T{0} || v >= static_cast<T>(k)) {
+      const long long shown = static_cast<long long>(v);
+      throw ctm::Error(std::string(what) + "symbol " + std::to_string(shown) + " at flat position " + std::to_string(i) +
+                       " is outside the alphabet 0.." + std::to_string(k - 1));
+    }
+    out[i] = static_cast<uint8_t>(v);
+  }
+}
+
+// Cells [offset, offset + n) of `a` as symbols 0..k-1 into out; throws ctm::Error naming the bad one.
+void narrow(const Ints& a, size_t offset, size_t n, int k, uint8_t* out, const std::string& what = "") {
+  const auto dt = a.dtype();
+  const auto code = static_cast<nb::dlpack::dtype_code>(dt.code);
+  const char* w = what.c_str();
+  if (code == nb::dlpack::dtype_code::Bool && dt.bits == 8) return narrow_as<uint8_t>(a, offset, n, k, out, w);
+  if (code == nb::dlpack::dtype_code::Int) {
+    switch (dt.bits) {
+      case 8: return narrow_as<int8_t>(a, offset, n, k, out, w);
+      case 16: return narrow_as<int16_t>(a, offset, n, k, out, w);
+      case 32: return narrow_as<int32_t>(a, offset, n, k, out, w);
+      case 64: return narrow_as<int64_t>(a, offset, n, k, out, w);
+    }
+  }
+  if (code == nb::dlpack::dtype_code::UInt) {
+    switch (dt.bits) {
+      case 8: return narrow_as<uint8_t>(a, offset, n, k, out, w);
+      case 16: return narrow_as<uint16_t>(a, offset, n, k, out, w);
+      case 32: return narrow_as<uint32_t>(a, offset, n, k, out, w);
+      case 64: return narrow_as<uint64_t>(a, offset, n, k, out, w);
+    }
+  }
+  throw ctm::Error("the array must hold integers (or bools)");
+}
 
 std::shared_ptr<ctm::BdmTable> load_bdm_table(const std::string& path, int symbols, bool two_d,
                                                const std::vector<std::pair<std::string, double>>& extra) {
@@ -38,22 +78,25 @@ std::shared_ptr<ctm::BdmTable> bdm_table_from(const ctm::Table& table, bool two_
   return std::make_shared<ctm::BdmTable>(ctm::k_table_from(table), table.meta.space.symbols, two_d);
 }
 
-ctm::SymbolArray to_symbols(const uint8_t* data, int rows, int cols, bool two_d) {
+ctm::SymbolArray to_symbols(const Ints& a, size_t offset, int rows, int cols, bool two_d, int k,
+                            const std::string& what = "") {
   ctm::SymbolArray x;
   x.rows = rows;
   x.cols = cols;
   x.two_d = two_d;
-  x.cells.assign(data, data + static_cast<size_t>(rows) * cols);
+  x.cells.resize(static_cast<size_t>(rows) * cols);
+  narrow(a, offset, x.cells.size(), k, x.cells.data(), what);
   return x;
 }
 
-ctm::SymbolArray one_object(const Bytes& a, bool two_d) {
+ctm::SymbolArray one_object(const Ints& a, bool two_d, int k, const std::string& what = "") {
+  if (a.size() == 0) throw ctm::Error(what + "empty input");
   if (two_d) {
-    if (a.ndim() != 2) throw ctm::Error("a 2D table needs a 2D array");
-    return to_symbols(a.data(), static_cast<int>(a.shape(0)), static_cast<int>(a.shape(1)), true);
+    if (a.ndim() != 2) throw ctm::Error(what + "a 2D table needs a 2D array");
+    return to_symbols(a, 0, static_cast<int>(a.shape(0)), static_cast<int>(a.shape(1)), true, k, what);
   }
-  if (a.ndim() != 1) throw ctm::Error("a 1D table needs a 1D array");
-  return to_symbols(a.data(), 1, static_cast<int>(a.shape(0)), false);
+  if (a.ndim() != 1) throw ctm::Error(what + "a 1D table needs a 1D array");
+  return to_symbols(a, 0, 1, static_cast<int>(a.shape(0)), false, k, what);
 }
 
 class Scorer {
@@ -72,9 +115,9 @@ class Scorer {
   }
 
   // what: 0 BDM, 1 NBDM, 2 entropy, 3 normalised entropy. Returns (value, blocks, imputed).
-  std::tuple<double, uint64_t, uint64_t> score(const Bytes& a, int what) {
-    ctm::SymbolArray x = one_object(a, table_->two_d());
+  std::tuple<double, uint64_t, uint64_t> score(const Ints& a, int what) {
     nb::gil_scoped_release r;
+    ctm::SymbolArray x = one_object(a, table_->two_d(), table_->symbols());
     std::lock_guard<std::mutex> l(mu_);
     scorer_->check(x);
     switch (what) {
@@ -92,7 +135,7 @@ class Scorer {
   }
 
   // A stack of equal-shaped objects: (n, L) for 1D, (n, R, C) for 2D. Returns (values, blocks, imputed).
-  nb::tuple score_stack(const Bytes& a, int what, int threads) {
+  nb::tuple score_stack(const Ints& a, int what, int threads) {
     const bool two_d = table_->two_d();
     if (a.ndim() != (two_d ? 3u : 2u)) throw ctm::Error(two_d ? "a batch of 2D arrays must be 3D" : "a batch of sequences must be 2D");
     const size_t n = a.shape(0);
@@ -102,16 +145,19 @@ class Scorer {
       nb::gil_scoped_release r;
       std::vector<ctm::SymbolArray> inputs(n);
       const size_t cells = static_cast<size_t>(rows) * cols;
-      for (size_t i = 0; i < n; ++i) inputs[i] = to_symbols(a.data() + i * cells, rows, cols, two_d);
+      if (cells == 0) throw ctm::Error("the batch's objects are empty");
+      for (size_t i = 0; i < n; ++i)
+        inputs[i] = to_symbols(a, i * cells, rows, cols, two_d, table_->symbols(), "object " + std::to_string(i) + ": ");
       res = ctm::score_batch(*table_, opt_, inputs, what, threads);
     }
     return unpack(res);
   }
 
-  nb::tuple score_list(const std::vector<Bytes>& arrays, int what, int threads) {
+  nb::tuple score_list(const std::vector<Ints>& arrays, int what, int threads) {
     std::vector<ctm::SymbolArray> inputs;
     inputs.reserve(arrays.size());
-    for (const auto& a : arrays) inputs.push_back(one_object(a, table_->two_d()));
+    for (size_t i = 0; i < arrays.size(); ++i)
+      inputs.push_back(one_object(arrays[i], table_->two_d(), table_->symbols(), "object " + std::to_string(i) + ": "));
     std::vector<ctm::BatchScore> res;
     {
       nb::gil_scoped_release r;
@@ -121,8 +167,8 @@ class Scorer {
   }
 
   // Blocks of the decomposition: (n, 4) int32 rows (row, col, height, width); periodic blocks wrap.
-  nb::ndarray<nb::numpy, int32_t> decompose(const Bytes& a) {
-    ctm::SymbolArray x = one_object(a, table_->two_d());
+  nb::ndarray<nb::numpy, int32_t> decompose(const Ints& a) {
+    ctm::SymbolArray x = one_object(a, table_->two_d(), table_->symbols());
     std::vector<ctm::BdmScorer::Block> blocks;
     {
       std::lock_guard<std::mutex> l(mu_);
@@ -136,8 +182,8 @@ class Scorer {
   }
 
   // delta[i, s] = BDM(x with cell i set to s) - BDM(x), cells in row-major order.
-  nb::ndarray<nb::numpy, double> perturb(const Bytes& a, int threads) {
-    ctm::SymbolArray x = one_object(a, table_->two_d());
+  nb::ndarray<nb::numpy, double> perturb(const Ints& a, int threads) {
+    ctm::SymbolArray x = one_object(a, table_->two_d(), table_->symbols());
     std::vector<double> d;
     {
       nb::gil_scoped_release r;
