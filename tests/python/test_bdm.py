@@ -209,3 +209,14 @@ def test_engine_tables_and_ctm_table_as_bdm_table():
     b = ctm.BDM(ndim=1, table=t4, shape=(4,))
     assert same(b.bdm(np.zeros(4, dtype=int)), t4.k("0000"))
     assert same(b.bdm(np.zeros(8, dtype=int)), t4.k("0000") + 1)
+
+
+def test_default_1d_table_is_pybdms_for_the_strings_d52_lacks(pybdm):
+    # D(5,2) has no 000110100111 / 111001011000; pybdm stores them, so the default table does too
+    pb = pybdm.BDM(ndim=1)
+    for s in ("000110100111" * 2, "111001011000" + "0" * 12):
+        X = np.array([int(c) for c in s])
+        assert same(ctm.BDM(ndim=1).bdm(X), pb.bdm(X))
+        with pytest.warns(ctm.BDMRuntimeWarning):
+            engine = ctm.BDM(ndim=1, ctmname="ENGINE-B2-D12").bdm(X)
+        assert not same(engine, pb.bdm(X))
