@@ -13,7 +13,7 @@ if [ ! -x build/ctm ]; then
 fi
 python3 -m venv --clear "$venv"
 pip=("$venv/bin/python" -m pip install -q --disable-pip-version-check)
-"${pip[@]}" "scikit-build-core>=0.10" "nanobind>=2.0" numpy pytest "pybdm==0.1.0" pandas matplotlib
+"${pip[@]}" "scikit-build-core>=0.10" "nanobind>=2.0" numpy pytest "pybdm==0.1.0" pandas matplotlib tqdm
 config=(-C "build-dir=build/py/{wheel_tag}")
 [ "${CTM_PY_CUDA:-0}" = 1 ] || config+=(-C cmake.define.CTM_WITH_CUDA=OFF)
 command -v ccache >/dev/null && config+=(-C cmake.define.CMAKE_CXX_COMPILER_LAUNCHER=ccache)

@@ -2,6 +2,7 @@
 exact counts, strings that stay strings, merges, files, progress callbacks and cancellation."""
 import os
 import signal
+import sys
 
 import numpy as np
 import pytest
@@ -133,9 +134,16 @@ def test_progress_callback_sees_the_run():
     assert s_calls and s_calls[-1][1] == 400000
 
 
-def test_progress_true_shows_a_bar(capsys):
+def test_progress_true_shows_a_bar(capsys, monkeypatch):
+    pytest.importorskip("tqdm")
     ctm.enumerate(4, 2, threads=1, progress=True, progress_interval=0.0)
-    assert "D(4,2)" in capsys.readouterr().err
+    err = capsys.readouterr().err
+    assert "D(4,2)" in err and "item" in err  # tqdm's bar
+    monkeypatch.setitem(sys.modules, "tqdm", None)  # without tqdm: one updating stderr line
+    monkeypatch.setitem(sys.modules, "tqdm.auto", None)
+    ctm.enumerate(4, 2, threads=1, progress=True, progress_interval=0.0)
+    err = capsys.readouterr().err
+    assert err.startswith("\rD(4,2): ") and "%)" in err and err.endswith("\n")
 
 
 def test_callback_exception_and_false_cancel():
