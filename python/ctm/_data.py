@@ -1,13 +1,15 @@
 """Where the package finds its tables: $CTM_DATA_DIR, then the copies installed with the package
-(ctm/data), then the source tree's data/ (the larger pybdm k = 5, 6, 9 tables are only there)."""
+(ctm/data), then the data/ folder of the source tree it was built from (the larger pybdm k = 5, 6,
+9 tables are only there)."""
 from __future__ import annotations
 
 import os
 from pathlib import Path
 
+from . import _ctm
+
 _HERE = Path(__file__).resolve().parent
-# pip install . from the repository: python/ctm/../../data
-_SOURCE = _HERE.parent.parent / "data"
+_SOURCE = Path(_ctm.source_data_dir)
 
 
 def data_dirs() -> list[Path]:

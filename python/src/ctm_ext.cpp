@@ -318,6 +318,7 @@ NB_MODULE(_ctm, m) {
     }
   });
   m.attr("__version__") = ctm::kVersion;
+  m.attr("source_data_dir") = CTM_SOURCE_DATA_DIR;  // the source tree's data/ at build time
   ctm_py::bind_tables(m);
   ctm_py::bind_bdm(m);
   ctm_py::bind_collapse(m);

@@ -1,6 +1,7 @@
 """ctm.BDM against pybdm 0.1.0 itself (installed from PyPI), side by side on seeded random arrays:
 1D and 2D, every pybdm partition, BDM, NBDM, entropy, normalised entropy, decompositions, counters
 and perturbation experiments, to 1e-9; the spec's reference values; batches; bad input."""
+import os
 import warnings
 from collections import Counter
 
@@ -220,3 +221,12 @@ def test_default_1d_table_is_pybdms_for_the_strings_d52_lacks(pybdm):
         with pytest.warns(ctm.BDMRuntimeWarning):
             engine = ctm.BDM(ndim=1, ctmname="ENGINE-B2-D12").bdm(X)
         assert not same(engine, pb.bdm(X))
+
+
+def test_large_pybdm_tables_are_found_in_the_source_tree():
+    from ctm._data import data_file
+
+    for k in (5, 6, 9):
+        assert os.path.getsize(data_file(f"pybdm-ctm-b{k}-d12.tsv.gz")) > 1_000_000
+    with pytest.raises(ValueError, match="not found"):
+        data_file("no-such-table.tsv")
