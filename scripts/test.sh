@@ -5,3 +5,4 @@ cd "$(dirname "$0")/.."
 bash scripts/build.sh -DCTM_BUILD_TESTS=ON
 cd build
 ctest -j"$(nproc)" --output-on-failure --timeout 900
+bash ../scripts/test_python.sh  # the Python package (pytest, pybdm side by side)
