@@ -17,7 +17,7 @@ std::vector<double> perturbation_deltas(const BdmTable& table, const BdmOptions&
   scorer.check(x);
   const int k = table.symbols(), bits = table.bits();
   const std::vector<BdmScorer::Block> blocks = scorer.decompose(x);
-  if (blocks.empty()) scorer.bdm(x);  // throws the "no blocks" error, as bdm() does
+  if (blocks.empty()) scorer.bdm(x);  // throws the "no blocks" error, as bdm() does (unless empty_is_zero)
   std::vector<uint64_t> keys(blocks.size());
   for (size_t b = 0; b < blocks.size(); ++b) keys[b] = scorer.block_key(x, blocks[b]);
   // Cell -> (block, digit shift) lists, CSR; a block's entries for one cell are adjacent.

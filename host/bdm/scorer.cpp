@@ -209,7 +209,7 @@ BdmResult BdmScorer::bdm(const SymbolArray& x) {
     r.blocks += n;
     ++r.distinct;
   });
-  if (r.blocks == 0) no_blocks(x);
+  if (r.blocks == 0 && !opt_.empty_is_zero) no_blocks(x);
   return r;
 }
 
@@ -318,8 +318,9 @@ double BdmScorer::entropy(const SymbolArray& x, bool normalized, BdmResult* coun
     ++r.distinct;
     if (std::isnan(table_.k_of(shape, key))) r.imputed += n;
   });
-  if (r.blocks == 0) no_blocks(x);
+  if (r.blocks == 0 && !opt_.empty_is_zero) no_blocks(x);
   if (counted) *counted = r;
+  if (r.blocks == 0) return 0;
   const double h = shannon(counts);
   if (!normalized) return h;
   const auto hist = shape_histogram(x);

@@ -46,6 +46,9 @@ struct BdmOptions {
   int min_length = 2;     // recursive
   int delta = 0;          // acss windows (0 = the block size, acss's default)
   bool log_alphabet = false;  // multiplicity term log_k(n) as acss does, instead of log2(n)
+  // An input without blocks (smaller than the block) scores BDM 0 and entropy 0, as pybdm with
+  // raise_if_zero=False, instead of the "no blocks" error (the Python package decides itself).
+  bool empty_is_zero = false;
 };
 
 // K values of blocks by shape, ready for packed-key lookups. Keys of a shape are packed base 2^b
@@ -112,7 +115,8 @@ class BdmScorer {
  public:
   BdmScorer(const BdmTable& table, BdmOptions options);
   ~BdmScorer();
-  // Throws ctm::Error when the decomposition has no blocks (input smaller than the block), as pybdm.
+  // Throws ctm::Error when the decomposition has no blocks (input smaller than the block), as pybdm,
+  // unless options.empty_is_zero.
   BdmResult bdm(const SymbolArray& x);
   // (BDM - minBDM) / (maxBDM - minBDM) as pybdm nbdm (not for correlated); maxBDM counts the
   // blocks the table lacks at their imputed K, so NBDM <= 1. Throws when maxBDM = minBDM.

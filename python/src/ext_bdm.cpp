@@ -111,6 +111,7 @@ class Scorer {
     opt_.min_length = min_length;
     opt_.delta = delta;
     opt_.log_alphabet = log_alphabet;
+    opt_.empty_is_zero = true;  // pybdm returns 0 there; ctm.BDM raises itself when raise_if_zero
     scorer_ = std::make_unique<ctm::BdmScorer>(*table_, opt_);  // validates the options
   }
 
