@@ -2,10 +2,7 @@
 #include <iostream>
 #include <memory>
 
-#include "commands.hpp"
-#include "cluster/job.hpp"
-#include "ctm/output_file.hpp"
-#include "ctm/table_io.hpp"
+#include "table_job.hpp"
 
 namespace ctm::cli {
 namespace {
@@ -33,9 +30,8 @@ ShardArg parse_shard(const std::string& s) {
 
 struct Args {
   EnumerateOptions eo;
-  std::string out_path, shard_text, resume_dir;
-  uint32_t chunks = 64;
-  bool quiet = false;
+  std::string shard_text;
+  TableJobArgs job;
 };
 
 int run(CLI::App& en, Args& a) {
@@ -46,38 +42,12 @@ int run(CLI::App& en, Args& a) {
   eo.space.validate();
   if (eo.cutoff == 0 && standard_cutoff(eo.space) == 0)
     throw Error("no standard cutoff for space " + eo.space.name() + ": give one with --cutoff");
-  if (en.count("--cutoff") && eo.cutoff < 1) throw Error("--cutoff must be at least 1");
-  if (eo.device < 0) throw Error("--device must be >= 0 (got " + std::to_string(eo.device) + ")");
-  if (eo.backend != "auto" && eo.backend != "cpu" && eo.backend != "cuda")
-    throw Error("unknown backend '" + eo.backend + "' (expected auto, cpu or cuda)");
-  if (!a.resume_dir.empty() && (a.chunks < 1 || sh.count > 1)) throw Error("--resume-dir needs --chunks >= 1 and no --shard");
-  const cluster::World& w = cluster::world();
-  if (w.size > 1 && (a.chunks < 1 || sh.count > 1)) throw Error("an MPI run needs --chunks >= 1 and no --shard");
-  if (en.count("--chunks") && a.resume_dir.empty() && w.size == 1)
-    throw Error("--chunks needs --resume-dir or an MPI launch (it splits the run into that many chunks)");
-  warn_unused_device(en, eo.backend, eo.device);
-  if (w.root()) check_output_path(a.out_path);
-  eo.threads = rank_threads(eo.threads);
-  if (w.local_size > 1 && !en.count("--device") && eo.backend != "cpu") eo.device = cluster::device_for_rank(eo.device);
-  eo.warn = print_warning;
-  Table t;
-  if (!a.resume_dir.empty() || w.size > 1) {
-    cluster::ChunkJob job = cluster::enumeration_job(eo, a.resume_dir, a.chunks);
-    job.progress = chunk_progress_line(a.quiet, "enumeration");
-    std::optional<Table> r = cluster::run_chunks(job);
-    if (!r) return 0;  // another rank: rank 0 writes the table
-    t = std::move(*r);
-  } else {
-    eo.progress = progress_line(a.quiet, true);
-    t = enumerate(eo);
-  }
-  clear_progress_line(a.quiet || !w.root());
-  write_table(t, a.out_path);
-  if (!a.quiet) {
-    print_summary(t, std::cout);
-    std::cout << "written          " << a.out_path << "\n";
-  }
-  return 0;
+  if ((!a.job.resume_dir.empty() || cluster::world().size > 1) && (a.job.chunks < 1 || sh.count > 1))
+    throw Error("--resume-dir and MPI runs need --chunks >= 1 and no --shard");
+  return run_table_job(
+      en, eo, a.job, "enumeration", true,
+      [&](const EnumerateOptions& o) { return cluster::enumeration_job(o, a.job.resume_dir, a.job.chunks); },
+      [](const EnumerateOptions& o) { return enumerate(o); });
 }
 
 }  // namespace
@@ -94,10 +64,10 @@ Command add_enumerate(CLI::App& app) {
   en->add_option("--threads,-j", eo.threads, "CPU threads (0 = all)");
   en->add_option("--device", eo.device, "CUDA device index (with --backend cuda or auto)");
   en->add_option("--shard", a->shard_text, "Run only slice I/M of the work items (merge the parts with ctm merge)");
-  en->add_option("--resume-dir", a->resume_dir, "Save finished chunks here and skip them when rerun");
-  en->add_option("--chunks", a->chunks, "Number of chunks with --resume-dir or under MPI (default 64; docs/cluster.md)");
-  en->add_option("--out,-o", a->out_path, "Table file to write")->required();
-  en->add_flag("--quiet,-q", a->quiet, "No progress line or summary");
+  en->add_option("--resume-dir", a->job.resume_dir, "Save finished chunks here and skip them when rerun");
+  en->add_option("--chunks", a->job.chunks, "Number of chunks with --resume-dir or under MPI (default 64; docs/cluster.md)");
+  en->add_option("--out,-o", a->job.out_path, "Table file to write")->required();
+  en->add_flag("--quiet,-q", a->job.quiet, "No progress line or summary");
   return {en, [en, a] { return run(*en, *a); }};
 }
 

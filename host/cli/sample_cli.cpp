@@ -3,56 +3,25 @@
 #include <iostream>
 #include <memory>
 
-#include "cluster/job.hpp"
-#include "commands.hpp"
-#include "ctm/output_file.hpp"
+#include "table_job.hpp"
 #include "ctm/sample.hpp"
-#include "ctm/table_io.hpp"
 
 namespace ctm::cli {
 namespace {
 
 struct Args {
   SampleOptions so;
-  std::string out_path, resume_dir;
-  uint32_t chunks = 64;
-  bool quiet = false;
+  TableJobArgs job;
 };
 
 int run(CLI::App& sm, Args& a) {
   SampleOptions& so = a.so;
   so.space.validate_sampled();
-  if (sm.count("--cutoff") && so.cutoff < 1) throw Error("--cutoff must be at least 1");
-  if (so.device < 0) throw Error("--device must be >= 0 (got " + std::to_string(so.device) + ")");
-  if (so.backend != "auto" && so.backend != "cpu" && so.backend != "cuda")
-    throw Error("unknown backend '" + so.backend + "' (expected auto, cpu or cuda)");
-  warn_unused_device(sm, so.backend, so.device);
-  const cluster::World& w = cluster::world();
-  if (sm.count("--chunks") && a.resume_dir.empty() && w.size == 1)
-    throw Error("--chunks needs --resume-dir or an MPI launch (it splits the run into that many chunks)");
-  if (!sm.count("--chunks")) a.chunks = static_cast<uint32_t>(std::clamp<uint64_t>(so.machines, 1, a.chunks));
-  if (w.root()) check_output_path(a.out_path);
-  so.threads = rank_threads(so.threads);
-  if (w.local_size > 1 && !sm.count("--device") && so.backend != "cpu") so.device = cluster::device_for_rank(so.device);
-  so.warn = print_warning;
-  Table t;
-  if (!a.resume_dir.empty() || w.size > 1) {
-    cluster::ChunkJob job = cluster::sample_job(so, a.resume_dir, a.chunks);
-    job.progress = chunk_progress_line(a.quiet, "sample");
-    std::optional<Table> r = cluster::run_chunks(job);
-    if (!r) return 0;  // another rank: rank 0 writes the table
-    t = std::move(*r);
-  } else {
-    so.progress = progress_line(a.quiet, false);
-    t = sample(so);
-  }
-  clear_progress_line(a.quiet || !w.root());
-  write_table(t, a.out_path);
-  if (!a.quiet) {
-    print_summary(t, std::cout);
-    std::cout << "written          " << a.out_path << "\n";
-  }
-  return 0;
+  if (!sm.count("--chunks")) a.job.chunks = static_cast<uint32_t>(std::clamp<uint64_t>(so.machines, 1, a.job.chunks));
+  return run_table_job(
+      sm, so, a.job, "sample", false,
+      [&](const SampleOptions& o) { return cluster::sample_job(o, a.job.resume_dir, a.job.chunks); },
+      [](const SampleOptions& o) { return sample(o); });
 }
 
 }  // namespace
@@ -71,10 +40,10 @@ Command add_sample(CLI::App& app) {
   sm->add_option("--threads,-j", so.threads, "CPU threads (0 = all)");
   sm->add_option("--backend", so.backend, "auto | cpu | cuda (auto: CUDA when a device is present)");
   sm->add_option("--device", so.device, "CUDA device index (with --backend cuda or auto)");
-  sm->add_option("--out,-o", a->out_path, "Table file to write")->required();
-  sm->add_option("--resume-dir", a->resume_dir, "Save finished chunks (machine-index ranges) here and skip them when rerun");
-  sm->add_option("--chunks", a->chunks, "Number of chunks with --resume-dir or under MPI (default 64; docs/cluster.md)");
-  sm->add_flag("--quiet,-q", a->quiet, "No progress line or summary");
+  sm->add_option("--out,-o", a->job.out_path, "Table file to write")->required();
+  sm->add_option("--resume-dir", a->job.resume_dir, "Save finished chunks (machine-index ranges) here and skip them when rerun");
+  sm->add_option("--chunks", a->job.chunks, "Number of chunks with --resume-dir or under MPI (default 64; docs/cluster.md)");
+  sm->add_flag("--quiet,-q", a->job.quiet, "No progress line or summary");
   return {sm, [sm, a] { return run(*sm, *a); }};
 }
 
