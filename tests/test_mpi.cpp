@@ -5,6 +5,8 @@
 
 #include <cstdlib>
 #include <filesystem>
+#include <fstream>
+#include <vector>
 
 #include "cli_testing.hpp"
 #include "ctm/table_io.hpp"
@@ -99,6 +101,34 @@ TEST(Mpi, KilledRankFailsCleanlyAndARerunCompletesTheTable) {
   ASSERT_EQ(rerun.status, 0) << rerun.err;
   ASSERT_EQ(ctm_run("enumerate -n 4 -k 2 -q --out " + dir() + "/whole42.ctm").status, 0);
   expect_same_run(table("whole42.ctm"), table("resumed.ctm"));
+}
+
+TEST(Mpi, BdmOverManyFilesKeepsInputOrder) {
+  // Files of different sizes (ranks take contiguous slices of about equal bytes) and one bad input.
+  std::vector<std::string> files;
+  uint64_t state = 12345;
+  for (int f = 0; f < 7; ++f) {
+    files.push_back(dir() + "/in" + std::to_string(f) + ".txt");
+    std::ofstream out(files.back());
+    for (int line = 0; line < 20 + 40 * f; ++line) {
+      std::string s;
+      for (int i = 0; i < 12 + (line * 7 + f) % 90; ++i) {
+        state = state * 6364136223846793005ull + 1442695040888963407ull;
+        s += static_cast<char>('0' + (state >> 63));
+      }
+      out << s << "\n";
+    }
+  }
+  files.insert(files.begin() + 2, dir() + "/short.txt");
+  std::ofstream(dir() + "/short.txt") << "0101\n";
+  std::string args = "bdm";
+  for (const auto& f : files) args += " " + f;
+  const CliResult one = ctm_run(args);
+  const CliResult many = mpi_run(4, args);
+  EXPECT_EQ(one.status, 1);  // the short input is reported, the rest scored
+  EXPECT_NE(many.status, 0);
+  EXPECT_GT(one.out.size(), 1000u);
+  EXPECT_EQ(many.out, one.out);
 }
 
 TEST(Mpi, BadInputIsOneLineFromRankZero) {

@@ -5,7 +5,9 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <cmath>
+#include <filesystem>
 #include <cstdio>
 #include <cstring>
 #include <fstream>
@@ -13,6 +15,7 @@
 #include <sstream>
 
 #include "bdm_inputs.hpp"
+#include "cluster/job.hpp"
 #include "ctm/bdm.hpp"
 
 namespace ctm::cli {
@@ -142,10 +145,30 @@ struct BdmCommands::State {
     const BdmOptions o = options();
     const BdmTable table = load_table(two_d());
     BdmScorer probe(table, o);  // checks the options against the table once, before reading
-    std::vector<BdmInput> inputs_read = read_bdm_inputs(inputs, two_d(), threshold);
+    // Under MPI (docs/cluster.md) each rank scores a contiguous slice of the input files, of about
+    // equal bytes, and rank 0 prints every rank's rows in input order. Standard input is rank 0's.
+    const cluster::World& w = cluster::world();
+    const bool from_stdin = inputs.empty() || std::find(inputs.begin(), inputs.end(), "-") != inputs.end();
+    std::vector<std::string> mine = inputs;
+    if (w.size > 1) {
+      if (from_stdin && !w.root()) return 0;
+      if (!from_stdin) {
+        std::vector<uint64_t> bytes;
+        for (const auto& path : inputs) {
+          std::error_code ec;
+          const auto size = std::filesystem::file_size(path, ec);
+          bytes.push_back(ec ? 0 : static_cast<uint64_t>(size));
+        }
+        const auto [first, last] = cluster::my_slice(bytes);
+        mine.assign(inputs.begin() + static_cast<std::ptrdiff_t>(first), inputs.begin() + static_cast<std::ptrdiff_t>(last));
+      }
+    }
+    const bool gather = w.size > 1 && !from_stdin;
+    std::string rows;  // this rank's rows when they are gathered
+    std::vector<BdmInput> inputs_read = mine.empty() ? std::vector<BdmInput>{} : read_bdm_inputs(mine, two_d(), threshold);
     const int what = entropy ? (normalized ? 3 : 2) : (normalized ? 1 : 0);
     const char* names[] = {"bdm", "nbdm", "entropy", "normalized_entropy"};
-    std::cout << header(table, o) << "input\t" << names[what] << "\tblocks\timputed\n";
+    if (w.root()) std::cout << header(table, o) << "input\t" << names[what] << "\tblocks\timputed\n";
     constexpr size_t chunk = 2048;
     const bool progress = ::isatty(STDERR_FILENO) && !quiet && inputs_read.size() > chunk;
     int failed = 0;
@@ -162,8 +185,11 @@ struct BdmCommands::State {
         if (error.empty()) {
           const BatchScore& s = scores[next++];
           if (s.error.empty()) {
-            std::printf("%s\t%.17g\t%llu\t%llu\n", printable(in.name).c_str(), s.value, static_cast<unsigned long long>(s.result.blocks),
-                        static_cast<unsigned long long>(s.result.imputed));
+            char row[64];
+            std::snprintf(row, sizeof row, "\t%.17g\t%llu\t%llu\n", s.value, static_cast<unsigned long long>(s.result.blocks),
+                          static_cast<unsigned long long>(s.result.imputed));
+            if (gather) rows += printable(in.name) + row;
+            else std::printf("%s%s", printable(in.name).c_str(), row);
             continue;
           }
           error = s.error;
@@ -173,6 +199,16 @@ struct BdmCommands::State {
         ++failed;
       }
       if (progress) std::fprintf(stderr, "\r%zu / %zu inputs   %s", hi, inputs_read.size(), hi == inputs_read.size() ? "\n" : "");
+    }
+    if (gather) {
+      // Each rank's failure count on the first line, then its rows.
+      const std::vector<std::string> all = cluster::gather_to_root(std::to_string(failed) + "\n" + rows);
+      for (size_t r = 0; r < all.size(); ++r) {
+        const std::string& part = all[r];
+        const size_t eol = part.find('\n');
+        if (r > 0) failed += std::stoi(part.substr(0, eol));  // rank 0's own count is `failed` already
+        std::fwrite(part.data() + eol + 1, 1, part.size() - eol - 1, stdout);
+      }
     }
     std::fflush(stdout);
     return failed ? 1 : 0;

@@ -243,6 +243,26 @@ const World& world() { return g_world; }
 
 bool launched_without_mpi() { return !g_mpi && launched_by_mpi() && env_world_size() > 1; }
 
+std::pair<size_t, size_t> my_slice(const std::vector<uint64_t>& weights) {
+  const size_t n = weights.size();
+  const int ranks = g_world.size, r = g_world.rank;
+  unsigned __int128 total = 0;
+  for (uint64_t w : weights) total += w + 1;  // +1: empty files still count as work
+  // Slice boundaries at the first item whose running weight reaches total * i / ranks.
+  auto boundary = [&](int i) -> size_t {
+    if (i <= 0) return 0;
+    if (i >= ranks) return n;
+    const unsigned __int128 goal = total * static_cast<unsigned>(i) / static_cast<unsigned>(ranks);
+    unsigned __int128 run = 0;
+    for (size_t j = 0; j < n; ++j) {
+      if (run >= goal) return j;
+      run += weights[j] + 1;
+    }
+    return n;
+  };
+  return {boundary(r), boundary(r + 1)};
+}
+
 int device_for_rank(int fallback) {
 #ifdef CTM_WITH_CUDA
   const int n = detail::cuda_device_count();
@@ -256,6 +276,32 @@ std::string chunk_path(const std::string& dir, uint32_t chunk, uint32_t chunks) 
 }
 
 #ifdef CTM_WITH_MPI
+std::vector<std::string> gather_to_root(const std::string& mine) {
+  if (!g_mpi || g_world.size == 1) return {mine};
+  constexpr int kTagGather = 4;
+  if (!g_world.root()) {
+    MPI_Request req;
+    check_mpi(MPI_Isend(mine.data(), static_cast<int>(mine.size()), MPI_BYTE, 0, kTagGather, MPI_COMM_WORLD, &req), "MPI_Isend");
+    wait_polling(req);
+    return {};
+  }
+  std::vector<std::string> all(static_cast<size_t>(g_world.size));
+  all[0] = mine;
+  for (int r = 1; r < g_world.size; ++r) {
+    MPI_Status st;
+    for (int flag = 0;;) {  // probe with a sleep: Open MPI's blocking probe spins a core
+      check_mpi(MPI_Iprobe(r, kTagGather, MPI_COMM_WORLD, &flag, &st), "MPI_Iprobe");
+      if (flag) break;
+      std::this_thread::sleep_for(kPoll);
+    }
+    int bytes = 0;
+    MPI_Get_count(&st, MPI_BYTE, &bytes);
+    all[static_cast<size_t>(r)].resize(static_cast<size_t>(bytes));
+    check_mpi(MPI_Recv(all[static_cast<size_t>(r)].data(), bytes, MPI_BYTE, r, kTagGather, MPI_COMM_WORLD, MPI_STATUS_IGNORE), "MPI_Recv");
+  }
+  return all;
+}
+
 Session::Session(int& argc, char**& argv) {
   if (!launched_by_mpi()) return;
   int provided = 0;
@@ -293,6 +339,7 @@ std::optional<Table> run_chunks(const ChunkJob& job) {
   }
 }
 #else
+std::vector<std::string> gather_to_root(const std::string& mine) { return {mine}; }
 Session::Session(int&, char**&) {}
 Session::~Session() = default;
 void abort_job(int code) {

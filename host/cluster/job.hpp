@@ -7,6 +7,8 @@
 #include <functional>
 #include <optional>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "ctm/enumerate.hpp"
 #include "ctm/sample.hpp"
@@ -67,5 +69,13 @@ Table run_chunks_here(const ChunkJob& job);
 // returns their merge, taken in chunk order, so the table is the same whatever the number of ranks
 // and whichever rank ran which chunk; the other ranks return nothing.
 std::optional<Table> run_chunks(const ChunkJob& job);
+
+// Collective: every rank's text, in rank order, on rank 0 (the other ranks get an empty list). In
+// a one-rank world, {mine}.
+std::vector<std::string> gather_to_root(const std::string& mine);
+
+// The contiguous slice [first, last) of `weights` (e.g. input file sizes) this rank takes so that
+// the slices hold about equal weight and, read in rank order, keep the original order.
+std::pair<size_t, size_t> my_slice(const std::vector<uint64_t>& weights);
 
 }  // namespace ctm::cluster
