@@ -5,12 +5,14 @@
 #include <gtest/gtest.h>
 
 #include <cstdio>
+#include <algorithm>
 #include <functional>
 #include <vector>
 
 #include "ctm/enumerate.hpp"
 #include "ctm/machine.hpp"
 #include "ctm/tm.hpp"
+#include "ctm/table_io.hpp"
 #include "table_testing.hpp"
 
 namespace ctm {
@@ -110,9 +112,11 @@ void walk_tree(int n, int k, uint32_t cutoff, uint32_t ngram_after,
 
 constexpr uint32_t kCheckSteps = 100000;
 
-// Every claim of every filter, and every node the n-gram proof accepts on its own, runs
-// `check_steps` steps without an undefined read. Complete machines (no undefined entry) need no run.
-void expect_claims_sound(int n, int k, uint32_t cutoff, uint32_t check_steps, uint64_t min_ngram_claims) {
+// Every claim of every filter (the n-gram proof tried after `ngram_after` steps), and with
+// `every_node` every node the n-gram proof accepts on its own, runs `check_steps` steps without an
+// undefined read. Complete machines (no undefined entry) need no run.
+void expect_claims_sound(int n, int k, uint32_t cutoff, uint32_t ngram_after, bool every_node, uint32_t check_steps,
+                         uint64_t min_ngram_claims) {
   SCOPED_TRACE("space (" + std::to_string(n) + "," + std::to_string(k) + ") T=" + std::to_string(cutoff));
   TreeStats st;
   uint64_t bad = 0, checked = 0;
@@ -124,7 +128,7 @@ void expect_claims_sound(int n, int k, uint32_t cutoff, uint32_t check_steps, ui
       ADD_FAILURE() << who << " claimed " << to_standard_text(m) << ", which reads an undefined entry";
   };
   walk_tree(
-      n, k, cutoff, /*ngram_after=*/4,
+      n, k, cutoff, ngram_after,
       [&](const PartialMachine& m, uint8_t proof) {
         if (proof == kProofComplete) {
           EXPECT_EQ(m.defined_count, n * k);
@@ -134,7 +138,7 @@ void expect_claims_sound(int n, int k, uint32_t cutoff, uint32_t check_steps, ui
       },
       [&](const PartialMachine& m) {
         node_checked = false;
-        if (m.defined_count == n * k || !ngram_proof(m, window, 0)) return;
+        if (!every_node || m.defined_count == n * k || !ngram_proof(m, window, 0)) return;
         ++st.ngram_nodes;
         node_checked = true;
         check(m, "ngram_proof");
@@ -150,12 +154,13 @@ void expect_claims_sound(int n, int k, uint32_t cutoff, uint32_t check_steps, ui
 }
 
 TEST(Deciders, ClaimsInSmallTreesNeverReadAnUndefinedEntry) {
-  expect_claims_sound(2, 2, 500, kCheckSteps, 1);
-  expect_claims_sound(3, 2, 500, kCheckSteps, 10);
-  expect_claims_sound(2, 3, 500, kCheckSteps, 10);
+  expect_claims_sound(2, 2, 500, 4, true, kCheckSteps, 1);
+  expect_claims_sound(3, 2, 500, 4, true, kCheckSteps, 10);
+  expect_claims_sound(2, 3, 500, 4, true, kCheckSteps, 10);
 }
 
-TEST(Deciders, ClaimsInTheTreeOf42NeverReadAnUndefinedEntry) { expect_claims_sound(4, 2, 107, kCheckSteps, 100); }
+// (4,2): every claim of the walk as it runs (n-gram proof after 32 steps), 10^5 steps each.
+TEST(Deciders, ClaimsInTheTreeOf42NeverReadAnUndefinedEntry) { expect_claims_sound(4, 2, 107, 32, false, kCheckSteps, 100); }
 
 // Champions of the Busy Beaver game with their halting entry left undefined: they bounce for a long
 // time and then read it. No filter may claim them; the run stops exactly where the champion halts.
@@ -180,15 +185,100 @@ TEST(Deciders, LateHaltersAreNeverClaimed) {
   const Verdict v = run_from_blank(bb5, 100000, 1);
   EXPECT_EQ(v.stop, StopReason::kCutoff);
   EXPECT_EQ(v.steps, 100000u);
-  // Hand-made: sweeps right over its own 1s and back, one cell wider each time, until the left
-  // end's marker pattern "10" meets state C reading a 1 after a few sweeps: C1 is undefined.
-  const PartialMachine fake = partial_from_text("1RB0LC_1LC1RB_1RA---", 2);
-  const uint32_t at = steps_before_undefined(fake, 100000);
-  EXPECT_LT(at, 100000u);
-  EXPECT_FALSE(ngram_proof(fake, ngram_window(3, 2), 0));
-  const Verdict f = run_from_blank(fake, 100000, 1);
-  EXPECT_EQ(f.stop, StopReason::kUndefined);
-  EXPECT_EQ(f.steps, at);
+}
+
+// The n-gram proof changes no count: tables with it on and off agree in every output, H, the
+// halting times and the number of non-halting runs; it only moves runs from cut off to proved.
+// The accounting adds up: every simulated step is in exactly one of the three classes.
+TEST(Deciders, TablesAreIdenticalWithAndWithoutTheNgramProof) {
+  struct Case { int n, k; uint32_t cutoff; };
+  for (const Case c : {Case{3, 2, 500}, Case{2, 3, 500}, Case{4, 2, 107}}) {
+    SCOPED_TRACE((Space{c.n, c.k, 1}.name()));
+    EnumerateOptions o;
+    o.space = Space{c.n, c.k, 1};
+    o.cutoff = c.cutoff;
+    o.backend = "cpu";
+    o.threads = 2;
+    o.ngram_after = 0;
+    const Table off = enumerate(o);
+    o.ngram_after = 4;
+    const Table on = enumerate(o);
+    test_support::expect_same_outputs(on, off);
+    EXPECT_EQ(on.meta.tree_nodes, off.meta.tree_nodes);  // a proof never stops a run that branches
+    EXPECT_GT(on.nonhalting_proved, off.nonhalting_proved);
+    EXPECT_LT(on.meta.simulated_steps, off.meta.simulated_steps);
+    for (const Table* t : {&on, &off}) {
+      const RunAccounting& a = t->meta.accounting;
+      ASSERT_TRUE(a.recorded);
+      EXPECT_EQ(a.steps_branch + a.steps_proved + a.steps_cutoff, t->meta.simulated_steps);
+      EXPECT_EQ(a.steps_branch, off.meta.accounting.steps_branch);  // runs that branch are untouched
+    }
+    EXPECT_EQ(off.meta.accounting.settled.at("ngram-cps"), 0u);
+    EXPECT_GT(on.meta.accounting.settled.at("ngram-cps"), 0u);
+    EXPECT_EQ(std::count(on.meta.deciders.begin(), on.meta.deciders.end(), "ngram-cps"), 1);
+    EXPECT_EQ(std::count(off.meta.deciders.begin(), off.meta.deciders.end(), "ngram-cps"), 0);
+  }
+}
+
+// Deciders and accounting survive the table file and a merge of shards; files without them still read.
+TEST(Deciders, AccountingIsWrittenReadAndMerged) {
+  EnumerateOptions o;
+  o.space = Space{3, 2, 1};
+  o.cutoff = 500;
+  o.backend = "cpu";
+  o.threads = 1;
+  const Table whole = enumerate(o);
+  const std::string path = ::testing::TempDir() + "/deciders_acc.ctm";
+  write_table(whole, path);
+  const Table back = read_table(path);
+  EXPECT_EQ(back.meta.deciders, whole.meta.deciders);
+  EXPECT_TRUE(back.meta.accounting.recorded);
+  EXPECT_EQ(back.meta.accounting.steps_proved, whole.meta.accounting.steps_proved);
+  EXPECT_EQ(back.meta.accounting.settled, whole.meta.accounting.settled);
+  o.shard_count = 2;
+  o.shard_index = 0;
+  Table merged = enumerate(o);
+  o.shard_index = 1;
+  merged.merge(enumerate(o));
+  EXPECT_EQ(merged.meta.accounting.steps_branch, whole.meta.accounting.steps_branch);
+  EXPECT_EQ(merged.meta.accounting.steps_proved, whole.meta.accounting.steps_proved);
+  EXPECT_EQ(merged.meta.accounting.steps_cutoff, whole.meta.accounting.steps_cutoff);
+  EXPECT_EQ(merged.meta.accounting.settled, whole.meta.accounting.settled);
+  Table old = whole;  // a table of an older writer: neither field
+  old.meta.deciders.clear();
+  old.meta.accounting = RunAccounting{};
+  write_table(old, path);
+  const Table old_back = read_table(path);
+  EXPECT_TRUE(old_back.meta.deciders.empty());
+  EXPECT_FALSE(old_back.meta.accounting.recorded);
+}
+
+// One named machine per filter (from the tree of (3,2), runs from blank): stop reason, filter and
+// step; each runs 10^5 steps on the independent simulator without reading an undefined entry.
+TEST(Deciders, NamedMachinesStopWhereEachFilterSaysSo) {
+  struct Named { const char* text; uint32_t ngram_after; uint8_t proof; uint32_t steps; };
+  const Named named[] = {
+      {"0LA---_------_------", 0, kProofEscape, 1},              // left forever in state A on blanks
+      {"0LB---_0LC---_0RB---", 0, kProofCycle, 10},             // B C B ... between two cells
+      {"0LB---_0LC---_0RA---", 0, kProofTranslated, 8},         // drifts left, three steps a cell
+      {"0LB---_0LC0RB_1RB1LC", 0, kProofReach, 8},              // A's undefined entry left behind
+      {"0LB1RA_1LC1LB_0RA---", 32, kProofNgram, 32},            // a bouncer: cut off without it
+      {"0LB---_0RC1LB_1RA1RC", 32, kProofNgram, 32},            // another bouncer
+      {"0LB0LC_0LC1LC_1RA0LA", 0, kProofComplete, 0},           // no undefined entry at all
+  };
+  for (const auto& x : named) {
+    SCOPED_TRACE(x.text);
+    const PartialMachine m = partial_from_text(x.text, 2);
+    const Verdict v = run_from_blank(m, 2000, x.ngram_after);
+    EXPECT_EQ(v.stop, StopReason::kProvedNonHalt);
+    EXPECT_STREQ(proof_name(v.proof), proof_name(x.proof));
+    EXPECT_EQ(v.steps, x.steps);
+    EXPECT_EQ(steps_before_undefined(m, kCheckSteps), kCheckSteps);
+    if (x.proof == kProofNgram) {
+      EXPECT_EQ(run_from_blank(m, 2000, 0).stop, StopReason::kCutoff);  // no other filter sees it
+      EXPECT_TRUE(ngram_proof(m, ngram_window(3, 2), 0));
+    }
+  }
 }
 
 }  // namespace

@@ -109,6 +109,7 @@ CTM_HD int lowest_bit64(uint64_t x) {
 // does: the proof is about the machine alone. Decides bouncers, cyclers and translated cyclers whose
 // tape patterns are visible through a window of L cells.
 constexpr int kNgramMaxConfigWords = 128;  // abstract configurations: n * W * W <= 8192 bits
+constexpr int kNgramShortWindow = 2;       // the first, cheap try of run_until_branch
 
 // The window length used for a space: the largest L with W = k^L <= 64 windows per side and
 // n * W * W abstract configurations within the fixed bitset (k=2: L=5 for n=3..8).
@@ -124,6 +125,8 @@ CTM_HD int ngram_window(int n, int k) {
 }
 
 // True when the run of `m` from a tape of `blank` provably never reads an undefined entry.
+// Worklist form: `pending` holds the abstract configurations still to expand; when a window set
+// grows, only the configurations whose successors could use the new window are expanded again.
 CTM_HD bool ngram_proof(const PartialMachine& m, int len, uint8_t blank) {
   const uint32_t k = m.k, n = m.n;
   uint32_t w_count = 1, blank_window = 0;
@@ -134,45 +137,68 @@ CTM_HD bool ngram_proof(const PartialMachine& m, int len, uint8_t blank) {
   // Windows: digit i (base k) is the i-th cell counted outward from the head. Left windows start at
   // the cell left of the head, right windows at the head cell.
   uint64_t left = 1ull << blank_window, right = 1ull << blank_window;
-  uint64_t conf[kNgramMaxConfigWords];
-  for (uint32_t i = 0; i < words; ++i) conf[i] = 0;
+  uint64_t conf[kNgramMaxConfigWords], pending[kNgramMaxConfigWords];
+  for (uint32_t i = 0; i < words; ++i) conf[i] = pending[i] = 0;
   const uint32_t first = blank_window * w_count + blank_window;  // state 0, blank both sides
   conf[first / 64] |= 1ull << (first % 64);
-  bool changed = true;
-  while (changed) {
-    changed = false;
+  pending[first / 64] |= 1ull << (first % 64);
+  auto add = [&](uint32_t c) {
+    if (!((conf[c / 64] >> (c % 64)) & 1u)) {
+      conf[c / 64] |= 1ull << (c % 64);
+      pending[c / 64] |= 1ull << (c % 64);
+    }
+  };
+  // A new window `g` on side `dir`: configurations moving towards that side whose uncovered window
+  // starts with g's first L-1 cells may now step onto it.
+  auto revisit = [&](int dir, uint32_t g) {
+    const uint32_t stem = g % high;
+    for (uint32_t q = 0; q < n; ++q)
+      for (uint32_t s = 0; s < k; ++s) {
+        const uint32_t e = q * k + s;
+        if (!is_defined(m, static_cast<int>(e)) || m.entry[e].move != dir) continue;
+        // Moving right uncovers a right window: rw = s + k * stem, any lw. Moving left uncovers a
+        // left window: lw = x + k * stem for any x (lw's first cell becomes the head cell), and
+        // rw = s + k * rest for any rest.
+        if (dir == kRight) {
+          for (uint32_t lw = 0; lw < w_count; ++lw) {
+            const uint32_t c = (q * w_count + lw) * w_count + s + k * stem;
+            if ((conf[c / 64] >> (c % 64)) & 1u) pending[c / 64] |= 1ull << (c % 64);
+          }
+        } else {
+          for (uint32_t x = 0; x < k; ++x)
+            for (uint32_t rest = 0; rest < high; ++rest) {
+              const uint32_t c = (q * w_count + x + k * stem) * w_count + s + k * rest;
+              if ((conf[c / 64] >> (c % 64)) & 1u) pending[c / 64] |= 1ull << (c % 64);
+            }
+        }
+      }
+  };
+  bool again = true;
+  while (again) {
+    again = false;
     for (uint32_t wi = 0; wi < words; ++wi) {
-      uint64_t bits = conf[wi];
-      while (bits) {
-        const uint32_t c = wi * 64 + static_cast<uint32_t>(lowest_bit64(bits));
-        bits &= bits - 1;
+      while (pending[wi]) {
+        again = true;
+        const uint32_t c = wi * 64 + static_cast<uint32_t>(lowest_bit64(pending[wi]));
+        pending[wi] &= pending[wi] - 1;
         const uint32_t rw = c % w_count, lw = (c / w_count) % w_count, q = c / (w_count * w_count);
         const uint32_t e = q * k + rw % k;
         if (!is_defined(m, static_cast<int>(e))) return false;
         const Transition t = m.entry[e];
-        uint32_t new_lw = 0, new_rw = 0, base = 0;
-        uint64_t candidates = 0;  // the side whose uncovered window is unknown
         if (t.move == kRight) {
-          new_lw = t.write + k * (lw % high);  // the written cell joins the left side
-          if (!((left >> new_lw) & 1u)) { left |= 1ull << new_lw; changed = true; }
-          base = rw / k;
-          candidates = right;
+          const uint32_t new_lw = t.write + k * (lw % high);  // the written cell joins the left side
+          if (!((left >> new_lw) & 1u)) { left |= 1ull << new_lw; revisit(kLeft, new_lw); }
+          const uint32_t base = rw / k;
+          for (uint32_t x = 0; x < k; ++x)
+            if ((right >> (base + x * high)) & 1u) add((t.next * w_count + new_lw) * w_count + base + x * high);
         } else {
           const uint32_t moved = t.write + k * (rw / k);  // written cell and what was right of it
-          new_rw = lw % k + k * (moved % high);            // the left neighbour is the new head cell
-          if (!((right >> moved) & 1u) || !((right >> new_rw) & 1u)) {
-            right |= (1ull << moved) | (1ull << new_rw);
-            changed = true;
-          }
-          base = lw / k;
-          candidates = left;
-        }
-        for (uint32_t x = 0; x < k; ++x) {
-          const uint32_t window = base + x * high;
-          if (!((candidates >> window) & 1u)) continue;
-          const uint32_t to = t.move == kRight ? (t.next * w_count + new_lw) * w_count + window
-                                               : (t.next * w_count + window) * w_count + new_rw;
-          if (!((conf[to / 64] >> (to % 64)) & 1u)) { conf[to / 64] |= 1ull << (to % 64); changed = true; }
+          const uint32_t new_rw = lw % k + k * (moved % high);  // the left neighbour is the new head cell
+          if (!((right >> moved) & 1u)) { right |= 1ull << moved; revisit(kRight, moved); }
+          if (!((right >> new_rw) & 1u)) { right |= 1ull << new_rw; revisit(kRight, new_rw); }
+          const uint32_t base = lw / k;
+          for (uint32_t x = 0; x < k; ++x)
+            if ((left >> (base + x * high)) & 1u) add((t.next * w_count + base + x * high) * w_count + new_rw);
         }
       }
     }
@@ -289,7 +315,11 @@ CTM_HD StopReason run_until_branch(const PartialMachine& m, RunState& r, Tape& t
   uint8_t proof = kProofNone;
   // The n-gram proof is a property of the machine; it is tried once, on runs that go on for
   // `ngram_after` steps without branching (most runs branch within a few steps).
+  // Two tries: a short window (cheap, decides most) after `ngram_after` steps, the full window
+  // after 4x as many.
   uint32_t ngram_at = ngram_after ? r.steps + ngram_after : 0xffffffffu;
+  const int ngram_full = ngram_window(m.n, m.k);
+  int ngram_len = ngram_full < kNgramShortWindow ? ngram_full : kNgramShortWindow;
 
   // The run's registers live in locals: stores through the (byte) tape pointer would otherwise
   // force the compiler to reload them at every step.
@@ -321,8 +351,10 @@ CTM_HD StopReason run_until_branch(const PartialMachine& m, RunState& r, Tape& t
   for (;;) {
     if (steps >= cutoff) { result = StopReason::kCutoff; break; }
     if (steps >= ngram_at) {
-      ngram_at = 0xffffffffu;
-      if (ngram_proof(m, ngram_window(m.n, k), blank)) { proof = kProofNgram; result = StopReason::kProvedNonHalt; break; }
+      if (ngram_proof(m, ngram_len, blank)) { proof = kProofNgram; result = StopReason::kProvedNonHalt; break; }
+      const bool last = ngram_len >= ngram_full;
+      ngram_at = last ? 0xffffffffu : steps + 3 * ngram_after;
+      ngram_len = ngram_full;
     }
     const int e = state * k + tape[head];
     if (!((defined >> e) & 1u)) { result = StopReason::kUndefined; break; }
