@@ -5,7 +5,6 @@
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
-#include <cstdlib>
 #include <mutex>
 #include <thread>
 
@@ -35,7 +34,6 @@ struct Frontier {
 };
 
 uint32_t ngram_after_of(const EnumerateOptions& opt) {
-  if (const char* e = std::getenv("CTM_TMP_NGRAM")) return static_cast<uint32_t>(std::atoi(e));  // TMP experiment
   return opt.ngram_after < 0 ? kNgramAfter : static_cast<uint32_t>(opt.ngram_after);
 }
 

@@ -57,7 +57,7 @@ WorkItem Explorer::root(const Space& space) {
   w.machine.n = static_cast<uint8_t>(space.states);
   w.machine.k = static_cast<uint8_t>(space.symbols);
   w.machine.used_states = 1;
-  w.run = RunState{0, 0, 0, 0, 0};
+  w.run = RunState{0, 0, 0, 0, 0, 0};
   w.multiplicity = 1;
   w.tape.assign(1, 0);
   return w;

@@ -12,6 +12,7 @@
 #include "ctm/enumerate.hpp"
 #include "ctm/machine.hpp"
 #include "ctm/tm.hpp"
+#include "ctm/tree_walk.hpp"
 #include "ctm/table_io.hpp"
 #include "table_testing.hpp"
 
@@ -61,7 +62,7 @@ Verdict run_from_blank(const PartialMachine& m, uint32_t cutoff, uint32_t ngram_
   const ProofScratch ps{scratch.data(), scratch.data() + cells.size(), scratch.data() + 2 * cells.size(),
                         static_cast<int32_t>(cells.size())};
   RunState r{0, 0, 0, 0, 0, 0};
-  const StopReason stop = run_until_branch(m, r, tape, cutoff, 0, ps, ngram_after);
+  const StopReason stop = run_until_branch(m, r, tape, cutoff, 0, ps, ngram_after, kNgramLong);
   return Verdict{stop, r.proof, r.steps};
 }
 
@@ -93,7 +94,7 @@ void walk_tree(int n, int k, uint32_t cutoff, uint32_t ngram_after,
               RunState cr = r;
               uint8_t* tape = t.data() + cutoff + 2;
               apply_transition(c.entry[e], cr, tape, 0);
-              const StopReason stop = run_until_branch(c, cr, tape, cutoff, 0, ps, ngram_after);
+              const StopReason stop = run_until_branch(c, cr, tape, cutoff, 0, ps, ngram_after, kNgramLong);
               if (stop == StopReason::kProvedNonHalt) {
                 ++st.claimed;
                 ++st.by_proof[cr.proof];
@@ -116,15 +117,15 @@ constexpr uint32_t kCheckSteps = 100000;
 // `every_node` every node the n-gram proof accepts on its own, runs `check_steps` steps without an
 // undefined read. Complete machines (no undefined entry) need no run.
 void expect_claims_sound(int n, int k, uint32_t cutoff, uint32_t ngram_after, bool every_node, uint32_t check_steps,
-                         uint64_t min_ngram_claims) {
+                         uint64_t min_ngram_claims, uint32_t other_steps = kCheckSteps) {
   SCOPED_TRACE("space (" + std::to_string(n) + "," + std::to_string(k) + ") T=" + std::to_string(cutoff));
   TreeStats st;
   uint64_t bad = 0, checked = 0;
   bool node_checked = false;  // the last node was already run by the ngram_proof check
   const int window = ngram_window(n, k);
-  auto check = [&](const PartialMachine& m, const char* who) {
+  auto check = [&](const PartialMachine& m, const char* who, uint32_t steps) {
     ++checked;
-    if (steps_before_undefined(m, check_steps) != check_steps && bad++ < 5)
+    if (steps_before_undefined(m, steps) != steps && bad++ < 5)
       ADD_FAILURE() << who << " claimed " << to_standard_text(m) << ", which reads an undefined entry";
   };
   walk_tree(
@@ -134,20 +135,20 @@ void expect_claims_sound(int n, int k, uint32_t cutoff, uint32_t ngram_after, bo
           EXPECT_EQ(m.defined_count, n * k);
           return;
         }
-        if (!node_checked) check(m, proof_name(proof));
+        if (!node_checked) check(m, proof_name(proof), proof == kProofNgram ? check_steps : other_steps);
       },
       [&](const PartialMachine& m) {
         node_checked = false;
         if (!every_node || m.defined_count == n * k || !ngram_proof(m, window, 0)) return;
         ++st.ngram_nodes;
         node_checked = true;
-        check(m, "ngram_proof");
+        check(m, "ngram_proof", check_steps);
       },
       st);
-  std::printf("(%d,%d) T=%u: %llu nodes, %llu claimed (%llu by ngram), %llu accepted by ngram_proof, %llu run %u steps\n",
+  std::printf("(%d,%d) T=%u: %llu nodes, %llu claimed (%llu by ngram), %llu accepted by ngram_proof, %llu runs checked\n",
               n, k, cutoff, (unsigned long long)st.nodes, (unsigned long long)st.claimed,
               (unsigned long long)st.by_proof[kProofNgram], (unsigned long long)st.ngram_nodes,
-              (unsigned long long)checked, check_steps);
+              (unsigned long long)checked);
   EXPECT_EQ(bad, 0u);
   EXPECT_GT(st.claimed, 0u);
   EXPECT_GE(st.by_proof[kProofNgram], min_ngram_claims);  // the new filter is exercised
@@ -159,8 +160,12 @@ TEST(Deciders, ClaimsInSmallTreesNeverReadAnUndefinedEntry) {
   expect_claims_sound(2, 3, 500, 4, true, kCheckSteps, 10);
 }
 
-// (4,2): every claim of the walk as it runs (n-gram proof after 32 steps), 10^5 steps each.
-TEST(Deciders, ClaimsInTheTreeOf42NeverReadAnUndefinedEntry) { expect_claims_sound(4, 2, 107, 32, false, kCheckSteps, 100); }
+// (4,2): every claim of the walk as it runs (n-gram proof after 32 steps): the n-gram claims run
+// 10^5 steps, the ~1.2M claims of the older filters (checked against brute force by the table
+// tests too) 10^3 steps, to keep the suite short.
+TEST(Deciders, ClaimsInTheTreeOf42NeverReadAnUndefinedEntry) {
+  expect_claims_sound(4, 2, 107, 32, false, kCheckSteps, 100, 1000);
+}
 
 // Champions of the Busy Beaver game with their halting entry left undefined: they bounce for a long
 // time and then read it. No filter may claim them; the run stops exactly where the champion halts.
@@ -262,8 +267,10 @@ TEST(Deciders, NamedMachinesStopWhereEachFilterSaysSo) {
       {"0LB---_0LC---_0RB---", 0, kProofCycle, 10},             // B C B ... between two cells
       {"0LB---_0LC---_0RA---", 0, kProofTranslated, 8},         // drifts left, three steps a cell
       {"0LB---_0LC0RB_1RB1LC", 0, kProofReach, 8},              // A's undefined entry left behind
-      {"0LB1RA_1LC1LB_0RA---", 32, kProofNgram, 32},            // a bouncer: cut off without it
-      {"0LB---_0RC1LB_1RA1RC", 32, kProofNgram, 32},            // another bouncer
+      // Bouncers, cut off without the n-gram proof: the short window fails at step 32, the long one
+      // decides them at step 32 + 3 * 32.
+      {"0LB1RA_1LC1LB_0RA---", 32, kProofNgram, 128},
+      {"0LB---_0RC1LB_1RA1RC", 32, kProofNgram, 128},
       {"0LB0LC_0LC1LC_1RA0LA", 0, kProofComplete, 0},           // no undefined entry at all
   };
   for (const auto& x : named) {
@@ -276,7 +283,8 @@ TEST(Deciders, NamedMachinesStopWhereEachFilterSaysSo) {
     EXPECT_EQ(steps_before_undefined(m, kCheckSteps), kCheckSteps);
     if (x.proof == kProofNgram) {
       EXPECT_EQ(run_from_blank(m, 2000, 0).stop, StopReason::kCutoff);  // no other filter sees it
-      EXPECT_TRUE(ngram_proof(m, ngram_window(3, 2), 0));
+      EXPECT_TRUE(ngram_proof(m, kNgramLong, 0));
+      EXPECT_FALSE(ngram_proof(m, kNgramShortWindow, 0));
     }
   }
 }

@@ -110,6 +110,7 @@ CTM_HD int lowest_bit64(uint64_t x) {
 // tape patterns are visible through a window of L cells.
 constexpr int kNgramMaxConfigWords = 128;  // abstract configurations: n * W * W <= 8192 bits
 constexpr int kNgramShortWindow = 2;       // the first, cheap try of run_until_branch
+constexpr int kNgramMaxWindow = 8;         // no cap: ngram_window() decides
 
 // The window length used for a space: the largest L with W = k^L <= 64 windows per side and
 // n * W * W abstract configurations within the fixed bitset (k=2: L=5 for n=3..8).
@@ -306,7 +307,8 @@ struct ProofScratch {
 // r.proof says which one settled a kProvedNonHalt run.
 template <class Tape>
 CTM_HD StopReason run_until_branch(const PartialMachine& m, RunState& r, Tape& tape, uint32_t cutoff,
-                                   uint8_t blank, const ProofScratch& scratch, uint32_t ngram_after = 0) {
+                                   uint8_t blank, const ProofScratch& scratch, uint32_t ngram_after = 0,
+                                   int ngram_long = kNgramMaxWindow) {
   // With every entry defined (all running) nothing can halt. The reachability test proper is
   // deferred to the first snapshot: most runs reach an undefined entry within a few steps.
   const uint32_t all_entries = m.n * m.k >= 32 ? 0xffffffffu : ((1u << (m.n * m.k)) - 1u);
@@ -318,7 +320,7 @@ CTM_HD StopReason run_until_branch(const PartialMachine& m, RunState& r, Tape& t
   // Two tries: a short window (cheap, decides most) after `ngram_after` steps, the full window
   // after 4x as many.
   uint32_t ngram_at = ngram_after ? r.steps + ngram_after : 0xffffffffu;
-  const int ngram_full = ngram_window(m.n, m.k);
+  const int ngram_full = ngram_window(m.n, m.k) < ngram_long ? ngram_window(m.n, m.k) : ngram_long;
   int ngram_len = ngram_full < kNgramShortWindow ? ngram_full : kNgramShortWindow;
 
   // The run's registers live in locals: stores through the (byte) tape pointer would otherwise

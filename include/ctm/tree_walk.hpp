@@ -24,8 +24,10 @@ CTM_HD int bits_per_symbol(int k) {
   return bits;
 }
 
-// Default of WalkConfig::ngram_after, chosen by measurement (docs/deciders.md).
+// Defaults of WalkConfig::ngram_after and ngram_long, chosen by measurement on D(5,2)
+// (docs/deciders.md, docs/benchmarks.md).
 constexpr uint32_t kNgramAfter = 32;
+constexpr int kNgramLong = 4;
 
 // Where the steps of a walk went and which filter settled how many partial machines (children),
 // for the table metadata (docs/deciders.md). Every child's run segment ends in exactly one of:
@@ -44,6 +46,7 @@ struct WalkConfig {
   // A child's run that goes on this many steps without branching gets the n-gram proof
   // (ngram_proof in tm.hpp; 0 = never). Changes only the proved / cut-off split, never a count.
   uint32_t ngram_after = kNgramAfter;
+  int ngram_long = kNgramLong;  // window of the second try (capped by ngram_window)
 };
 
 // One level of the walk: a node and where its enumeration of running children stands.
@@ -135,7 +138,8 @@ CTM_HD void walk_subtree(const WalkConfig& cfg, const PartialMachine& m0, const 
     copy_cells(child_tape + f.r.lo, parent_tape + f.r.lo, f.r.hi - f.r.lo + 1);
     c.r = f.r;
     apply_transition(c.m.entry[f.entry], c.r, child_tape, 0);
-    const StopReason stop = run_until_branch(c.m, c.r, child_tape, cfg.cutoff, 0, mem.scratch, cfg.ngram_after);
+    const StopReason stop = run_until_branch(c.m, c.r, child_tape, cfg.cutoff, 0, mem.scratch, cfg.ngram_after,
+                                             cfg.ngram_long);
     sink.steps(c.r.steps - f.r.steps);
     if (WalkStats* st = mem.stats) {
       const uint32_t ran = c.r.steps - f.r.steps;
