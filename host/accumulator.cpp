@@ -16,6 +16,11 @@ void Accumulator::merge(const Accumulator& other) {
   for (size_t t = 0; t < halt_time.size() && t < other.halt_time.size(); ++t) halt_time[t] += other.halt_time[t];
   nodes += other.nodes;
   steps += other.steps;
+  walk.steps_branch += other.walk.steps_branch;
+  walk.steps_proved += other.walk.steps_proved;
+  walk.steps_cutoff += other.walk.steps_cutoff;
+  walk.cutoff_nodes += other.walk.cutoff_nodes;
+  for (int p = 0; p < kProofCount; ++p) walk.settled[p] += other.walk.settled[p];
 }
 
 std::unordered_map<std::string, count_t> Accumulator::outputs() const {

@@ -78,6 +78,7 @@ struct Accumulator {
   count_t halting = 0, proved = 0, cutoff_runs = 0;
   std::vector<count_t> halt_time;
   uint64_t nodes = 0, steps = 0;
+  WalkStats walk;  // step and proof accounting of the walks that filled it
 
  private:
   int bits_ = 1;

@@ -34,11 +34,16 @@ struct Frontier {
   std::vector<WorkItem> items;
 };
 
-Frontier build_frontier(const Space& space, uint32_t cutoff, int depth) {
+uint32_t ngram_after_of(const EnumerateOptions& opt) {
+  return opt.ngram_after < 0 ? kNgramAfter : static_cast<uint32_t>(opt.ngram_after);
+}
+
+Frontier build_frontier(const Space& space, uint32_t cutoff, int depth, uint32_t ngram_after) {
   Frontier f{Accumulator(space.symbols, cutoff), Accumulator(space.symbols, cutoff), {}};
   const WorkItem root = Explorer::root(space);
   Explorer(space, cutoff, f.root).count_halting(root);
   Explorer prefix(space, cutoff, f.prefix);
+  prefix.set_ngram_after(ngram_after);
   prefix.collect_frontier(&f.items, std::max(depth, 1));
   // Mirror symmetry: only machines whose first transition moves right are explored.
   prefix.expand(root, /*skip_halting=*/true, /*only_right=*/true);
@@ -74,7 +79,25 @@ Table symmetrize(const Space& space, uint32_t cutoff, const Accumulator& unmirro
     t.halt_time[i] = k * (unmirrored.halt_time[i] + 2 * right_first.halt_time[i]);
   t.meta.tree_nodes = unmirrored.nodes + right_first.nodes;
   t.meta.simulated_steps = unmirrored.steps + right_first.steps;
+  // Accounting as simulated (not symmetrised), like the steps and nodes above.
+  RunAccounting& a = t.meta.accounting;
+  for (const WalkStats* w : {&unmirrored.walk, &right_first.walk}) {
+    a.steps_branch += w->steps_branch;
+    a.steps_proved += w->steps_proved;
+    a.steps_cutoff += w->steps_cutoff;
+    a.cutoff_nodes += w->cutoff_nodes;
+    for (int p = kProofNone + 1; p < kProofCount; ++p) a.settled[proof_name(p)] += w->settled[p];
+  }
+  a.recorded = true;
   return t;
+}
+
+// The filters a 1D walk runs (run_until_branch and walk_subtree), as recorded in the table.
+std::vector<std::string> deciders_of(uint32_t ngram_after) {
+  std::vector<std::string> names;
+  for (int p = kProofNone + 1; p < kProofCount; ++p)
+    if (p != kProofNgram || ngram_after > 0) names.push_back(proof_name(p));
+  return names;
 }
 
 // The work items of this shard: every item i of the (space-determined) frontier with i % M == I.
@@ -101,6 +124,7 @@ Table finish(const EnumerateOptions& opt, uint32_t cutoff, const Frontier& front
   t.meta.work_items_done = items_done;
   t.meta.work_items_total = frontier.items.size();
   t.meta.wall_seconds = seconds;
+  t.meta.deciders = deciders_of(ngram_after_of(opt));
   return t;
 }
 
@@ -111,7 +135,7 @@ int frontier_depth_of(const EnumerateOptions& opt) {
 Table enumerate_cpu(const EnumerateOptions& opt, uint32_t cutoff) {
   const auto start = std::chrono::steady_clock::now();
   const Space& space = opt.space;
-  Frontier frontier = build_frontier(space, cutoff, frontier_depth_of(opt));
+  Frontier frontier = build_frontier(space, cutoff, frontier_depth_of(opt), ngram_after_of(opt));
   const std::vector<const WorkItem*> mine = shard_items(frontier, opt);
 
   const int threads = worker_threads(opt, mine.size());
@@ -122,6 +146,7 @@ Table enumerate_cpu(const EnumerateOptions& opt, uint32_t cutoff) {
   for (int i = 0; i < threads; ++i) {
     explorers.emplace_back(space, cutoff, accs[i]);
     explorers.back().set_cancel_flag(&cancel);
+    explorers.back().set_ngram_after(ngram_after_of(opt));
   }
   // Per-thread figures for the progress line, published after each item.
   struct Shared { std::mutex mu; std::vector<uint64_t> nodes; std::vector<count_t> covered; } shared;
@@ -154,7 +179,10 @@ Table enumerate_device(const EnumerateOptions& opt, uint32_t cutoff, const Devic
   const auto start = std::chrono::steady_clock::now();
   const Space& space = opt.space;
   const int base_depth = frontier_depth_of(opt);
-  Frontier frontier = build_frontier(space, cutoff, base_depth);
+  // The device walk runs the default filters (WalkConfig's defaults), so the host side does too.
+  EnumerateOptions host_opt = opt;
+  host_opt.ngram_after = -1;
+  Frontier frontier = build_frontier(space, cutoff, base_depth, kNgramAfter);
   const std::vector<const WorkItem*> mine = shard_items(frontier, opt);
 
   const int device_depth = opt.device_frontier_depth > 0 ? opt.device_frontier_depth
@@ -190,7 +218,9 @@ Table enumerate_device(const EnumerateOptions& opt, uint32_t cutoff, const Devic
   for (uint32_t t = 0; t <= cutoff; ++t) right_first.halt_time[t] += leaves.halt_time[t];
   right_first.nodes += leaves.nodes;
   right_first.steps += leaves.steps;
-  return finish(opt, cutoff, frontier, right_first, mine.size(), backend, elapsed());
+  Table t = finish(host_opt, cutoff, frontier, right_first, mine.size(), backend, elapsed());
+  t.meta.accounting = RunAccounting{};  // the device threads keep no step accounting
+  return t;
 }
 
 #ifdef CTM_WITH_CUDA

@@ -97,6 +97,21 @@ void Table::merge(const Table& other) {
   meta.simulated_steps += other.meta.simulated_steps;
   meta.work_items_done += other.meta.work_items_done;
   if (meta.backend != other.meta.backend) meta.backend = "mixed";
+  // Accounting adds up only when both parts kept it; decider lists are united (the counts do not
+  // depend on them, only the proved / cut-off split does).
+  RunAccounting& acc = meta.accounting;
+  const RunAccounting& oacc = other.meta.accounting;
+  if (acc.recorded && oacc.recorded) {
+    acc.steps_branch += oacc.steps_branch;
+    acc.steps_proved += oacc.steps_proved;
+    acc.steps_cutoff += oacc.steps_cutoff;
+    acc.cutoff_nodes += oacc.cutoff_nodes;
+    for (const auto& [name, n] : oacc.settled) acc.settled[name] += n;
+  } else {
+    acc = RunAccounting{};
+  }
+  for (const auto& d : other.meta.deciders)
+    if (std::find(meta.deciders.begin(), meta.deciders.end(), d) == meta.deciders.end()) meta.deciders.push_back(d);
 }
 
 void Table::check_consistency() const {

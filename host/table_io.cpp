@@ -83,6 +83,13 @@ nlohmann::json meta_json(const Table& t, size_t raw_size) {
           {"nonhalting_cutoff", to_string(t.nonhalting_cutoff)},
           {"distinct_outputs", t.counts.size()},
           {"payload_raw_bytes", raw_size}};
+  // Written only when known, so files of producers that do not record them are unchanged.
+  if (!m.deciders.empty()) j["deciders"] = m.deciders;
+  if (m.accounting.recorded) {
+    const RunAccounting& a = m.accounting;
+    j["accounting"] = {{"steps_branch", a.steps_branch}, {"steps_proved", a.steps_proved},
+                       {"steps_cutoff", a.steps_cutoff}, {"cutoff_nodes", a.cutoff_nodes}, {"settled", a.settled}};
+  }
   // Only sampled tables carry this key, so exact tables are byte-identical to older writers' files.
   if (m.sampling.sampled) {
     nlohmann::json ranges = nlohmann::json::array();
@@ -233,6 +240,16 @@ Table decode_table(const std::string& file, const std::string& what) {
     t.nonhalting_proved = parse_count(j.at("nonhalting_proved"));
     t.nonhalting_cutoff = parse_count(j.at("nonhalting_cutoff"));
     distinct = j.at("distinct_outputs").get<uint64_t>();
+    if (j.contains("deciders")) m.deciders = j.at("deciders").get<std::vector<std::string>>();  // absent in older files
+    if (j.contains("accounting")) {
+      const auto& a = j.at("accounting");
+      m.accounting.recorded = true;
+      m.accounting.steps_branch = a.at("steps_branch").get<uint64_t>();
+      m.accounting.steps_proved = a.at("steps_proved").get<uint64_t>();
+      m.accounting.steps_cutoff = a.at("steps_cutoff").get<uint64_t>();
+      m.accounting.cutoff_nodes = a.at("cutoff_nodes").get<uint64_t>();
+      m.accounting.settled = a.at("settled").get<std::map<std::string, uint64_t>>();
+    }
     if (j.contains("sampling")) {  // absent in exact tables and in files of older versions
       m.sampling.sampled = true;
       m.sampling.seed = j.at("sampling").at("seed").get<uint64_t>();

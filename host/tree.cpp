@@ -48,7 +48,8 @@ Explorer::Explorer(const Space& space, uint32_t cutoff, Accumulator& acc)
   scratch_.assign(3 * static_cast<size_t>(stride), 0);
   frames_.resize(levels);
   mem_ = WalkMemory{tapes_.data(), stride, origin, frames_.data(),
-                    ProofScratch{scratch_.data(), scratch_.data() + stride, scratch_.data() + 2 * stride, stride}};
+                    ProofScratch{scratch_.data(), scratch_.data() + stride, scratch_.data() + 2 * stride, stride},
+                    &acc_.walk};
 }
 
 WorkItem Explorer::root(const Space& space) {
@@ -56,7 +57,7 @@ WorkItem Explorer::root(const Space& space) {
   w.machine.n = static_cast<uint8_t>(space.states);
   w.machine.k = static_cast<uint8_t>(space.symbols);
   w.machine.used_states = 1;
-  w.run = RunState{0, 0, 0, 0, 0};
+  w.run = RunState{0, 0, 0, 0, 0, 0};
   w.multiplicity = 1;
   w.tape.assign(1, 0);
   return w;
@@ -64,7 +65,8 @@ WorkItem Explorer::root(const Space& space) {
 
 void Explorer::expand(const WorkItem& item, bool skip_halting, bool only_right) {
   std::memcpy(mem_.tape(0) + item.run.lo, item.tape.data(), item.tape.size());
-  const WalkConfig cfg{space_.states, space_.symbols, cutoff_, pow_.data(), frontier_ ? frontier_depth_ : 0};
+  WalkConfig cfg{space_.states, space_.symbols, cutoff_, pow_.data(), frontier_ ? frontier_depth_ : 0};
+  cfg.ngram_after = ngram_after_;
   Sink sink{*this};
   walk_subtree(cfg, item.machine, item.run, item.multiplicity, skip_halting, only_right, mem_, sink);
 }

@@ -21,6 +21,8 @@ class Explorer {
   // Optional hook for every halting leaf (ctm machines); slow path, off by default.
   void on_halting_leaf(const std::function<void(const HaltingLeaf&)>* visit) { leaf_visitor_ = visit; }
   void set_cancel_flag(const std::atomic<bool>* flag) { cancel_ = flag; }
+  // Steps a run goes on before the n-gram proof is tried (0 = never; tests compare with and without).
+  void set_ngram_after(uint32_t steps) { ngram_after_ = steps; }
 
   // Walks the subtree below a work item: its halting leaves (unless skip_halting) and its running
   // children (only right-moving ones when only_right, for the mirror symmetry at the root).
@@ -47,6 +49,7 @@ class Explorer {
   int frontier_depth_ = 0;
   const std::function<void(const HaltingLeaf&)>* leaf_visitor_ = nullptr;
   const std::atomic<bool>* cancel_ = nullptr;
+  uint32_t ngram_after_ = kNgramAfter;
 };
 
 }  // namespace ctm::detail

@@ -164,7 +164,11 @@ TEST(ShippedTables, EqualAFreshEnumeration) {
     EXPECT_EQ(file.meta.cutoff, s.cutoff);
     EXPECT_EQ(file.counts, fresh.counts);
     EXPECT_EQ(to_string(file.halting), to_string(fresh.halting));
-    EXPECT_EQ(to_string(file.nonhalting_proved), to_string(fresh.nonhalting_proved));
+    // Non-halting runs in total; the proved / cut-off split moves when a decider is added
+    // (docs/deciders.md), and only ever towards proved.
+    EXPECT_EQ(to_string(file.nonhalting_proved + file.nonhalting_cutoff),
+              to_string(fresh.nonhalting_proved + fresh.nonhalting_cutoff));
+    EXPECT_LE(file.nonhalting_proved, fresh.nonhalting_proved);
     EXPECT_EQ(file.halt_time, fresh.halt_time);
   }
   // D(5,2) is compared with the spec's checkpoints instead of a second 30-second run.

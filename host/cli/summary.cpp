@@ -57,6 +57,24 @@ void print_summary(const Table& t, std::ostream& out) {
   if (m.wall_seconds > 0)
     out << "wall time        " << m.wall_seconds << " s, " << human(static_cast<double>(m.tree_nodes)) << " partial machines, "
         << human(static_cast<double>(m.simulated_steps)) << " steps\n";
+  if (!m.deciders.empty()) {
+    out << "deciders        ";
+    for (const auto& d : m.deciders) out << " " << d;
+    out << "\n";
+  }
+  if (m.accounting.recorded) {
+    const RunAccounting& a = m.accounting;
+    out << "steps            " << a.steps_branch << " to branch points (halting runs), " << a.steps_proved
+        << " in runs proved non-halting, " << a.steps_cutoff << " in " << a.cutoff_nodes << " runs cut off\n"
+        << "settled by       ";
+    bool first = true;
+    for (const auto& [name, n] : a.settled) {
+      if (!n) continue;
+      out << (first ? "" : ", ") << name << " " << n;
+      first = false;
+    }
+    out << (first ? "none" : "") << " (partial machines)\n";
+  }
   std::vector<std::pair<std::string, count_t>> top(t.counts.begin(), t.counts.end());
   std::sort(top.begin(), top.end(), [](auto& a, auto& b) { return a.second != b.second ? a.second > b.second : a.first < b.first; });
   out << "most frequent    ";

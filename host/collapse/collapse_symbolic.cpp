@@ -68,7 +68,7 @@ uint64_t run_key(const CompactMachine& m, int input_bits, uint32_t x, uint32_t c
   for (int i = 0; i < input_bits; ++i) cells[kOrigin + i] = (x >> i) & 1u;
   visited[kOrigin] = 1;
   InputTape tape{cells, visited};
-  RunState r{kOrigin, kOrigin, kOrigin, 0, 0};
+  RunState r{kOrigin, kOrigin, kOrigin, 0, 0, kProofNone};
   while (r.steps < cutoff) {
     const int e = r.state * 2 + cells[r.head];
     if (m.halts[e]) {

@@ -120,7 +120,7 @@ template <int Capacity, class Sink>
 CTM_HD void run_sampled_1d(const SampleConfig& c, const SampledMachine<Capacity>& m, uint8_t blank, uint8_t* cells,
                            Sink& sink) {
   uint8_t* tape = cells + c.origin;
-  RunState r{0, 0, 0, 0, 0};
+  RunState r{0, 0, 0, 0, 0, 0};
   tape[0] = blank;
   while (r.steps < c.cutoff) {
     const SampledEntry e = m.entry[r.state * c.k + tape[r.head]];

@@ -23,6 +23,17 @@ struct Sampling {
   uint64_t machines() const;  // sum of the range lengths
 };
 
+// Where an enumeration's simulated steps went (docs/deciders.md): in run segments that ended at an
+// undefined entry (branch points; every halting run ends at one), in segments later proved
+// non-halting, and in segments cut off at the cutoff; and how many partial machines each filter
+// settled. Recorded by the CPU walk; device walks and older files leave it unrecorded.
+struct RunAccounting {
+  bool recorded = false;
+  uint64_t steps_branch = 0, steps_proved = 0, steps_cutoff = 0;
+  uint64_t cutoff_nodes = 0;                  // partial machines cut off at the cutoff
+  std::map<std::string, uint64_t> settled;    // filter name (proof_name) -> partial machines proved
+};
+
 struct TableMeta {
   Space space;
   uint32_t cutoff = 0;
@@ -36,6 +47,8 @@ struct TableMeta {
   uint64_t work_items_done = 0, work_items_total = 0;
   std::string source;        // free text: where an imported table came from
   Sampling sampling;         // set for sampled tables only; exact tables leave it empty
+  std::vector<std::string> deciders;  // the non-halting filters that ran (empty: not recorded)
+  RunAccounting accounting;
 };
 
 struct Table {

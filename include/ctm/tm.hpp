@@ -91,6 +91,122 @@ CTM_HD bool escapes(const PartialMachine& m, int q, int dir, uint8_t blank) {
   }
 }
 
+// Index of the lowest set bit of a non-zero 64-bit word.
+CTM_HD int lowest_bit64(uint64_t x) {
+#if defined(__CUDA_ARCH__)
+  return __ffsll(static_cast<long long>(x)) - 1;
+#else
+  return __builtin_ctzll(x);
+#endif
+}
+
+// Closed n-gram position set (docs/deciders.md). Abstracts every configuration of the run from a
+// blank tape into (state, the L cells left of the head, the head cell and the L-1 cells right of it)
+// and the two sets of length-L windows that may occur on each side of the head. Stepping an
+// abstract configuration adds the windows the step creates and, for the window the head uncovers,
+// every window of that side that agrees with what is known. At the fixed point every real
+// configuration is covered, so if none of the abstract ones reads an undefined entry, the run never
+// does: the proof is about the machine alone. Decides bouncers, cyclers and translated cyclers whose
+// tape patterns are visible through a window of L cells.
+constexpr int kNgramMaxConfigWords = 128;  // abstract configurations: n * W * W <= 8192 bits
+constexpr int kNgramShortWindow = 2;       // the first, cheap try of run_until_branch
+constexpr int kNgramMaxWindow = 8;         // no cap: ngram_window() decides
+
+// The window length used for a space: the largest L with W = k^L <= 64 windows per side and
+// n * W * W abstract configurations within the fixed bitset (k=2: L=5 for n=3..8).
+CTM_HD int ngram_window(int n, int k) {
+  int len = 0;
+  uint32_t w = 1;
+  for (;;) {
+    const uint32_t w2 = w * static_cast<uint32_t>(k);
+    if (w2 > 64 || static_cast<uint32_t>(n) * w2 * w2 > 64u * kNgramMaxConfigWords) return len;
+    w = w2;
+    ++len;
+  }
+}
+
+// True when the run of `m` from a tape of `blank` provably never reads an undefined entry.
+// Worklist form: `pending` holds the abstract configurations still to expand; when a window set
+// grows, only the configurations whose successors could use the new window are expanded again.
+CTM_HD bool ngram_proof(const PartialMachine& m, int len, uint8_t blank) {
+  const uint32_t k = m.k, n = m.n;
+  uint32_t w_count = 1, blank_window = 0;
+  for (int i = 0; i < len; ++i) { blank_window += w_count * blank; w_count *= k; }
+  const uint32_t high = w_count / k;  // weight of the outermost cell of a window
+  const uint32_t words = (n * w_count * w_count + 63) / 64;
+  if (len < 1 || words > static_cast<uint32_t>(kNgramMaxConfigWords)) return false;
+  // Windows: digit i (base k) is the i-th cell counted outward from the head. Left windows start at
+  // the cell left of the head, right windows at the head cell.
+  uint64_t left = 1ull << blank_window, right = 1ull << blank_window;
+  uint64_t conf[kNgramMaxConfigWords], pending[kNgramMaxConfigWords];
+  for (uint32_t i = 0; i < words; ++i) conf[i] = pending[i] = 0;
+  const uint32_t first = blank_window * w_count + blank_window;  // state 0, blank both sides
+  conf[first / 64] |= 1ull << (first % 64);
+  pending[first / 64] |= 1ull << (first % 64);
+  auto add = [&](uint32_t c) {
+    if (!((conf[c / 64] >> (c % 64)) & 1u)) {
+      conf[c / 64] |= 1ull << (c % 64);
+      pending[c / 64] |= 1ull << (c % 64);
+    }
+  };
+  // A new window `g` on side `dir`: configurations moving towards that side whose uncovered window
+  // starts with g's first L-1 cells may now step onto it.
+  auto revisit = [&](int dir, uint32_t g) {
+    const uint32_t stem = g % high;
+    for (uint32_t q = 0; q < n; ++q)
+      for (uint32_t s = 0; s < k; ++s) {
+        const uint32_t e = q * k + s;
+        if (!is_defined(m, static_cast<int>(e)) || m.entry[e].move != dir) continue;
+        // Moving right uncovers a right window: rw = s + k * stem, any lw. Moving left uncovers a
+        // left window: lw = x + k * stem for any x (lw's first cell becomes the head cell), and
+        // rw = s + k * rest for any rest.
+        if (dir == kRight) {
+          for (uint32_t lw = 0; lw < w_count; ++lw) {
+            const uint32_t c = (q * w_count + lw) * w_count + s + k * stem;
+            if ((conf[c / 64] >> (c % 64)) & 1u) pending[c / 64] |= 1ull << (c % 64);
+          }
+        } else {
+          for (uint32_t x = 0; x < k; ++x)
+            for (uint32_t rest = 0; rest < high; ++rest) {
+              const uint32_t c = (q * w_count + x + k * stem) * w_count + s + k * rest;
+              if ((conf[c / 64] >> (c % 64)) & 1u) pending[c / 64] |= 1ull << (c % 64);
+            }
+        }
+      }
+  };
+  bool again = true;
+  while (again) {
+    again = false;
+    for (uint32_t wi = 0; wi < words; ++wi) {
+      while (pending[wi]) {
+        again = true;
+        const uint32_t c = wi * 64 + static_cast<uint32_t>(lowest_bit64(pending[wi]));
+        pending[wi] &= pending[wi] - 1;
+        const uint32_t rw = c % w_count, lw = (c / w_count) % w_count, q = c / (w_count * w_count);
+        const uint32_t e = q * k + rw % k;
+        if (!is_defined(m, static_cast<int>(e))) return false;
+        const Transition t = m.entry[e];
+        if (t.move == kRight) {
+          const uint32_t new_lw = t.write + k * (lw % high);  // the written cell joins the left side
+          if (!((left >> new_lw) & 1u)) { left |= 1ull << new_lw; revisit(kLeft, new_lw); }
+          const uint32_t base = rw / k;
+          for (uint32_t x = 0; x < k; ++x)
+            if ((right >> (base + x * high)) & 1u) add((t.next * w_count + new_lw) * w_count + base + x * high);
+        } else {
+          const uint32_t moved = t.write + k * (rw / k);  // written cell and what was right of it
+          const uint32_t new_rw = lw % k + k * (moved % high);  // the left neighbour is the new head cell
+          if (!((right >> moved) & 1u)) { right |= 1ull << moved; revisit(kRight, moved); }
+          if (!((right >> new_rw) & 1u)) { right |= 1ull << new_rw; revisit(kRight, new_rw); }
+          const uint32_t base = lw / k;
+          for (uint32_t x = 0; x < k; ++x)
+            if ((left >> (base + x * high)) & 1u) add((t.next * w_count + base + x * high) * w_count + new_rw);
+        }
+      }
+    }
+  }
+  return true;
+}
+
 // Cell copies and comparisons: memcpy/memcmp on the host (tape and scratch are distinct buffers),
 // plain loops on the device.
 CTM_HD void copy_cells(uint8_t* to, const uint8_t* from, int32_t count) {
@@ -119,7 +235,33 @@ struct RunState {
   int32_t lo, hi;    // visited block, inclusive
   uint32_t steps;    // transitions executed so far
   uint8_t state;
+  uint8_t proof;     // Proof: which filter settled the run (set with StopReason::kProvedNonHalt)
 };
+
+// The sound non-halting filters (docs/deciders.md), for the accounting of which one settled a run.
+enum Proof : uint8_t {
+  kProofNone = 0,
+  kProofComplete,    // every entry defined (all running): nothing can halt
+  kProofReach,       // no state with an undefined entry is reachable from the current state
+  kProofEscape,      // the head runs into fresh blank tape forever
+  kProofCycle,       // the whole configuration repeats
+  kProofTranslated,  // the configuration repeats shifted (translated cycler)
+  kProofNgram,       // closed n-gram position set: bouncers and more (ngram_proof)
+  kProofCount
+};
+
+// Names as recorded in table metadata (TableMeta::deciders), indexed by Proof.
+CTM_HD const char* proof_name(int p) {
+  switch (p) {
+    case kProofComplete: return "complete";
+    case kProofReach: return "reachability";
+    case kProofEscape: return "escape";
+    case kProofCycle: return "cycle";
+    case kProofTranslated: return "translated-cycle";
+    case kProofNgram: return "ngram-cps";
+    default: return "none";
+  }
+}
 
 // Executes one running transition: write, move, change state, count the step. A cell reached for the
 // first time is set to blank. Returns true when the head entered never-visited tape.
@@ -160,15 +302,26 @@ struct ProofScratch {
 //    needs the same visited block, since the block never shrinks);
 //  - translated cycle: the head reaches fresh tape on the right in state q at steps t1 < t2, and
 //    the cells from the leftmost cell read in between up to the head are the same at t1 and at t2
-//    (shifted). The run from t2 then replays the run from t1 shifted, forever. Mirrored on the left.
+//    (shifted). The run from t2 then replays the run from t1 shifted, forever. Mirrored on the left;
+//  - n-gram: ngram_proof(), tried once after `ngram_after` steps of this call (0: never).
+// r.proof says which one settled a kProvedNonHalt run.
 template <class Tape>
 CTM_HD StopReason run_until_branch(const PartialMachine& m, RunState& r, Tape& tape, uint32_t cutoff,
-                                   uint8_t blank, const ProofScratch& scratch) {
+                                   uint8_t blank, const ProofScratch& scratch, uint32_t ngram_after = 0,
+                                   int ngram_long = kNgramMaxWindow) {
   // With every entry defined (all running) nothing can halt. The reachability test proper is
   // deferred to the first snapshot: most runs reach an undefined entry within a few steps.
   const uint32_t all_entries = m.n * m.k >= 32 ? 0xffffffffu : ((1u << (m.n * m.k)) - 1u);
-  if (m.defined == all_entries) return StopReason::kProvedNonHalt;
+  if (m.defined == all_entries) { r.proof = kProofComplete; return StopReason::kProvedNonHalt; }
   uint32_t undefined_states = 0;
+  uint8_t proof = kProofNone;
+  // The n-gram proof is a property of the machine; it is tried once, on runs that go on for
+  // `ngram_after` steps without branching (most runs branch within a few steps).
+  // Two tries: a short window (cheap, decides most) after `ngram_after` steps, the full window
+  // after 4x as many.
+  uint32_t ngram_at = ngram_after ? r.steps + ngram_after : 0xffffffffu;
+  const int ngram_full = ngram_window(m.n, m.k) < ngram_long ? ngram_window(m.n, m.k) : ngram_long;
+  int ngram_len = ngram_full < kNgramShortWindow ? ngram_full : kNgramShortWindow;
 
   // The run's registers live in locals: stores through the (byte) tape pointer would otherwise
   // force the compiler to reload them at every step.
@@ -199,6 +352,12 @@ CTM_HD StopReason run_until_branch(const PartialMachine& m, RunState& r, Tape& t
 
   for (;;) {
     if (steps >= cutoff) { result = StopReason::kCutoff; break; }
+    if (steps >= ngram_at) {
+      if (ngram_proof(m, ngram_len, blank)) { proof = kProofNgram; result = StopReason::kProvedNonHalt; break; }
+      const bool last = ngram_len >= ngram_full;
+      ngram_at = last ? 0xffffffffu : steps + 3 * ngram_after;
+      ngram_len = ngram_full;
+    }
     const int e = state * k + tape[head];
     if (!((defined >> e) & 1u)) { result = StopReason::kUndefined; break; }
     const Transition t = entry[e];
@@ -212,7 +371,7 @@ CTM_HD StopReason run_until_branch(const PartialMachine& m, RunState& r, Tape& t
       const int dir = head > hi ? kRight : kLeft;
       if (dir == kRight) hi = head; else lo = head;
       tape[head] = blank;
-      if (escapes(m, state, dir, blank)) { result = StopReason::kProvedNonHalt; break; }
+      if (escapes(m, state, dir, blank)) { proof = kProofEscape; result = StopReason::kProvedNonHalt; break; }
       EdgeReference& rf = ref[dir];
       const uint8_t* saved = ref_tape[dir];
       if (rf.valid && state == rf.state) {
@@ -225,7 +384,7 @@ CTM_HD StopReason run_until_branch(const PartialMachine& m, RunState& r, Tape& t
           const uint8_t then = (p < rf.lo || p > rf.hi) ? blank : saved[p - rf.lo];
           same = tape[p + shift] == then;
         }
-        if (same) { result = StopReason::kProvedNonHalt; break; }
+        if (same) { proof = kProofTranslated; result = StopReason::kProvedNonHalt; break; }
       }
       if (steps >= rf.next_at && hi - lo < scratch.capacity) {
         copy_cells(ref_tape[dir], &tape[lo], hi - lo + 1);
@@ -234,7 +393,7 @@ CTM_HD StopReason run_until_branch(const PartialMachine& m, RunState& r, Tape& t
       continue;  // the block grew: no exact repeat is possible at this step
     }
     if (state == cycle_state && head == cycle_head && cycle_valid && lo == cycle_lo && hi == cycle_hi) {
-      if (same_cells(&tape[lo], scratch.cycle, hi - lo + 1)) { result = StopReason::kProvedNonHalt; break; }
+      if (same_cells(&tape[lo], scratch.cycle, hi - lo + 1)) { proof = kProofCycle; result = StopReason::kProvedNonHalt; break; }
     }
     if (steps >= next_snapshot) {
       if (hi - lo < scratch.capacity) {
@@ -244,10 +403,11 @@ CTM_HD StopReason run_until_branch(const PartialMachine& m, RunState& r, Tape& t
       next_snapshot = steps * 2;
       // The reachable set only shrinks along a run; re-test it at each snapshot.
       if (!undefined_states) undefined_states = states_with_undefined(m);
-      if (!(reachable_states(m, state) & undefined_states)) { result = StopReason::kProvedNonHalt; break; }
+      if (!(reachable_states(m, state) & undefined_states)) { proof = kProofReach; result = StopReason::kProvedNonHalt; break; }
     }
   }
   r.head = head; r.lo = lo; r.hi = hi; r.steps = steps; r.state = static_cast<uint8_t>(state);
+  r.proof = proof;
   return result;
 }
 

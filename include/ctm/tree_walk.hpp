@@ -24,11 +24,29 @@ CTM_HD int bits_per_symbol(int k) {
   return bits;
 }
 
+// Defaults of WalkConfig::ngram_after and ngram_long, chosen by measurement on D(5,2)
+// (docs/deciders.md, docs/benchmarks.md).
+constexpr uint32_t kNgramAfter = 32;
+constexpr int kNgramLong = 4;
+
+// Where the steps of a walk went and which filter settled how many partial machines (children),
+// for the table metadata (docs/deciders.md). Every child's run segment ends in exactly one of:
+// an undefined entry (a branch point, where the halting leaves hang), a proof, or the cutoff.
+struct WalkStats {
+  uint64_t steps_branch = 0, steps_proved = 0, steps_cutoff = 0;
+  uint64_t cutoff_nodes = 0;
+  uint64_t settled[kProofCount] = {};
+};
+
 struct WalkConfig {
   int n, k;
   uint32_t cutoff;
   const count_t* pow;  // pow[i] = (options per entry)^i, i = 0..n*k
   int frontier_depth;  // > 0: children with this many defined entries go to sink.frontier()
+  // A child's run that goes on this many steps without branching gets the n-gram proof
+  // (ngram_proof in tm.hpp; 0 = never). Changes only the proved / cut-off split, never a count.
+  uint32_t ngram_after = kNgramAfter;
+  int ngram_long = kNgramLong;  // window of the second try (capped by ngram_window)
 };
 
 // One level of the walk: a node and where its enumeration of running children stands.
@@ -48,6 +66,7 @@ struct WalkMemory {
   int32_t stride, origin;
   WalkFrame* frames;
   ProofScratch scratch;
+  WalkStats* stats = nullptr;  // optional accounting (the CPU walk keeps it; device threads do not)
   CTM_HD uint8_t* tape(int level) const { return tapes + level * stride + origin; }
 };
 
@@ -81,6 +100,10 @@ CTM_HD void walk_subtree(const WalkConfig& cfg, const PartialMachine& m0, const 
       // Defining the last entry as a running transition leaves no way to halt: all 2kn running
       // children (relabelling multiplicities included) are proved non-halting without a run.
       sink.proved(f.mult * static_cast<count_t>(2 * k * n / (right_only ? 2 : 1)));
+      if (mem.stats) {
+        const int choices = f.m.used_states < n ? f.m.used_states + 1 : n;
+        mem.stats->settled[kProofComplete] += static_cast<uint64_t>(k * (right_only ? 1 : 2) * choices);
+      }
       return false;
     }
     f.w = 0;
@@ -115,8 +138,15 @@ CTM_HD void walk_subtree(const WalkConfig& cfg, const PartialMachine& m0, const 
     copy_cells(child_tape + f.r.lo, parent_tape + f.r.lo, f.r.hi - f.r.lo + 1);
     c.r = f.r;
     apply_transition(c.m.entry[f.entry], c.r, child_tape, 0);
-    const StopReason stop = run_until_branch(c.m, c.r, child_tape, cfg.cutoff, 0, mem.scratch);
+    const StopReason stop = run_until_branch(c.m, c.r, child_tape, cfg.cutoff, 0, mem.scratch, cfg.ngram_after,
+                                             cfg.ngram_long);
     sink.steps(c.r.steps - f.r.steps);
+    if (WalkStats* st = mem.stats) {
+      const uint32_t ran = c.r.steps - f.r.steps;
+      if (stop == StopReason::kCutoff) { st->steps_cutoff += ran; st->cutoff_nodes++; }
+      else if (stop == StopReason::kProvedNonHalt) { st->steps_proved += ran; st->settled[c.r.proof]++; }
+      else st->steps_branch += ran;
+    }
     const count_t leaf_weight = child_mult * cfg.pow[nk - f.m.defined_count - 1];
     if (stop == StopReason::kCutoff) {
       sink.cutoff(leaf_weight);

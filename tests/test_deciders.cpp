@@ -1,0 +1,293 @@
+// The sound non-halting filters of tm.hpp (docs/deciders.md) checked against an independent
+// simulator: every partial machine a filter claims in small trees must run 10^5 steps without
+// reading an undefined entry; named machines pin each filter's stop reason and step; tables with
+// and without the n-gram proof are identical but for the proved / cut-off split.
+#include <gtest/gtest.h>
+
+#include <cstdio>
+#include <algorithm>
+#include <functional>
+#include <vector>
+
+#include "ctm/enumerate.hpp"
+#include "ctm/machine.hpp"
+#include "ctm/tm.hpp"
+#include "ctm/tree_walk.hpp"
+#include "ctm/table_io.hpp"
+#include "table_testing.hpp"
+
+namespace ctm {
+namespace {
+
+// Independent of tm.hpp: a plain array tape, from blank 0. Returns the number of steps executed
+// before an undefined entry is read, or `limit` when none is read within `limit` steps.
+uint32_t steps_before_undefined(const PartialMachine& m, uint32_t limit) {
+  std::vector<uint8_t> tape(2 * static_cast<size_t>(limit) + 3, 0);
+  size_t head = limit + 1;
+  int state = 0;
+  for (uint32_t step = 0; step < limit; ++step) {
+    const int e = state * m.k + tape[head];
+    if (!((m.defined >> e) & 1u)) return step;
+    tape[head] = m.entry[e].write;
+    head += m.entry[e].move == kRight ? 1 : -1;
+    state = m.entry[e].next;
+  }
+  return limit;
+}
+
+PartialMachine partial_from_text(const std::string& text, int k) {
+  const Machine full = parse_standard_text(text, k);
+  PartialMachine m{};
+  m.n = static_cast<uint8_t>(full.space.states);
+  m.k = static_cast<uint8_t>(k);
+  m.used_states = 1;
+  for (size_t e = 0; e < full.entries.size(); ++e) {
+    const MachineEntry& x = full.entries[e];
+    if (x.defined && !x.halt)
+      define_entry(m, static_cast<int>(e), Transition{static_cast<uint8_t>(x.write), static_cast<uint8_t>(x.move),
+                                                     static_cast<uint8_t>(x.next), 0});
+  }
+  return m;
+}
+
+// Runs a whole partial machine from blank with run_until_branch (the walk's own call).
+struct Verdict {
+  StopReason stop;
+  uint8_t proof;
+  uint32_t steps;
+};
+Verdict run_from_blank(const PartialMachine& m, uint32_t cutoff, uint32_t ngram_after) {
+  std::vector<uint8_t> cells(2 * static_cast<size_t>(cutoff) + 5, 0), scratch(3 * cells.size(), 0);
+  uint8_t* tape = cells.data() + cutoff + 2;
+  const ProofScratch ps{scratch.data(), scratch.data() + cells.size(), scratch.data() + 2 * cells.size(),
+                        static_cast<int32_t>(cells.size())};
+  RunState r{0, 0, 0, 0, 0, 0};
+  const StopReason stop = run_until_branch(m, r, tape, cutoff, 0, ps, ngram_after, kNgramLong);
+  return Verdict{stop, r.proof, r.steps};
+}
+
+// The tree of partial machines below the root, walked as walk_subtree() walks it (each child resumes
+// its parent's run, the same run_until_branch call), without the mirror restriction at the root.
+// `claim` sees every child a filter proved; `node` every partial machine (children included).
+struct TreeStats {
+  uint64_t nodes = 0, claimed = 0, ngram_nodes = 0;
+  uint64_t by_proof[kProofCount] = {};
+};
+void walk_tree(int n, int k, uint32_t cutoff, uint32_t ngram_after,
+               const std::function<void(const PartialMachine&, uint8_t)>& claim,
+               const std::function<void(const PartialMachine&)>& node, TreeStats& st) {
+  const size_t width = 2 * static_cast<size_t>(cutoff) + 5;
+  std::vector<uint8_t> scratch(3 * width, 0);
+  const ProofScratch ps{scratch.data(), scratch.data() + width, scratch.data() + 2 * width, static_cast<int32_t>(width)};
+  std::function<void(const PartialMachine&, const RunState&, const std::vector<uint8_t>&)> expand =
+      [&](const PartialMachine& m, const RunState& r, const std::vector<uint8_t>& cells) {
+        const int e = r.state * k + cells[r.head + cutoff + 2];
+        const int choices = m.used_states < n ? m.used_states + 1 : n;
+        for (int w = 0; w < k; ++w)
+          for (int mv = 0; mv < 2; ++mv)
+            for (int nx = 0; nx < choices; ++nx) {
+              PartialMachine c = m;
+              define_entry(c, e, Transition{static_cast<uint8_t>(w), static_cast<uint8_t>(mv), static_cast<uint8_t>(nx), 0});
+              ++st.nodes;
+              node(c);
+              std::vector<uint8_t> t = cells;
+              RunState cr = r;
+              uint8_t* tape = t.data() + cutoff + 2;
+              apply_transition(c.entry[e], cr, tape, 0);
+              const StopReason stop = run_until_branch(c, cr, tape, cutoff, 0, ps, ngram_after, kNgramLong);
+              if (stop == StopReason::kProvedNonHalt) {
+                ++st.claimed;
+                ++st.by_proof[cr.proof];
+                claim(c, cr.proof);
+              } else if (stop == StopReason::kUndefined && c.defined_count < n * k) {
+                expand(c, cr, t);
+              }
+            }
+      };
+  PartialMachine root{};
+  root.n = static_cast<uint8_t>(n);
+  root.k = static_cast<uint8_t>(k);
+  root.used_states = 1;
+  expand(root, RunState{0, 0, 0, 0, 0, 0}, std::vector<uint8_t>(width, 0));
+}
+
+constexpr uint32_t kCheckSteps = 100000;
+
+// Every claim of every filter (the n-gram proof tried after `ngram_after` steps), and with
+// `every_node` every node the n-gram proof accepts on its own, runs `check_steps` steps without an
+// undefined read. Complete machines (no undefined entry) need no run.
+void expect_claims_sound(int n, int k, uint32_t cutoff, uint32_t ngram_after, bool every_node, uint32_t check_steps,
+                         uint64_t min_ngram_claims, uint32_t other_steps = kCheckSteps) {
+  SCOPED_TRACE("space (" + std::to_string(n) + "," + std::to_string(k) + ") T=" + std::to_string(cutoff));
+  TreeStats st;
+  uint64_t bad = 0, checked = 0;
+  bool node_checked = false;  // the last node was already run by the ngram_proof check
+  const int window = ngram_window(n, k);
+  auto check = [&](const PartialMachine& m, const char* who, uint32_t steps) {
+    ++checked;
+    if (steps_before_undefined(m, steps) != steps && bad++ < 5)
+      ADD_FAILURE() << who << " claimed " << to_standard_text(m) << ", which reads an undefined entry";
+  };
+  walk_tree(
+      n, k, cutoff, ngram_after,
+      [&](const PartialMachine& m, uint8_t proof) {
+        if (proof == kProofComplete) {
+          EXPECT_EQ(m.defined_count, n * k);
+          return;
+        }
+        if (!node_checked) check(m, proof_name(proof), proof == kProofNgram ? check_steps : other_steps);
+      },
+      [&](const PartialMachine& m) {
+        node_checked = false;
+        if (!every_node || m.defined_count == n * k || !ngram_proof(m, window, 0)) return;
+        ++st.ngram_nodes;
+        node_checked = true;
+        check(m, "ngram_proof", check_steps);
+      },
+      st);
+  std::printf("(%d,%d) T=%u: %llu nodes, %llu claimed (%llu by ngram), %llu accepted by ngram_proof, %llu runs checked\n",
+              n, k, cutoff, (unsigned long long)st.nodes, (unsigned long long)st.claimed,
+              (unsigned long long)st.by_proof[kProofNgram], (unsigned long long)st.ngram_nodes,
+              (unsigned long long)checked);
+  EXPECT_EQ(bad, 0u);
+  EXPECT_GT(st.claimed, 0u);
+  EXPECT_GE(st.by_proof[kProofNgram], min_ngram_claims);  // the new filter is exercised
+}
+
+TEST(Deciders, ClaimsInSmallTreesNeverReadAnUndefinedEntry) {
+  expect_claims_sound(2, 2, 500, 4, true, kCheckSteps, 1);
+  expect_claims_sound(3, 2, 500, 4, true, kCheckSteps, 10);
+  expect_claims_sound(2, 3, 500, 4, true, kCheckSteps, 10);
+}
+
+// (4,2): every claim of the walk as it runs (n-gram proof after 32 steps): the n-gram claims run
+// 10^5 steps, the ~1.2M claims of the older filters (checked against brute force by the table
+// tests too) 10^3 steps, to keep the suite short.
+TEST(Deciders, ClaimsInTheTreeOf42NeverReadAnUndefinedEntry) {
+  expect_claims_sound(4, 2, 107, 32, false, kCheckSteps, 100, 1000);
+}
+
+// Champions of the Busy Beaver game with their halting entry left undefined: they bounce for a long
+// time and then read it. No filter may claim them; the run stops exactly where the champion halts.
+TEST(Deciders, LateHaltersAreNeverClaimed) {
+  struct Named { const char* text; uint32_t undefined_at; };
+  const Named late[] = {
+      {"1RB---_1LB0RC_1LC1LA", 20},                  // BB(3) champion, halts at step 21
+      {"1RB1LB_1LA0LC_---1LD_1RD0RA", 106},          // BB(4) champion, halts at step 107
+  };
+  for (const auto& x : late) {
+    SCOPED_TRACE(x.text);
+    const PartialMachine m = partial_from_text(x.text, 2);
+    EXPECT_FALSE(ngram_proof(m, ngram_window(m.n, 2), 0));
+    const Verdict v = run_from_blank(m, 1000, 1);
+    EXPECT_EQ(v.stop, StopReason::kUndefined);
+    EXPECT_EQ(v.steps, x.undefined_at);
+    EXPECT_EQ(steps_before_undefined(m, 1000), x.undefined_at);
+  }
+  // BB(5) champion (halts at step 47,176,870): a bouncing counter that no filter may claim.
+  const PartialMachine bb5 = partial_from_text("1RB1LC_1RC1RB_1RD0LE_1LA1LD_---0LA", 2);
+  for (int len = 1; len <= ngram_window(5, 2); ++len) EXPECT_FALSE(ngram_proof(bb5, len, 0)) << "window " << len;
+  const Verdict v = run_from_blank(bb5, 100000, 1);
+  EXPECT_EQ(v.stop, StopReason::kCutoff);
+  EXPECT_EQ(v.steps, 100000u);
+}
+
+// The n-gram proof changes no count: tables with it on and off agree in every output, H, the
+// halting times and the number of non-halting runs; it only moves runs from cut off to proved.
+// The accounting adds up: every simulated step is in exactly one of the three classes.
+TEST(Deciders, TablesAreIdenticalWithAndWithoutTheNgramProof) {
+  struct Case { int n, k; uint32_t cutoff; };
+  for (const Case c : {Case{3, 2, 500}, Case{2, 3, 500}, Case{4, 2, 107}}) {
+    SCOPED_TRACE((Space{c.n, c.k, 1}.name()));
+    EnumerateOptions o;
+    o.space = Space{c.n, c.k, 1};
+    o.cutoff = c.cutoff;
+    o.backend = "cpu";
+    o.threads = 2;
+    o.ngram_after = 0;
+    const Table off = enumerate(o);
+    o.ngram_after = 4;
+    const Table on = enumerate(o);
+    test_support::expect_same_outputs(on, off);
+    EXPECT_EQ(on.meta.tree_nodes, off.meta.tree_nodes);  // a proof never stops a run that branches
+    EXPECT_GT(on.nonhalting_proved, off.nonhalting_proved);
+    EXPECT_LT(on.meta.simulated_steps, off.meta.simulated_steps);
+    for (const Table* t : {&on, &off}) {
+      const RunAccounting& a = t->meta.accounting;
+      ASSERT_TRUE(a.recorded);
+      EXPECT_EQ(a.steps_branch + a.steps_proved + a.steps_cutoff, t->meta.simulated_steps);
+      EXPECT_EQ(a.steps_branch, off.meta.accounting.steps_branch);  // runs that branch are untouched
+    }
+    EXPECT_EQ(off.meta.accounting.settled.at("ngram-cps"), 0u);
+    EXPECT_GT(on.meta.accounting.settled.at("ngram-cps"), 0u);
+    EXPECT_EQ(std::count(on.meta.deciders.begin(), on.meta.deciders.end(), "ngram-cps"), 1);
+    EXPECT_EQ(std::count(off.meta.deciders.begin(), off.meta.deciders.end(), "ngram-cps"), 0);
+  }
+}
+
+// Deciders and accounting survive the table file and a merge of shards; files without them still read.
+TEST(Deciders, AccountingIsWrittenReadAndMerged) {
+  EnumerateOptions o;
+  o.space = Space{3, 2, 1};
+  o.cutoff = 500;
+  o.backend = "cpu";
+  o.threads = 1;
+  const Table whole = enumerate(o);
+  const std::string path = ::testing::TempDir() + "/deciders_acc.ctm";
+  write_table(whole, path);
+  const Table back = read_table(path);
+  EXPECT_EQ(back.meta.deciders, whole.meta.deciders);
+  EXPECT_TRUE(back.meta.accounting.recorded);
+  EXPECT_EQ(back.meta.accounting.steps_proved, whole.meta.accounting.steps_proved);
+  EXPECT_EQ(back.meta.accounting.settled, whole.meta.accounting.settled);
+  o.shard_count = 2;
+  o.shard_index = 0;
+  Table merged = enumerate(o);
+  o.shard_index = 1;
+  merged.merge(enumerate(o));
+  EXPECT_EQ(merged.meta.accounting.steps_branch, whole.meta.accounting.steps_branch);
+  EXPECT_EQ(merged.meta.accounting.steps_proved, whole.meta.accounting.steps_proved);
+  EXPECT_EQ(merged.meta.accounting.steps_cutoff, whole.meta.accounting.steps_cutoff);
+  EXPECT_EQ(merged.meta.accounting.settled, whole.meta.accounting.settled);
+  Table old = whole;  // a table of an older writer: neither field
+  old.meta.deciders.clear();
+  old.meta.accounting = RunAccounting{};
+  write_table(old, path);
+  const Table old_back = read_table(path);
+  EXPECT_TRUE(old_back.meta.deciders.empty());
+  EXPECT_FALSE(old_back.meta.accounting.recorded);
+}
+
+// One named machine per filter (from the tree of (3,2), runs from blank): stop reason, filter and
+// step; each runs 10^5 steps on the independent simulator without reading an undefined entry.
+TEST(Deciders, NamedMachinesStopWhereEachFilterSaysSo) {
+  struct Named { const char* text; uint32_t ngram_after; uint8_t proof; uint32_t steps; };
+  const Named named[] = {
+      {"0LA---_------_------", 0, kProofEscape, 1},              // left forever in state A on blanks
+      {"0LB---_0LC---_0RB---", 0, kProofCycle, 10},             // B C B ... between two cells
+      {"0LB---_0LC---_0RA---", 0, kProofTranslated, 8},         // drifts left, three steps a cell
+      {"0LB---_0LC0RB_1RB1LC", 0, kProofReach, 8},              // A's undefined entry left behind
+      // Bouncers, cut off without the n-gram proof: the short window (L=2) decides the first at
+      // step 32; it fails on the second, which the long one decides at step 32 + 3 * 32.
+      {"0LB1RA_1LC1LB_0RA---", 32, kProofNgram, 32},
+      {"0LB---_0RC1LB_1RA1RC", 32, kProofNgram, 128},
+      {"0LB0LC_0LC1LC_1RA0LA", 0, kProofComplete, 0},           // no undefined entry at all
+  };
+  for (const auto& x : named) {
+    SCOPED_TRACE(x.text);
+    const PartialMachine m = partial_from_text(x.text, 2);
+    const Verdict v = run_from_blank(m, 2000, x.ngram_after);
+    EXPECT_EQ(v.stop, StopReason::kProvedNonHalt);
+    EXPECT_STREQ(proof_name(v.proof), proof_name(x.proof));
+    EXPECT_EQ(v.steps, x.steps);
+    EXPECT_EQ(steps_before_undefined(m, kCheckSteps), kCheckSteps);
+    if (x.proof == kProofNgram) {
+      EXPECT_EQ(run_from_blank(m, 2000, 0).stop, StopReason::kCutoff);  // no other filter sees it
+      EXPECT_TRUE(ngram_proof(m, kNgramLong, 0));
+      EXPECT_EQ(ngram_proof(m, kNgramShortWindow, 0), x.steps == x.ngram_after);
+    }
+  }
+}
+
+}  // namespace
+}  // namespace ctm
