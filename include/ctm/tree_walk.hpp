@@ -26,7 +26,7 @@ CTM_HD int bits_per_symbol(int k) {
 
 // Defaults of WalkConfig::ngram_after and ngram_long, chosen by measurement on D(5,2)
 // (docs/deciders.md, docs/benchmarks.md).
-constexpr uint32_t kNgramAfter = 32;
+constexpr uint32_t kNgramAfter = 128;
 constexpr int kNgramLong = 4;
 
 // Where the steps of a walk went and which filter settled how many partial machines (children),
