@@ -1,0 +1,15 @@
+#!/usr/bin/env bash
+# The parser, table, BDM and collapse-config tests under AddressSanitizer + UndefinedBehaviorSanitizer
+# (docs/testing.md): builds the library and ctm_sanitize_tests in build-asan/ (gcc or clang, -O1 -g)
+# and runs it; any sanitizer report fails the run. Extra arguments go to the test executable.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+launcher=()
+command -v ccache >/dev/null 2>&1 && launcher=(-DCMAKE_CXX_COMPILER_LAUNCHER=ccache)
+cmake -S . -B build-asan -DCMAKE_BUILD_TYPE=Debug -DCTM_SANITIZE=ON -DCTM_BUILD_TESTS=ON -DCTM_WITH_CUDA=OFF \
+  -DCTM_WITH_MPI=OFF -DCTM_BUILD_BENCH=OFF "${launcher[@]}" >/dev/null
+cmake --build build-asan -j"$(nproc)" --target ctm_sanitize_tests
+export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=1:strict_string_checks=1}
+export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
+# The CLI tests of test_collapse_sweep.cpp need the ctm binary, which this build leaves out.
+./build-asan/tests/ctm_sanitize_tests --gtest_filter='-CollapseCli.*' "$@"
