@@ -2,7 +2,9 @@
 // collapse configs): exact values of well-formed inputs, and the malformed inputs the fuzzers found,
 // each kept here as a regression test (docs/testing.md).
 #include <gtest/gtest.h>
+#include <sys/resource.h>
 
+#include <cstdint>
 #include <fstream>
 #include <string>
 #include <vector>
@@ -23,10 +25,25 @@ std::vector<ctm::cli::BdmInput> read_as(const std::string& name, const std::stri
   return ctm::cli::read_bdm_inputs({path}, two_d, -1);
 }
 
+uint32_t crc32_of(const std::string& s) {  // CRC-32 (zlib's), bit by bit
+  uint32_t c = 0xffffffffu;
+  for (const unsigned char b : s) {
+    c ^= b;
+    for (int k = 0; k < 8; ++k) c = (c >> 1) ^ (0xedb88320u & (0u - (c & 1)));
+  }
+  return ~c;
+}
+
+long max_rss_kib() {
+  rusage u{};
+  getrusage(RUSAGE_SELF, &u);
+  return u.ru_maxrss;
+}
+
 }  // namespace
 
 TEST(Parsers, WellFormedImagesAndArraysGiveTheirCells) {
-  const auto p4 = read_as("a.pbm", std::string("P4\n8 2\n\xa5\x5a", 11), true);
+  const auto p4 = read_as("a.pbm", std::string("P4\n8 2\n\xa5\x5a", 9), true);
   ASSERT_EQ(p4.size(), 1u);
   ASSERT_EQ(p4[0].error, "");
   EXPECT_EQ(p4[0].array.rows, 2);
@@ -59,4 +76,31 @@ TEST(Parsers, NonAsciiTomlIsRefusedBeforeTheParser) {
     EXPECT_STREQ(e.what(), "config: line 1: a TOML config must be ASCII (write \\uXXXX in strings)");
   }
   EXPECT_EQ(ctm::collapse::config_from_toml("label = \"caf\\u00e9\"\n").label, "caf\xc3\xa9");
+}
+
+// A forged zstd frame header claiming 1 GiB in a 16-byte payload made decode_table allocate and
+// zero the claimed size before finding that nothing decompresses (up to 64 GiB from a tiny file). A
+// zstd block (3-byte header, at least 1 byte) yields at most 128 KiB, so a claim over 32768 times the
+// payload is refused before any allocation.
+TEST(Parsers, ForgedPayloadSizeIsRefusedBeforeAllocating) {
+  const std::string good = ctm::encode_table(ctm::read_table(std::string(CTM_SOURCE_DIR) + "/data/d1-2.ctm"));
+  uint32_t json_len = 0;
+  for (int i = 0; i < 4; ++i) json_len |= static_cast<uint32_t>(static_cast<unsigned char>(good[12 + i])) << (8 * i);
+  std::string file = good.substr(0, 16 + json_len);
+  // Frame: magic, descriptor (8-byte content size, single segment), size 2^30, one empty last raw block.
+  std::string frame("\x28\xb5\x2f\xfd\xe0", 5);
+  for (int i = 0; i < 8; ++i) frame.push_back(static_cast<char>((uint64_t{1} << 30) >> (8 * i)));
+  frame += std::string("\x01\x00\x00", 3);
+  for (int i = 0; i < 8; ++i) file.push_back(static_cast<char>(static_cast<uint64_t>(frame.size()) >> (8 * i)));
+  file += frame;
+  const uint32_t crc = crc32_of(file);
+  for (int i = 0; i < 4; ++i) file.push_back(static_cast<char>(crc >> (8 * i)));
+  const long before = max_rss_kib();
+  try {
+    ctm::decode_table(file, "forged");
+    FAIL() << "accepted";
+  } catch (const ctm::Error& e) {
+    EXPECT_STREQ(e.what(), "forged: bad compressed payload");
+  }
+  EXPECT_LT(max_rss_kib() - before, 256 * 1024) << "the claimed size was allocated";
 }
