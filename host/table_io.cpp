@@ -264,7 +264,10 @@ Table decode_table(const std::string& file, const std::string& what) {
   }
 
   const unsigned long long raw_size = ZSTD_getFrameContentSize(file.data() + packed_at, packed_len);
-  if (raw_size == ZSTD_CONTENTSIZE_ERROR || raw_size == ZSTD_CONTENTSIZE_UNKNOWN || raw_size > (1ull << 36))
+  // A zstd block (3-byte header, at least 1 byte) yields at most 128 KiB, so a frame expands at most
+  // 32768-fold: a larger declared size is forged, refused before allocating it (tests/test_parsers.cpp).
+  if (raw_size == ZSTD_CONTENTSIZE_ERROR || raw_size == ZSTD_CONTENTSIZE_UNKNOWN || raw_size > (1ull << 36) ||
+      raw_size / 32768 > packed_len)
     throw Error(what + ": bad compressed payload");
   std::string raw(raw_size, '\0');
   const size_t got = ZSTD_decompress(raw.data(), raw.size(), file.data() + packed_at, packed_len);

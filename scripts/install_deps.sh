@@ -1,10 +1,10 @@
 #!/usr/bin/env bash
 # Installs the Debian packages ctm builds with, only those missing (needs root or sudo).
-# Optional ones (toml++: TOML collapse configs; Open MPI: `mpirun ctm ...` and its tests) are tried too; without them ctm still builds, and the
+# Optional ones (toml++: TOML collapse configs; Open MPI: `mpirun ctm ...` and its tests; clang: scripts/fuzz.sh) are tried too; without them ctm still builds, and the
 # features that need them say so.
 set -euo pipefail
 pkgs=(cmake g++ make pkg-config libgtest-dev libbenchmark-dev libzstd-dev zlib1g-dev libcli11-dev nlohmann-json3-dev)
-optional=(libtomlplusplus-dev libopenmpi-dev openmpi-bin)
+optional=(libtomlplusplus-dev libopenmpi-dev openmpi-bin clang)
 missing=()
 for p in "${pkgs[@]}" "${optional[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
 if [ ${#missing[@]} -gt 0 ]; then
