@@ -24,10 +24,11 @@ inline std::string cli_path() {
   return env && *env ? env : CTM_CLI;
 }
 
-// `args` after the ctm binary; stderr goes through a file in `dir`.
-inline CliResult run_cli(const std::string& args, const std::string& dir) {
+// A shell command line (`prefix` before the binary: ulimit, mpirun, environment), the ctm binary,
+// then `args`; stdout captured, stderr through a file in `dir`.
+inline CliResult run_shell(const std::string& prefix, const std::string& args, const std::string& dir) {
   const std::string err_path = dir + "/stderr.txt";
-  FILE* p = popen((cli_path() + " " + args + " 2>" + err_path).c_str(), "r");
+  FILE* p = popen((prefix + cli_path() + " " + args + " 2>" + err_path).c_str(), "r");
   CliResult r{-1, "", ""};
   char buf[4096];
   size_t n;
@@ -38,6 +39,9 @@ inline CliResult run_cli(const std::string& args, const std::string& dir) {
   r.err.assign(std::istreambuf_iterator<char>(e), {});
   return r;
 }
+
+// `args` after the ctm binary; stderr goes through a file in `dir`.
+inline CliResult run_cli(const std::string& args, const std::string& dir) { return run_shell("", args, dir); }
 
 inline std::string temp_dir(const std::string& prefix) {
   const auto d = std::filesystem::temp_directory_path() / (prefix + std::to_string(::getpid()));

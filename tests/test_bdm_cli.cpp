@@ -169,17 +169,7 @@ namespace {
 // run_cli under a 4 GB address-space limit, so a reader that trusts a forged size fails here
 // quickly (std::bad_alloc) instead of taking the machine's memory.
 CliResult run_cli_limited(const std::string& args, const std::string& dir) {
-  const std::string err_path = dir + "/stderr.txt";
-  FILE* p = popen(("ulimit -v 4000000; " + std::string(CTM_CLI) + " " + args + " 2>" + err_path).c_str(), "r");
-  CliResult r{-1, "", ""};
-  char buf[4096];
-  size_t n;
-  while ((n = fread(buf, 1, sizeof buf, p)) > 0) r.out.append(buf, n);
-  const int raw = pclose(p);
-  r.status = WIFEXITED(raw) ? WEXITSTATUS(raw) : -1;
-  std::ifstream e(err_path);
-  r.err.assign(std::istreambuf_iterator<char>(e), {});
-  return r;
+  return ctm::test_support::run_shell("ulimit -v 4000000; ", args, dir);
 }
 
 std::string npy_header(const std::string& descr, const std::string& shape) {
@@ -298,6 +288,38 @@ TEST(BdmCli, NormalizedBdmOfTheMissingStringIsOne) {
   const CliResult r = run_cli("bdm --normalized " + dir + "/s.txt", dir);
   ASSERT_EQ(r.status, 0) << r.err;
   EXPECT_DOUBLE_EQ(value_of(r.out, dir + "/s.txt:1"), 1.0) << r.out;
+}
+
+// Issue 14 bug 4: the default 1D table is D(5,2) completed with pybdm's K for the two strings it
+// lacks (data/pybdm-b2-d12-absent.csv), so BDM and NBDM equal pybdm 0.1.0's
+// (BDM(ndim=1).bdm / .nbdm on these strings, drawn with numpy RandomState(11).randint(0, 2, n)).
+TEST(BdmCli, DefaultOneDimensionalNbdmEqualsPybdms) {
+  const std::string dir = cli_dir();
+  const std::string r600 =
+      "1111000101100111100111100101110000000001111011100011001100110011101110011100110011110011101011000001"
+      "0000100011111101101110011101100110010100110001110100011001111100011101010101101101011110000011101010"
+      "0111010101110011001111000101011110100000111001011011110011100010011011100110101011100110010001001100"
+      "1010000001000101110000010011001010010100100100011110001101110010101011110010101101101110110011001110"
+      "1010000001011010001111011000111100110110000011101001111000001011000110110001000000001100000111110001"
+      "0001010100111110111011010110100000001101000110110000101110001010000110000100101011111110011010011000";
+  write_file(dir + "/r.txt", "110111101100100101010001\n"
+                             "011101100110100011011011011010111000101111011101011000001110011101001000000111101001000011001010100000111001000111000011\n" +
+                             r600 + "\n000110100111111001011000\n");
+  const CliResult b = run_cli("bdm " + dir + "/r.txt", dir);
+  const CliResult n = run_cli("bdm --normalized " + dir + "/r.txt", dir);
+  ASSERT_EQ(b.status, 0) << b.err;
+  ASSERT_EQ(n.status, 0) << n.err;
+  const double pybdm_bdm[] = {65.36684637383127, 332.3304820898787, 1628.6642076938801, 74.95847260483343};
+  const double pybdm_nbdm[] = {0.8016130025130177, 0.8933004153932409, 0.9031333426276162, 1.0};
+  for (int i = 0; i < 4; ++i) {
+    const std::string name = dir + "/r.txt:" + std::to_string(i + 1);
+    EXPECT_NEAR(value_of(b.out, name), pybdm_bdm[i], 1e-9 * pybdm_bdm[i]) << name;
+    EXPECT_NEAR(value_of(n.out, name), pybdm_nbdm[i], 1e-9) << name;
+  }
+  // D(5,2) alone imputes the two strings (max K + 1) and scores the last line higher.
+  const CliResult e = run_cli("bdm --table engine-1d " + dir + "/r.txt", dir);
+  ASSERT_EQ(e.status, 0) << e.err;
+  EXPECT_GT(value_of(e.out, dir + "/r.txt:4"), pybdm_bdm[3] + 1.0);
 }
 
 // Friction: the 2D default gives pybdm's numbers; the engine's table is `--table engine-2d`.

@@ -30,18 +30,8 @@ CliResult mpi_run(int ranks, const std::string& args, const std::string& env = "
   ::setenv("OMPI_ALLOW_RUN_AS_ROOT", "1", 1);
   ::setenv("OMPI_ALLOW_RUN_AS_ROOT_CONFIRM", "1", 1);
   ::setenv("OMPI_MCA_rmaps_base_oversubscribe", "1", 1);
-  const std::string cmd = env + " timeout 300 " + std::string(CTM_MPIEXEC) + " -np " + std::to_string(ranks) + " " +
-                          std::string(CTM_CLI) + " " + args + " 2>" + dir() + "/mpi-stderr.txt";
-  FILE* p = popen(cmd.c_str(), "r");
-  CliResult r{-1, "", ""};
-  char buf[4096];
-  size_t n;
-  while ((n = fread(buf, 1, sizeof buf, p)) > 0) r.out.append(buf, n);
-  const int raw = pclose(p);
-  r.status = WIFEXITED(raw) ? WEXITSTATUS(raw) : -1;
-  std::ifstream e(dir() + "/mpi-stderr.txt");
-  r.err.assign(std::istreambuf_iterator<char>(e), {});
-  return r;
+  return ctm::test_support::run_shell(env + " timeout 300 " + std::string(CTM_MPIEXEC) + " -np " + std::to_string(ranks) + " ",
+                                      args, dir());
 }
 
 ctm::Table table(const std::string& name) { return ctm::read_table(dir() + "/" + name); }

@@ -203,8 +203,20 @@ std::string BdmTable::default_path(int symbols, bool two_d) {
               " symbols: give one with --table");
 }
 
+BdmTable BdmTable::load_default(int symbols, bool two_d) {
+  const int k = symbols ? symbols : 2;
+  if (two_d || k != 2) return load(default_path(k, two_d), symbols, two_d);
+  const std::string engine = default_path(2, false), absent = data_file("pybdm-b2-d12-absent.csv");
+  KTable kt = k_table_from(read_table(engine));
+  for (const auto& [key, value] : import_k_table(absent).k) kt.k.emplace(key, value);  // only keys D(5,2) lacks
+  BdmTable bt(kt, 2, false);
+  bt.source_ = engine + " (ctm D(5,2) cutoff 500, K = -log2(count/H)) + " + absent + " (pybdm's K of its 2 absent strings)";
+  return bt;
+}
+
 std::string BdmTable::named_path(const std::string& name) {
   if (name == "engine-2d") return data_file("ctm-2d-blocks-4x4.tsv.gz");
+  if (name == "engine-1d") return default_path(2, false);
   if (name == "pybdm-2d") return default_path(2, true);
   return "";
 }

@@ -75,9 +75,10 @@ struct BdmCommands::State {
 
   void add_table(CLI::App* c) {
     c->add_option("--table", table_path,
-                  "Table: a ctm table file, string,K CSV/TSV (.gz ok) or a shipped one by name: engine-2d (the engine's "
-                  "exact (4,2)_2D block table; lacks 5,520 4x4 blocks), pybdm-2d. Default: D(5,2) for 1D binary, D(3,3) "
-                  "for k = 3, pybdm's 4x4 table for 2D (docs/bdm.md)");
+                  "Table: a ctm table file, string,K CSV/TSV (.gz ok) or a shipped one by name: engine-1d (D(5,2) alone), "
+                  "engine-2d (the engine's exact (4,2)_2D block table; lacks 5,520 4x4 blocks), pybdm-2d. Default: D(5,2) "
+                  "with pybdm's K for the 2 strings it lacks for 1D binary (pybdm's numbers), D(3,3) for k = 3, pybdm's "
+                  "4x4 table for 2D (docs/bdm.md)");
     c->add_option("--symbols,-k", symbols, "Alphabet size k (default: the table's, else 2)");
   }
   void add_common(CLI::App* c) {
@@ -117,9 +118,9 @@ struct BdmCommands::State {
   bool two_d() const { return block.find('x') != std::string::npos; }
   BdmTable load_table(bool two) const {
     if (symbols < 0 || symbols == 1 || symbols > 16) throw Error("--symbols must be in 2..16 (got " + std::to_string(symbols) + ")");
-    std::string path = table_path.empty() ? BdmTable::default_path(symbols ? symbols : 2, two) : table_path;
-    const std::string named = BdmTable::named_path(path);
-    return BdmTable::load(named.empty() ? path : named, symbols, two);
+    if (table_path.empty()) return BdmTable::load_default(symbols, two);
+    const std::string named = BdmTable::named_path(table_path);
+    return BdmTable::load(named.empty() ? table_path : named, symbols, two);
   }
   std::string header(const BdmTable& t, const BdmOptions& o) const {
     std::ostringstream h;

@@ -75,8 +75,13 @@ class BdmTable {
   // k = 3, pybdm's 4x4 table (data/pybdm-ctm-b2-d4x4.tsv.gz, every block 1x1..4x4) for 2D binary,
   // pybdm's ctm-bK-d12 (data/pybdm-ctm-bK-d12.tsv.gz: D(4,K), sampled) for 1D k = 4, 5, 6, 9.
   static std::string default_path(int symbols, bool two_d);
+  // The default table loaded: default_path's, except for 1D binary blocks, where D(5,2) is completed
+  // with the K that pybdm stores for the two length-12 strings D(5,2) lacks
+  // (data/pybdm-b2-d12-absent.csv), so that BDM and NBDM equal pybdm's. `symbols` 0 = binary.
+  static BdmTable load_default(int symbols, bool two_d);
   // Shipped tables by name: "engine-2d" (the engine's (4,2)_2D block table, ctm blocks2d; lacks
-  // 5,520 4x4 blocks), "pybdm-2d"; "" for any other name.
+  // 5,520 4x4 blocks), "pybdm-2d", "engine-1d" (D(5,2) alone: its two absent strings are imputed);
+  // "" for any other name.
   static std::string named_path(const std::string& name);
 
   int symbols() const { return symbols_; }
