@@ -14,6 +14,7 @@
 #include <sstream>
 
 #include "bdm/detail.hpp"
+#include "bdm_testing.hpp"
 #include "cli_testing.hpp"
 #include "ctm/bdm.hpp"
 #include "parallel.hpp"
@@ -21,6 +22,7 @@
 namespace {
 
 using namespace ctm;
+using namespace ctm::test_support;
 
 const std::string kShared = CTM_SHARED_DIR;
 const std::string kSource = CTM_SOURCE_DIR;
@@ -34,37 +36,15 @@ const BdmTable& oacc_4x4() {
   static const BdmTable t = BdmTable::load(kShared + "/anchors-data/oacc__K-4x4.csv", 2, true);
   return t;
 }
-const BdmTable& d52() {
-  static const BdmTable t = BdmTable::load(kSource + "/data/d5-2.ctm", 2, false);
-  return t;
-}
 const BdmTable& pybdm_b4() {
   static const BdmTable t = BdmTable::load(kSource + "/data/pybdm-ctm-b4-d12.tsv.gz", 4, false);
   return t;
 }
 
-SymbolArray seq(const std::string& s) { return SymbolArray::from_string(s); }
-std::string rep(const std::string& s, int n) {
-  std::string out;
-  for (int i = 0; i < n; ++i) out += s;
-  return out;
-}
 SymbolArray grid_of(int rows, int cols, uint8_t v) {
   return SymbolArray::grid(rows, cols, std::vector<uint8_t>(static_cast<size_t>(rows) * cols, v));
 }
 
-BdmOptions opts_1d(int block, Decomposition d = Decomposition::ignore) {
-  BdmOptions o;
-  o.block_cols = block;
-  o.partition = d;
-  return o;
-}
-BdmOptions opts_2d(int block, Decomposition d = Decomposition::ignore) {
-  BdmOptions o;
-  o.block_rows = o.block_cols = block;
-  o.partition = d;
-  return o;
-}
 
 double bdm_of(const BdmTable& t, const BdmOptions& o, const SymbolArray& x) {
   BdmScorer s(t, o);

@@ -11,31 +11,18 @@
 #include <fstream>
 #include <sstream>
 
+#include "bdm_testing.hpp"
 #include "cli_testing.hpp"
 #include "ctm/bdm.hpp"
 
 using namespace ctm;
+using namespace ctm::test_support;
 
 namespace {
 
 const std::string kShared = CTM_SHARED_DIR;
 const std::string kSource = CTM_SOURCE_DIR;
 
-const BdmTable& d52() {
-  static const BdmTable t = BdmTable::load(kSource + "/data/d5-2.ctm", 2, false);
-  return t;
-}
-SymbolArray seq(const std::string& s) { return SymbolArray::from_string(s); }
-std::string rep(const std::string& s, int n) {
-  std::string out;
-  for (int i = 0; i < n; ++i) out += s;
-  return out;
-}
-BdmOptions opts_1d(int block) {
-  BdmOptions o;
-  o.block_cols = block;
-  return o;
-}
 size_t lines_of(const std::string& s) { return static_cast<size_t>(std::count(s.begin(), s.end(), '\n')); }
 
 }  // namespace
