@@ -92,6 +92,12 @@ Table merge_in_order(std::map<uint32_t, Table>& parts) {
   return total;
 }
 
+// Checks a job and makes its resume folder (every rank, before any chunk runs).
+void prepare(const ChunkJob& job) {
+  if (job.chunks < 1) throw Error("a chunked " + job.kind + " needs at least one chunk");
+  if (!job.resume_dir.empty()) std::filesystem::create_directories(job.resume_dir);
+}
+
 Table run_chunks_local(const ChunkJob& job) {
   const auto t0 = std::chrono::steady_clock::now();
   std::map<uint32_t, Table> parts;
@@ -327,9 +333,8 @@ void abort_job(int code) {
   std::_Exit(code);
 }
 std::optional<Table> run_chunks(const ChunkJob& job) {
-  if (job.chunks < 1) throw Error("a chunked " + job.kind + " needs at least one chunk");
-  if (!job.resume_dir.empty()) std::filesystem::create_directories(job.resume_dir);
-  if (!g_mpi || g_world.size == 1) return run_chunks_local(job);
+  if (!g_mpi || g_world.size == 1) return run_chunks_here(job);
+  prepare(job);
   if (g_world.root()) return run_chunks_root(job);
   try {
     return run_chunks_worker(job);
@@ -346,16 +351,11 @@ void abort_job(int code) {
   std::fflush(stderr);
   std::_Exit(code);
 }
-std::optional<Table> run_chunks(const ChunkJob& job) {
-  if (job.chunks < 1) throw Error("a chunked " + job.kind + " needs at least one chunk");
-  if (!job.resume_dir.empty()) std::filesystem::create_directories(job.resume_dir);
-  return run_chunks_local(job);
-}
+std::optional<Table> run_chunks(const ChunkJob& job) { return run_chunks_here(job); }
 #endif
 
 Table run_chunks_here(const ChunkJob& job) {
-  if (job.chunks < 1) throw Error("a chunked " + job.kind + " needs at least one chunk");
-  if (!job.resume_dir.empty()) std::filesystem::create_directories(job.resume_dir);
+  prepare(job);
   return run_chunks_local(job);
 }
 
