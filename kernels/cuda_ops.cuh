@@ -13,8 +13,8 @@
 #include <utility>
 #include <vector>
 
-#include "ctm/device_histogram.hpp"
-#include "ctm/device_walk.hpp"  // plan_launch
+#include "core/device_histogram.hpp"
+#include "core/device_walk.hpp"  // plan_launch
 #include "device_driver.hpp"
 
 #define CTM_CUDA_CHECK(expr)                                                                              \

@@ -1,4 +1,4 @@
-// CUDA backend: the launch of walk_items() (include/ctm/device_walk.hpp) on the GPU. Every thread
+// CUDA backend: the launch of walk_items() (kernels/core/device_walk.hpp) on the GPU. Every thread
 // takes frontier items from a global queue and walks each item's subtree with walk_subtree(), the
 // same step, filters and weights as the CPU, into the device histogram (device_histogram.hpp).
 // Everything but the launch is CTM_HD or host code that the CPU tests also run through the host

@@ -1,4 +1,4 @@
-// CUDA backend, 2D spaces (spec section 4): the launch of walk_items_2d() (include/ctm/device_walk2d.hpp)
+// CUDA backend, 2D spaces (spec section 4): the launch of walk_items_2d() (kernels/core/device_walk2d.hpp)
 // on the GPU. Every thread takes 2D frontier items from a global queue and walks each item's subtree
 // with walk_subtree_2d(), the same step, filters, symmetries and weights as the CPU, into the shared
 // device histogram. As enumerate.cu for 1D, this file holds only the kernel and its Ops; memory,

@@ -1,11 +1,11 @@
-// CUDA sampler: the launch of sample_items() (include/ctm/device_sample.hpp) on the GPU. Every
+// CUDA sampler: the launch of sample_items() (kernels/core/device_sample.hpp) on the GPU. Every
 // thread takes chunks of machine indices from a global counter and runs sample_machine()
 // (sample_walk.hpp, the code of the CPU sampler) on each, adding halting outputs to the device
 // histogram. Everything but the launch is CTM_HD or host code that the CPU tests also run through the
 // host emulation (tests/test_device_sample.cpp).
 #include <cuda_runtime.h>
 
-#include "ctm/device_sample.hpp"
+#include "core/device_sample.hpp"
 #include "cuda_backend.hpp"
 #include "cuda_ops.cuh"
 

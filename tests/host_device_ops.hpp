@@ -1,4 +1,4 @@
-// The emulated device of the CPU tests: the Ops of host/device_driver.hpp on host memory (in the
+// The emulated device of the CPU tests: the Ops of kernels/device_driver.hpp on host memory (in the
 // device layout, filled with garbage: device memory is not zeroed), where a "launch" runs the
 // kernel's whole body (walk_items(), walk_items_2d() or sample_items()) on several std::threads.
 #pragma once
@@ -9,9 +9,9 @@
 #include <utility>
 #include <vector>
 
-#include "ctm/device_sample.hpp"
-#include "ctm/device_walk.hpp"
-#include "ctm/device_walk2d.hpp"
+#include "core/device_sample.hpp"
+#include "core/device_walk.hpp"
+#include "core/device_walk2d.hpp"
 #include "ctm/table.hpp"
 
 namespace ctm::detail {

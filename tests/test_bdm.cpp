@@ -17,7 +17,7 @@
 #include "bdm_testing.hpp"
 #include "cli_testing.hpp"
 #include "ctm/bdm.hpp"
-#include "parallel.hpp"
+#include "engine/parallel.hpp"
 
 namespace {
 

@@ -11,8 +11,8 @@
 
 #include "ctm/enumerate.hpp"
 #include "ctm/machine.hpp"
-#include "ctm/tm.hpp"
-#include "ctm/tree_walk.hpp"
+#include "core/tm.hpp"
+#include "core/tree_walk.hpp"
 #include "ctm/table_io.hpp"
 #include "table_testing.hpp"
 

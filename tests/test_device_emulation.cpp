@@ -11,7 +11,7 @@
 #include <thread>
 #include <vector>
 
-#include "ctm/device_walk.hpp"
+#include "core/device_walk.hpp"
 #include "ctm/enumerate.hpp"
 #include "cuda_backend.hpp"
 #include "device_driver.hpp"

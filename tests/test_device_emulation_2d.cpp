@@ -10,7 +10,7 @@
 #include <string>
 #include <vector>
 
-#include "ctm/device_walk2d.hpp"
+#include "core/device_walk2d.hpp"
 #include "ctm/enumerate.hpp"
 #include "ctm/grid_key.hpp"
 #include "cuda_backend.hpp"

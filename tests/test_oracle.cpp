@@ -4,6 +4,7 @@
 
 #include "ctm/enumerate.hpp"
 #include "ctm/machine.hpp"
+#include "engine/tree.hpp"  // for_each_halting_leaf (internal)
 #include "table_testing.hpp"
 
 using namespace ctm;

@@ -5,7 +5,7 @@
 #include <thread>
 
 #include "bdm/detail.hpp"
-#include "parallel.hpp"
+#include "engine/parallel.hpp"
 #include "ctm/bdm.hpp"
 
 namespace ctm {

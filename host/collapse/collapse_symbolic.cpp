@@ -12,7 +12,7 @@
 #include "ctm/machine.hpp"
 #include "ctm/bdm.hpp"
 #include "ctm/table_io.hpp"
-#include "ctm/tm.hpp"
+#include "core/tm.hpp"
 
 namespace ctm::collapse {
 namespace {

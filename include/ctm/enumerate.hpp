@@ -9,7 +9,6 @@
 #include <vector>
 
 #include "ctm/table.hpp"
-#include "ctm/tm.hpp"
 
 namespace ctm {
 
@@ -48,34 +47,7 @@ class Cancelled : public Error {
 // thread count, backend and shard split (after merging).
 Table enumerate(const EnumerateOptions& options);
 
-// --- Lower-level pieces, used by backends, tests and `ctm machines` ---------------------------
-
-// A frontier work item: a partial machine whose run stopped at an undefined entry.
-struct WorkItem {
-  PartialMachine machine;
-  RunState run;
-  count_t multiplicity;             // state-relabelling weight of this node
-  std::vector<uint8_t> tape;        // cells run.lo..run.hi
-};
-
 // Whether the CUDA backend was compiled in and a device is present (probed once, never throws).
 bool cuda_available();
-
-// A halting leaf of the tree: the machine (entries read so far, halting entry included as
-// `halt_entry` writing `halt_write`), its output on blank 0 and the number of full machines it stands
-// for (weight). Used by `ctm machines`.
-struct HaltingLeaf {
-  PartialMachine machine;
-  int halt_entry;
-  int halt_write;
-  uint32_t steps;
-  std::string output;
-  count_t weight;  // machines agreeing on the read entries, times the relabelling multiplicity
-};
-
-// Visits every halting leaf of the full tree on blank 0 (no mirror or relabelling reduction of
-// the leaves' identity other than state relabelling, whose multiplicity is in `weight`).
-void for_each_halting_leaf(const Space& space, uint32_t cutoff,
-                           const std::function<void(const HaltingLeaf&)>& visit);
 
 }  // namespace ctm

@@ -6,9 +6,10 @@
 #include <vector>
 
 #include "ctm/table.hpp"
-#include "ctm/tm.hpp"
 
 namespace ctm {
+
+struct PartialMachine;  // a node of the enumeration tree (internal: kernels/core/tm.hpp)
 
 struct MachineEntry {
   bool defined = false;

@@ -9,7 +9,6 @@
 
 #include "ctm/enumerate.hpp"  // Progress, Cancelled
 #include "ctm/machine.hpp"
-#include "ctm/sample_walk.hpp"  // splitmix64_mix and the per-machine work (CTM_HD)
 #include "ctm/table.hpp"
 
 namespace ctm {

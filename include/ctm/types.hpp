@@ -19,6 +19,9 @@ class Error : public std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
+// A head move on the tape (the grid adds up and down in its own code).
+enum Move : uint8_t { kLeft = 0, kRight = 1 };
+
 struct Space {
   int states = 0;   // n
   int symbols = 2;  // k

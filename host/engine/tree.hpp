@@ -3,11 +3,34 @@
 #pragma once
 #include <atomic>
 #include <functional>
+#include <string>
 #include <vector>
 
 #include "accumulator.hpp"
 #include "ctm/enumerate.hpp"
-#include "ctm/tree_walk.hpp"
+#include "core/tree_walk.hpp"
+#include "core/work_item.hpp"
+
+namespace ctm {
+
+// A halting leaf of the tree: the machine (entries read so far, halting entry included as
+// `halt_entry` writing `halt_write`), its output on blank 0 and the number of full machines it stands
+// for (weight). Used by `ctm machines`.
+struct HaltingLeaf {
+  PartialMachine machine;
+  int halt_entry;
+  int halt_write;
+  uint32_t steps;
+  std::string output;
+  count_t weight;  // machines agreeing on the read entries, times the relabelling multiplicity
+};
+
+// Visits every halting leaf of the full tree on blank 0 (no mirror or relabelling reduction of
+// the leaves' identity other than state relabelling, whose multiplicity is in `weight`).
+void for_each_halting_leaf(const Space& space, uint32_t cutoff,
+                           const std::function<void(const HaltingLeaf&)>& visit);
+
+}  // namespace ctm
 
 namespace ctm::detail {
 

@@ -5,15 +5,14 @@
 #include <cstdint>
 #include <cstring>
 
-#include "ctm/hd.hpp"
+#include "core/hd.hpp"
+#include "ctm/types.hpp"  // Move
 
 namespace ctm {
 
 constexpr int kMaxStates = 16;   // n
 constexpr int kMaxSymbols = 16;  // k
 constexpr int kMaxEntries = 16;  // n*k table entries (issue: n*k <= 16)
-
-enum Move : uint8_t { kLeft = 0, kRight = 1 };
 
 // One running transition of a partial machine. Halting entries are never stored in an internal node
 // of the tree: a halting entry ends the run the first time it is read, so it only appears at leaves.

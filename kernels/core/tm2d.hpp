@@ -1,7 +1,7 @@
 // Two-dimensional machines ("turmites", spec section 4): the grid, the step function, sound non-halting
 // tests and the tree walk for (n,k)_2D, host/device (CTM_HD) like tm.hpp and tree_walk.hpp.
 #pragma once
-#include "ctm/tree_walk.hpp"
+#include "core/tree_walk.hpp"
 
 namespace ctm {
 

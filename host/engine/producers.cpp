@@ -1,5 +1,6 @@
 // for_each_producing_run (producers.hpp): the halting leaves of the tree, relabelled per blank.
 #include "ctm/producers.hpp"
+#include "tree.hpp"  // HaltingLeaf, for_each_halting_leaf
 
 #include "ctm/enumerate.hpp"
 #include "ctm/machine.hpp"

@@ -1,12 +1,12 @@
 // The per-machine work of sampling mode (sample.hpp) as CTM_HD code: machine `index` of a seed drawn
 // into a fixed-size entry array, the can-halt test, and the whole-machine runs on every blank (1D
 // tape of tm.hpp, 2D grid of tm2d.hpp), reported to a duck-typed sink. The CPU sampler
-// (host/sample.cpp) and the CUDA sampler (device_sample.hpp, kernels/sample.cu) both call
+// (host/engine/sample.cpp) and the CUDA sampler (device_sample.hpp, kernels/sample.cu) both call
 // sample_machine(); they differ only in the sink (strings in a map, or the device histogram).
 #pragma once
 #include <cstdint>
 
-#include "ctm/tm2d.hpp"
+#include "core/tm2d.hpp"
 
 namespace ctm {
 

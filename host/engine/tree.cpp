@@ -1,4 +1,4 @@
-// CPU memory and sink for walk_subtree (see tree.hpp and include/ctm/tree_walk.hpp).
+// CPU memory and sink for walk_subtree (see tree.hpp and kernels/core/tree_walk.hpp).
 #include "tree.hpp"
 
 #include <cstring>

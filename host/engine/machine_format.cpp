@@ -3,6 +3,8 @@
 
 #include "ctm/machine.hpp"
 
+#include "core/tm.hpp"
+
 namespace ctm {
 
 Machine decode_machine_number(const Space& space, count_t number) {

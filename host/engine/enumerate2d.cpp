@@ -1,5 +1,5 @@
 // Exact enumeration of (n,k)_2D on the CPU (spec section 4): frontier, threads and shards as in 1D,
-// the walk of include/ctm/tm2d.hpp, then the 4 rotations and the blank symbols applied to the leaves.
+// the walk of kernels/core/tm2d.hpp, then the 4 rotations and the blank symbols applied to the leaves.
 #include <algorithm>
 #include <atomic>
 #include <chrono>
@@ -12,7 +12,7 @@
 #include "accumulator.hpp"
 #include "ctm/enumerate.hpp"
 #include "ctm/grid_key.hpp"
-#include "ctm/tm2d.hpp"
+#include "core/tm2d.hpp"
 #include "ctm/version.hpp"
 #include "cuda_backend.hpp"
 

@@ -17,9 +17,9 @@
 namespace ctm {
 namespace detail {
 
-Table enumerate_2d_cpu(const EnumerateOptions& opt, uint32_t cutoff);  // host/enumerate2d.cpp
+Table enumerate_2d_cpu(const EnumerateOptions& opt, uint32_t cutoff);  // host/engine/enumerate2d.cpp
 #ifdef CTM_WITH_CUDA
-Table enumerate_2d_cuda(const EnumerateOptions& opt, uint32_t cutoff);  // host/enumerate2d.cpp
+Table enumerate_2d_cuda(const EnumerateOptions& opt, uint32_t cutoff);  // host/engine/enumerate2d.cpp
 #endif
 
 // Frontier depth (defined entries) as a function of the space only, so that every shard and every

@@ -12,9 +12,9 @@
 #include <string>
 #include <vector>
 
-#include "ctm/device_sample.hpp"
-#include "ctm/device_walk.hpp"
-#include "ctm/device_walk2d.hpp"
+#include "core/device_sample.hpp"
+#include "core/device_walk.hpp"
+#include "core/device_walk2d.hpp"
 #include "cuda_backend.hpp"
 
 namespace ctm::detail {

@@ -9,9 +9,10 @@
 #include <utility>
 #include <vector>
 
-#include "ctm/device_walk2d.hpp"  // DeviceItem2d (plain C++ without nvcc)
+#include "core/device_walk2d.hpp"  // DeviceItem2d (plain C++ without nvcc)
 #include "ctm/enumerate.hpp"
-#include "ctm/sample_walk.hpp"
+#include "core/sample_walk.hpp"
+#include "core/work_item.hpp"
 
 namespace ctm::detail {
 
@@ -51,7 +52,7 @@ using DeviceWalker = std::function<DeviceLeaves(const Space&, uint32_t cutoff, c
 // host emulation of the device as `walk`.
 Table enumerate_device(const EnumerateOptions& opt, uint32_t cutoff, const DeviceWalker& walk, const char* backend);
 
-// The 2D device pipeline (host/enumerate2d.cpp): frontier and shard as enumerate_2d_cpu(), split
+// The 2D device pipeline (host/engine/enumerate2d.cpp): frontier and shard as enumerate_2d_cpu(), split
 // on the CPU to device_frontier_depth, `walk` over the flattened split items (boxes row-major at
 // boxes[item.box_offset, +box_len)), then the CPU's symmetrize_2d(). The tests pass the emulation.
 using DeviceWalker2d = std::function<DeviceLeaves(const Space&, uint32_t cutoff, const std::vector<DeviceItem2d>&,

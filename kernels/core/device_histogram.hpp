@@ -9,7 +9,7 @@
 #include <string>
 #include <unordered_map>
 
-#include "ctm/tree_walk.hpp"
+#include "core/tree_walk.hpp"
 #include "ctm/types.hpp"
 
 namespace ctm {

@@ -7,7 +7,7 @@
 #include <vector>
 
 #include "ctm/table.hpp"
-#include "ctm/tree_walk.hpp"
+#include "core/tree_walk.hpp"
 
 namespace ctm::detail {
 

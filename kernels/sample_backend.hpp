@@ -1,4 +1,4 @@
-// The sampler's backends behind sample() (host/sample.cpp): the CPU threads, and the device pipeline
+// The sampler's backends behind sample() (host/engine/sample.cpp): the CPU threads, and the device pipeline
 // that the CUDA sampler and its host emulation (tests/test_device_sample.cpp) share. Internal to
 // host/, kernels/ and tests/.
 #pragma once

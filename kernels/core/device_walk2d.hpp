@@ -9,8 +9,8 @@
 #include <cstddef>
 #include <cstdint>
 
-#include "ctm/device_histogram.hpp"
-#include "ctm/tm2d.hpp"
+#include "core/device_histogram.hpp"
+#include "core/tm2d.hpp"
 #include "ctm/types.hpp"
 
 namespace ctm {

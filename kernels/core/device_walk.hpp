@@ -7,8 +7,8 @@
 #include <cstdint>
 #include <string>
 
-#include "ctm/device_histogram.hpp"
-#include "ctm/tree_walk.hpp"
+#include "core/device_histogram.hpp"
+#include "core/tree_walk.hpp"
 #include "ctm/types.hpp"
 
 namespace ctm {

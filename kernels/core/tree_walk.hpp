@@ -2,7 +2,7 @@
 // on the CPU and in a CUDA thread (CTM_HD). Each backend supplies only memory and a Sink that
 // receives the leaves; the weights, symmetry choices and filters are all here and in tm.hpp.
 #pragma once
-#include "ctm/tm.hpp"
+#include "core/tm.hpp"
 
 namespace ctm {
 

@@ -8,8 +8,8 @@
 #include <cstddef>
 #include <cstdint>
 
-#include "ctm/device_histogram.hpp"
-#include "ctm/sample_walk.hpp"
+#include "core/device_histogram.hpp"
+#include "core/sample_walk.hpp"
 
 namespace ctm {
 
