@@ -4,6 +4,7 @@
 
 #include <random>
 
+#include "ctm/bench.hpp"
 #include "ctm/enumerate.hpp"
 #include "ctm/sample.hpp"
 #include "cuda_backend.hpp"
@@ -339,4 +340,18 @@ TEST(GpuSampleAbsent, CudaRequestWithoutDeviceIsAClearError) {
   EXPECT_THROW(sample(o), Error);
   o.backend = "auto";
   EXPECT_EQ(sample(o).meta.backend, "cpu-sample");  // auto falls back to the CPU
+}
+
+// `ctm bench` on every device: each quick workload's device table is the CPU's (same fingerprint).
+TEST(GpuBench, QuickSuiteMatchesTheCpu) {
+  if (!cuda_available()) GTEST_SKIP() << "no CUDA device";
+  for (const BenchWorkload& w : bench_suite("quick")) {
+    SCOPED_TRACE(w.name);
+    const BenchRun cpu = run_bench(w, {"cpu", 0}, 0);
+    for (const BenchTarget& t : bench_targets("cuda")) {
+      const BenchRun gpu = run_bench(w, t, 0);
+      EXPECT_EQ(gpu.digest, cpu.digest) << t.label();
+      EXPECT_EQ(gpu.steps, cpu.steps) << t.label();
+    }
+  }
 }

@@ -25,6 +25,7 @@ Command add_export(CLI::App& app);
 Command add_lookup(CLI::App& app);
 Command add_blocks2d(CLI::App& app);
 Command add_machines(CLI::App& app);
+Command add_bench(CLI::App& app);
 
 // Shared by the table commands (summary.cpp).
 std::string human(double v);  // 1234567 -> "1.23M"

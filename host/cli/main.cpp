@@ -23,7 +23,8 @@ int run(int argc, char** argv) {
   app.require_subcommand(1);
   using namespace ctm::cli;
   const std::vector<Command> commands = {add_enumerate(app), add_info(app),     add_export(app), add_blocks2d(app),
-                                         add_lookup(app),    add_machines(app), add_sample(app), add_merge(app)};
+                                         add_lookup(app),    add_machines(app), add_sample(app), add_merge(app),
+                                         add_bench(app)};
   BdmCommands bdm_commands(app);  // bdm, perturb (host/cli/bdm_cli.cpp)
   add_collapse_subcommand(app);   // runs from its CLI11 callback
   reject_negative_unsigned(app);
