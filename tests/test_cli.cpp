@@ -22,11 +22,9 @@ struct Result {
   std::string out;  // stdout and stderr together
 };
 
-// `timeout_s` > 0 runs it under coreutils timeout (exit 124 when it runs too long).
-Result run(const std::string& args, int timeout_s = 0) {
-  const std::string bound = timeout_s > 0 ? "timeout " + std::to_string(timeout_s) + " " : "";
-  const std::string cmd = bound + ctm::test_support::cli_path() + " " + args + " 2>&1";
-  FILE* p = popen(cmd.c_str(), "r");
+// A plain shell line (no ctm), stdout and stderr together.
+Result run_shell_text(const std::string& line) {
+  FILE* p = popen((line + " 2>&1").c_str(), "r");
   Result r{-1, ""};
   std::array<char, 4096> buf;
   size_t n;
@@ -34,6 +32,12 @@ Result run(const std::string& args, int timeout_s = 0) {
   const int raw = pclose(p);
   r.status = WIFEXITED(raw) ? WEXITSTATUS(raw) : -1;
   return r;
+}
+
+// `timeout_s` > 0 runs it under coreutils timeout (exit 124 when it runs too long).
+Result run(const std::string& args, int timeout_s = 0) {
+  const std::string bound = timeout_s > 0 ? "timeout " + std::to_string(timeout_s) + " " : "";
+  return run_shell_text(bound + ctm::test_support::cli_path() + " " + args);
 }
 
 std::string temp_dir() {
@@ -286,6 +290,25 @@ TEST(Cli, CsvExportStartsWithItsHeader) {
   const Result ex = run("export " + dir + "/d2.ctm --format csv");
   ASSERT_EQ(ex.status, 0);
   EXPECT_EQ(ex.out.rfind("string,count,K\n\"0\",2000,", 0), 0u) << ex.out.substr(0, 200);
+}
+
+// The shipping format of issue 12: strings up to a length, gzipped into a file; the same rows as
+// the plain export; `info` names the length the table covers completely.
+TEST(Cli, ExportToGzipUpToALength) {
+  const std::string dir = temp_dir();
+  const std::string table = std::string(CTM_SOURCE_DIR) + "/data/d4-2.ctm";
+  ASSERT_EQ(run("export " + table + " --format csv --max-length 8 -o " + dir + "/k8.csv.gz").status, 0);
+  const Result unzipped = run("export " + table + " --format csv --max-length 8 -o " + dir + "/k8.csv");
+  ASSERT_EQ(unzipped.status, 0);
+  EXPECT_TRUE(unzipped.out.empty()) << unzipped.out;
+  const Result gz = run_shell_text("gzip -dc " + dir + "/k8.csv.gz | cmp - " + dir + "/k8.csv && echo same");
+  EXPECT_EQ(gz.out, "same\n");
+  const Result lines = run_shell_text("wc -l < " + dir + "/k8.csv");
+  EXPECT_EQ(std::stoul(lines.out), 1u + 510u);  // header + every string of length 1..8 (complete to 8)
+  EXPECT_NE(run("info " + table).out.find("complete to      length 8"), std::string::npos);
+  const Result bad = run("export " + table + " --max-length 3 -o /nonexistent-dir/x.gz");
+  EXPECT_EQ(bad.status, 2);
+  EXPECT_EQ(std::count(bad.out.begin(), bad.out.end(), '\n'), 1) << bad.out;
 }
 
 // Issue 14 friction: options that would do nothing say so; a corrupt checkpoint names its file.

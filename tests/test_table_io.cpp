@@ -398,3 +398,65 @@ TEST(Export, CsvHasAHeaderLineAndQuotedStrings) {
     EXPECT_EQ(k.lookup("0011"), t.complexity("0011")) << sep;
   }
 }
+
+namespace {
+
+// Every string of length l over k symbols, by counting in base k (an enumeration of its own).
+std::vector<std::string> all_strings(int k, int l) {
+  std::vector<std::string> out;
+  std::string s(static_cast<size_t>(l), '0');
+  for (;;) {
+    out.push_back(s);
+    int i = l - 1;
+    while (i >= 0 && s[i] == symbol_char(k - 1)) s[i--] = '0';
+    if (i < 0) return out;
+    s[i] = symbol_char(symbol_value(s[i]) + 1);
+  }
+}
+
+}  // namespace
+
+// complete_length() against a check of every string: all strings up to L occur, one of length L+1
+// does not. D(5,2) covers length 11, and misses exactly the two length-12 strings whose K pybdm
+// stores from elsewhere (data/pybdm-b2-d12-absent.csv).
+TEST(CompleteLength, ShippedTablesAgreeWithEveryString) {
+  for (const char* name : {"d2-2", "d3-2", "d4-2", "d5-2", "d2-3", "d3-3", "d2-4"}) {
+    SCOPED_TRACE(name);
+    const Table t = read_table(std::string(CTM_SOURCE_DIR) + "/data/" + name + ".ctm");
+    const int k = t.meta.space.symbols, L = complete_length(t);
+    ASSERT_GE(L, 1);
+    for (int l = 1; l <= L + 1; ++l) {
+      size_t absent = 0;
+      for (const std::string& s : all_strings(k, l)) absent += t.count(s) == 0;
+      if (l <= L) EXPECT_EQ(absent, 0u) << "length " << l;
+      else EXPECT_GT(absent, 0u) << "length " << l;
+    }
+  }
+  const Table d52 = read_table(std::string(CTM_SOURCE_DIR) + "/data/d5-2.ctm");
+  EXPECT_EQ(complete_length(d52), 11);
+  std::vector<std::string> missing;
+  for (const std::string& s : all_strings(2, 12))
+    if (d52.count(s) == 0) missing.push_back(s);
+  EXPECT_EQ(missing, (std::vector<std::string>{"000110100111", "111001011000"}));
+}
+
+TEST(Export, MaxLengthKeepsTheShortStrings) {
+  const Table t = small_table();
+  size_t short_keys = 0;
+  for (const auto& [s, c] : t.counts) short_keys += s.size() <= 3;
+  for (char sep : {'\t', ','}) {
+    std::ostringstream out;
+    export_table(t, out, sep, 3);
+    std::istringstream in(out.str());
+    std::string line;
+    size_t rows = 0;
+    while (std::getline(in, line))
+      if (line[0] != '#' && line.rfind("string", 0) != 0) ++rows;
+    EXPECT_EQ(rows, short_keys) << sep;
+    if (sep == '\t') EXPECT_NE(out.str().find("# every string of length <= "), std::string::npos);
+  }
+  Table grid = t;
+  grid.meta.space.dims = 2;
+  std::ostringstream out;
+  EXPECT_THROW(export_table(grid, out, '\t', 3), Error);
+}

@@ -46,6 +46,7 @@ void print_summary(const Table& t, std::ostream& out) {
       << "non-halting      " << to_string(t.nonhalting_proved) << " proved, " << to_string(t.nonhalting_cutoff)
       << " cut off at " << m.cutoff << "\n"
       << "distinct outputs " << t.counts.size() << "\n";
+  if (m.space.dims == 1) out << "complete to      length " << complete_length(t) << " (every string up to it occurs)\n";
   if (!t.halt_time.empty() && t.halting > 0) {
     uint32_t longest = 0;
     count_t late = 0;

@@ -142,4 +142,18 @@ std::string normalize_key(const std::string& s) {
   return out;
 }
 
+int complete_length(const Table& t) {
+  if (t.meta.space.dims != 1) return 0;
+  const int k = t.meta.space.symbols;
+  std::vector<double> found;  // found[l] = distinct strings of length l (k^l exceeds 2^64 soon)
+  for (const auto& [s, c] : t.counts) {
+    if (!c) continue;
+    if (s.size() >= found.size()) found.resize(s.size() + 1, 0);
+    found[s.size()] += 1;
+  }
+  int l = 1;
+  for (double all = k; l < static_cast<int>(found.size()) && found[l] == all; ++l) all *= k;
+  return l - 1;
+}
+
 }  // namespace ctm

@@ -300,7 +300,7 @@ Table decode_table(const std::string& file, const std::string& what) {
   return t;
 }
 
-void export_table(const Table& t, std::ostream& out, char sep) {
+void export_table(const Table& t, std::ostream& out, char sep, size_t max_length) {
   const TableMeta& m = t.meta;
   const bool sampled = m.sampling.sampled;
   // CSV is plain data for pandas and spreadsheets: the header is the first line and strings are
@@ -319,13 +319,21 @@ void export_table(const Table& t, std::ostream& out, char sep) {
       out << "; 95% Wilson intervals for D over the H halting runs, K = -log2 D\n";
     }
     if (m.space.dims == 2) out << "# 2D keys: rows of the bounding rectangle, top to bottom, joined by '-'\n";
+    if (m.space.dims == 1) {
+      const int complete = complete_length(t);
+      out << "# every string of length <= " << complete << " occurs";
+      if (max_length) out << "; rows: strings of length <= " << max_length;
+      out << "\n";
+    }
     out << "# ";
   }
   out << "string" << sep << "count" << sep << "K";
   if (sampled) out << sep << "D" << sep << "D_low95" << sep << "D_high95" << sep << "K_low95" << sep << "K_high95";
   out << "\n";
   std::vector<const std::pair<const std::string, count_t>*> rows;
-  for (const auto& row : t.counts) rows.push_back(&row);
+  if (max_length && m.space.dims != 1) throw Error("a maximum string length applies to 1D tables only");
+  for (const auto& row : t.counts)
+    if (!max_length || row.first.size() <= max_length) rows.push_back(&row);
   std::stable_sort(rows.begin(), rows.end(), [](auto* a, auto* b) { return a->first.size() < b->first.size(); });
   char kbuf[64];
   for (const auto* row : rows) {

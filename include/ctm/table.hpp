@@ -77,6 +77,10 @@ struct Table {
   void check_consistency() const;
 };
 
+// 1D: the longest L such that every string of length 1..L over the table's k symbols has a non-zero
+// count (0 when a single symbol is missing); the table "covers length L completely". 2D: 0.
+int complete_length(const Table& t);
+
 // Symbols relabelled by first appearance ("1101" -> "0010", "2302" -> "0120"): pybdm/acss keys.
 std::string normalize_key(const std::string& s);
 

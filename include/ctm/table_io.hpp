@@ -22,7 +22,8 @@ std::string encode_table(const Table& table);
 Table decode_table(const std::string& bytes, const std::string& what);
 
 // Rows "string<sep>count<sep>K" sorted by length then string, '#' comment lines with the metadata.
-void export_table(const Table& table, std::ostream& out, char separator);
+// max_length > 0 keeps the strings of at most that many symbols (1D tables; the header says so).
+void export_table(const Table& table, std::ostream& out, char separator, size_t max_length = 0);
 
 // A table of K values (bits) by string: published tables (pybdm, OACC) or one derived from counts.
 struct KTable {

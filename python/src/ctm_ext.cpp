@@ -219,6 +219,7 @@ nb::dict table_info(const ctm::Table& t) {
     d["ranges"] = ranges;
   }
   d["complete"] = t.complete();
+  d["complete_length"] = ctm::complete_length(t);  // 1D: every string up to this length occurs
   d["outputs"] = t.counts.size();
   d["machines"] = py_int(t.machines);
   d["runs"] = py_int(t.runs());

@@ -80,6 +80,10 @@ def test_closed_forms_and_exact_counts():
 def test_counts_beyond_64_bits_stay_exact():
     t = ctm.enumerate(4, 2)  # machines = 18^8 = 11_019_960_576: fits, but the sums are checked exactly
     assert t.info["machines"] == 18 ** 8
+    # D(4,2) covers every string of length <= 8 and misses some of length 9
+    assert t.info["complete_length"] == 8
+    assert all(t.lookup(format(i, "08b")) > 0 for i in range(256))
+    assert any(t.lookup(format(i, "09b")) == 0 for i in range(512))
     df = pytest.importorskip("pandas") and t.to_pandas()
     assert df["count"].map(type).eq(int).all()
     assert sum(df["count"]) == t.info["halting"]
