@@ -9,16 +9,15 @@
 #include <utility>
 #include <vector>
 
-#include "core/device_walk2d.hpp"  // DeviceItem2d (plain C++ without nvcc)
 #include "ctm/enumerate.hpp"
 #include "core/sample_walk.hpp"
 #include "core/work_item.hpp"
 
 namespace ctm::detail {
 
-// Leaves of the walked items (blank 0, right-first, before symmetrisation), as the device left them.
+// Leaves of the walked items (blank 0, mirrored-root subtrees, before symmetrisation), as the device left them.
 struct DeviceLeaves {
-  std::vector<std::pair<uint64_t, count_t>> packed;              // pack_output (2D: pack_grid_output) keys; a key may repeat: sum them
+  std::vector<std::pair<uint64_t, count_t>> packed;              // Geo::pack keys; a key may repeat: sum them
   std::unordered_map<std::string, count_t> long_outputs;         // outputs too long to pack
   count_t halting = 0, proved = 0, cutoff_runs = 0;
   std::vector<count_t> halt_time;
@@ -44,36 +43,30 @@ struct DeviceWalkOptions {
 };
 
 using DeviceProgressFn = std::function<bool(const DeviceProgress&)>;
-using DeviceWalker = std::function<DeviceLeaves(const Space&, uint32_t cutoff, const std::vector<const WorkItem*>&,
-                                                const DeviceProgressFn&)>;
+template <class Geo>
+using DeviceWalkerOf = std::function<DeviceLeaves(const Space&, uint32_t cutoff, const std::vector<const WorkItemOf<Geo>*>&,
+                                                  const DeviceProgressFn&)>;
+using DeviceWalker = DeviceWalkerOf<Tape1d>;
+using DeviceWalker2d = DeviceWalkerOf<Grid2d>;
 
-// The device pipeline of enumerate(): frontier, shard, split on the CPU to device_frontier_depth,
-// `walk` over the split items, then the CPU's symmetrisation. Always compiled; the tests pass the
-// host emulation of the device as `walk`.
+// The device pipeline of enumerate(), for 1D and 2D spaces (host/engine/enumerate.cpp): frontier,
+// shard, split on the CPU to device_frontier_depth, `walk` over the split items, then the CPU's
+// symmetrisation. Always compiled; the tests pass the host emulation of the device as `walk`.
 Table enumerate_device(const EnumerateOptions& opt, uint32_t cutoff, const DeviceWalker& walk, const char* backend);
-
-// The 2D device pipeline (host/engine/enumerate2d.cpp): frontier and shard as enumerate_2d_cpu(), split
-// on the CPU to device_frontier_depth, `walk` over the flattened split items (boxes row-major at
-// boxes[item.box_offset, +box_len)), then the CPU's symmetrize_2d(). The tests pass the emulation.
-using DeviceWalker2d = std::function<DeviceLeaves(const Space&, uint32_t cutoff, const std::vector<DeviceItem2d>&,
-                                                  const std::vector<uint8_t>& boxes, const DeviceProgressFn&)>;
-Table enumerate_2d_device(const EnumerateOptions& opt, uint32_t cutoff, const DeviceWalker2d& walk, const char* backend);
+Table enumerate_device(const EnumerateOptions& opt, uint32_t cutoff, const DeviceWalker2d& walk, const char* backend);
 
 // Number of usable CUDA devices; 0 without a driver or device (never throws; probed once).
 int cuda_device_count();
 // Why the probe found no device (CUDA error name and text), or "" when it found one.
 std::string cuda_probe_error();
 
-// Walks every item's subtree on opt.device. `progress` is called between kernel launches (about
-// every opt.batch_seconds); returning false cancels (throws ctm::Cancelled). Throws ctm::Error on
-// any CUDA failure.
+// Walks every item's subtree on opt.device (kernels/enumerate.cu), 1D or 2D items. `progress` is
+// called between kernel launches (about every opt.batch_seconds); returning false cancels (throws
+// ctm::Cancelled). Throws ctm::Error on any CUDA failure.
 DeviceLeaves walk_on_device(const Space& space, uint32_t cutoff, const std::vector<const WorkItem*>& items,
                             const DeviceWalkOptions& opt, const DeviceProgressFn& progress);
-
-// Walks every 2D item's subtree on opt.device (kernels/enumerate2d.cu); as walk_on_device().
-DeviceLeaves walk_2d_on_device(const Space& space, uint32_t cutoff, const std::vector<DeviceItem2d>& items,
-                               const std::vector<uint8_t>& boxes, const DeviceWalkOptions& opt,
-                               const DeviceProgressFn& progress);
+DeviceLeaves walk_on_device(const Space& space, uint32_t cutoff, const std::vector<const WorkItem2d*>& items,
+                            const DeviceWalkOptions& opt, const DeviceProgressFn& progress);
 
 // Samples machines [start, start + machines) of cfg on opt.device (kernels/sample.cu), the same
 // histogram, batches and retries as the walk; DeviceLeaves::nodes counts machines. Throws as above.

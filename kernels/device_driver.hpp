@@ -14,19 +14,18 @@
 
 #include "core/device_sample.hpp"
 #include "core/device_walk.hpp"
-#include "core/device_walk2d.hpp"
 #include "cuda_backend.hpp"
 
 namespace ctm::detail {
 
-// Ops, the memory and launch primitives of one backend:
-//   size_t prepare(const ThreadMemoryLayout&)  number of walking threads (each gets a memory slice)
+// Ops, the memory and launch primitives of one backend (the walk's two templated on the geometry Geo):
+//   size_t prepare(const ThreadMemoryLayout<Geo>&)  number of walking threads (each gets a memory slice)
 //   void* alloc(size_t bytes); void release(void*) noexcept;   contents undefined after alloc
 //   void upload(void* d, const void* h, size_t); void download(void* h, const void* d, size_t);
 //   void zero(void* d, size_t);
-//   void launch(const DeviceHistogram&, unsigned* next_item, const DeviceItem*, const uint8_t* tapes,
-//               uint32_t first, uint32_t end, const WalkConfig&, const ThreadMemoryLayout&, uint8_t* memory);
-//       runs walk_items() on every thread and returns when all are done
+//   void launch(const DeviceHistogram&, unsigned* next_item, const DeviceItem<Geo>*, const uint8_t* cells,
+//               uint32_t first, uint32_t end, const WalkConfig&, const ThreadMemoryLayout<Geo>&, uint8_t* memory);
+//       runs walk_items<Geo>() on every thread and returns when all are done
 //   void drain_hash(const DeviceHistogram&, uint32_t slots, std::vector<std::pair<uint64_t, count_t>>& out);
 //       appends every occupied slot's (key, count)
 template <class Ops>
@@ -169,75 +168,41 @@ DeviceLeaves drive_device_batches(Ops& ops, uint64_t total, size_t threads, uint
               " times; use --backend cpu");
 }
 
-template <class Ops>
-DeviceLeaves drive_device_walk(Ops& ops, const Space& space, uint32_t cutoff, const std::vector<const WorkItem*>& items,
-                               const DeviceWalkOptions& opt, const DeviceProgressFn& progress) {
-  // Items and their tape windows, flattened (item indices are u32 on the device, and the queue
-  // counter may run a few thousand past the end).
+// The tree walk of geometry Geo: items and their cells flattened and uploaded, then walk_items<Geo>()
+// in batches of drive_device_batches(); the leaves are Geo::pack() keys and arena records.
+template <class Geo, class Ops>
+DeviceLeaves drive_device_walk(Ops& ops, const Space& space, uint32_t cutoff,
+                               const std::vector<const WorkItemOf<Geo>*>& items, const DeviceWalkOptions& opt,
+                               const DeviceProgressFn& progress) {
+  // Item indices are u32 on the device, and the queue counter may run a few thousand past the end.
   if (items.size() > (1u << 31)) throw Error("CUDA backend: too many work items (" + std::to_string(items.size()) + ")");
-  std::vector<DeviceItem> h_items(items.size());
-  std::vector<uint8_t> h_tapes;
+  std::vector<DeviceItem<Geo>> h_items(items.size());
+  std::vector<uint8_t> h_cells;
   for (size_t i = 0; i < items.size(); ++i) {
-    if (h_tapes.size() + items[i]->tape.size() > UINT32_MAX) throw Error("CUDA backend: item tapes exceed 4 GiB");
-    h_items[i] = DeviceItem{items[i]->machine, items[i]->run, items[i]->multiplicity,
-                            static_cast<uint32_t>(h_tapes.size()), static_cast<uint32_t>(items[i]->tape.size())};
-    h_tapes.insert(h_tapes.end(), items[i]->tape.begin(), items[i]->tape.end());
+    if (h_cells.size() + items[i]->cells.size() > UINT32_MAX) throw Error("CUDA backend: item cells exceed 4 GiB");
+    h_items[i] = DeviceItem<Geo>{items[i]->machine, items[i]->run, items[i]->multiplicity,
+                                 static_cast<uint32_t>(h_cells.size()), static_cast<uint32_t>(items[i]->cells.size())};
+    h_cells.insert(h_cells.end(), items[i]->cells.begin(), items[i]->cells.end());
   }
   std::vector<count_t> pow(space.entries() + 1, 1);
   for (int i = 1; i <= space.entries(); ++i) pow[i] = pow[i - 1] * static_cast<count_t>(space.options_per_entry());
 
   DeviceBuffers<Ops> run_buffers(ops);
-  DeviceItem* d_items = run_buffers.template get<DeviceItem>(h_items.size(), false);
-  uint8_t* d_tapes = run_buffers.template get<uint8_t>(h_tapes.size(), false);
+  DeviceItem<Geo>* d_items = run_buffers.template get<DeviceItem<Geo>>(h_items.size(), false);
+  uint8_t* d_cells = run_buffers.template get<uint8_t>(h_cells.size(), false);
   count_t* d_pow = run_buffers.template get<count_t>(pow.size(), false);
-  if (!h_items.empty()) ops.upload(d_items, h_items.data(), h_items.size() * sizeof(DeviceItem));
-  if (!h_tapes.empty()) ops.upload(d_tapes, h_tapes.data(), h_tapes.size());
+  if (!h_items.empty()) ops.upload(d_items, h_items.data(), h_items.size() * sizeof(DeviceItem<Geo>));
+  if (!h_cells.empty()) ops.upload(d_cells, h_cells.data(), h_cells.size());
   ops.upload(d_pow, pow.data(), pow.size() * sizeof(count_t));
 
-  const ThreadMemoryLayout lay = thread_memory_layout(space.entries(), cutoff);
+  const ThreadMemoryLayout<Geo> lay = thread_memory_layout<Geo>(space.entries(), cutoff);
   const size_t threads = ops.prepare(lay);
   uint8_t* d_memory = run_buffers.template get<uint8_t>(threads * lay.per_thread, false);  // written before read
   const WalkConfig cfg{space.states, space.symbols, cutoff, d_pow, 0};
-  return drive_device_batches(ops, items.size(), threads, cutoff, opt, progress, "enumeration", "work items",
+  return drive_device_batches(ops, items.size(), threads, cutoff, opt, progress, Geo::kTask, "work items",
                               [&](const DeviceHistogram& h, unsigned* d_next, uint64_t first, uint64_t end) {
-                                ops.launch(h, d_next, d_items, d_tapes, static_cast<uint32_t>(first),
+                                ops.launch(h, d_next, d_items, d_cells, static_cast<uint32_t>(first),
                                            static_cast<uint32_t>(end), cfg, lay, d_memory);
-                              });
-}
-
-// The 2D walk (spec section 4): items already flattened by the host (their boxes row-major at
-// boxes[item.box_offset, +box_len)), walked by walk_items_2d() in batches of the same loop, with the
-// same histogram, drains and retries; the leaves are pack_grid_output() keys and 2D arena records.
-// Ops adds
-//   size_t prepare_2d(const ThreadMemoryLayout2d&)   number of walking threads (each gets a memory slice)
-//   void launch_2d(const DeviceHistogram&, unsigned* next_item, const DeviceItem2d*, const uint8_t* boxes,
-//                  uint32_t first, uint32_t end, const WalkConfig2d&, const ThreadMemoryLayout2d&, uint8_t* memory)
-//       runs walk_items_2d() on every thread and returns when all are done
-template <class Ops>
-DeviceLeaves drive_device_walk_2d(Ops& ops, const Space& space, uint32_t cutoff, const std::vector<DeviceItem2d>& items,
-                                  const std::vector<uint8_t>& boxes, const DeviceWalkOptions& opt,
-                                  const DeviceProgressFn& progress) {
-  if (items.size() > (1u << 31)) throw Error("CUDA backend: too many 2D work items (" + std::to_string(items.size()) + ")");
-  if (boxes.size() > UINT32_MAX) throw Error("CUDA backend: 2D item boxes exceed 4 GiB");
-  std::vector<count_t> pow(space.entries() + 1, 1);
-  for (int i = 1; i <= space.entries(); ++i) pow[i] = pow[i - 1] * static_cast<count_t>(space.options_per_entry());
-
-  DeviceBuffers<Ops> run_buffers(ops);
-  DeviceItem2d* d_items = run_buffers.template get<DeviceItem2d>(items.size(), false);
-  uint8_t* d_boxes = run_buffers.template get<uint8_t>(boxes.size(), false);
-  count_t* d_pow = run_buffers.template get<count_t>(pow.size(), false);
-  if (!items.empty()) ops.upload(d_items, items.data(), items.size() * sizeof(DeviceItem2d));
-  if (!boxes.empty()) ops.upload(d_boxes, boxes.data(), boxes.size());
-  ops.upload(d_pow, pow.data(), pow.size() * sizeof(count_t));
-
-  const ThreadMemoryLayout2d lay = thread_memory_layout_2d(space.entries(), cutoff);
-  const size_t threads = ops.prepare_2d(lay);
-  uint8_t* d_memory = run_buffers.template get<uint8_t>(threads * lay.per_thread, false);  // written before read
-  const WalkConfig2d cfg{space.states, space.symbols, cutoff, d_pow, 0};
-  return drive_device_batches(ops, items.size(), threads, cutoff, opt, progress, "2D enumeration", "work items",
-                              [&](const DeviceHistogram& h, unsigned* d_next, uint64_t first, uint64_t end) {
-                                ops.launch_2d(h, d_next, d_items, d_boxes, static_cast<uint32_t>(first),
-                                              static_cast<uint32_t>(end), cfg, lay, d_memory);
                               });
 }
 

@@ -1,6 +1,6 @@
 // The emulated device of the CPU tests: the Ops of kernels/device_driver.hpp on host memory (in the
 // device layout, filled with garbage: device memory is not zeroed), where a "launch" runs the
-// kernel's whole body (walk_items(), walk_items_2d() or sample_items()) on several std::threads.
+// kernel's whole body (walk_items<Geo>() or sample_items()) on several std::threads.
 #pragma once
 #include <algorithm>
 #include <cstdlib>
@@ -11,7 +11,6 @@
 
 #include "core/device_sample.hpp"
 #include "core/device_walk.hpp"
-#include "core/device_walk2d.hpp"
 #include "ctm/table.hpp"
 
 namespace ctm::detail {
@@ -22,7 +21,8 @@ struct HostDeviceOps {
   int launches = 0, hash_drains = 0;
   size_t max_batch = 0;
 
-  size_t prepare(const ThreadMemoryLayout&) { return static_cast<size_t>(threads); }
+  template <class Geo>
+  size_t prepare(const ThreadMemoryLayout<Geo>&) { return static_cast<size_t>(threads); }
   void* alloc(size_t bytes) {
     void* p = std::aligned_alloc(256, (bytes + 255) / 256 * 256);
     if (!p) throw Error("emulated device: out of memory");
@@ -33,24 +33,15 @@ struct HostDeviceOps {
   void upload(void* d, const void* h, size_t n) { std::memcpy(d, h, n); }
   void download(void* h, const void* d, size_t n) { std::memcpy(h, d, n); }
   void zero(void* d, size_t n) { std::memset(d, 0, n); }
-  size_t prepare_2d(const ThreadMemoryLayout2d&) { return static_cast<size_t>(threads); }
   size_t prepare_sample(size_t, uint32_t) { return static_cast<size_t>(threads); }
-  void launch(const DeviceHistogram& h, unsigned* next_item, const DeviceItem* items, const uint8_t* tapes,
-              uint32_t first, uint32_t end, const WalkConfig& cfg, const ThreadMemoryLayout& lay, uint8_t* memory) {
+  template <class Geo>
+  void launch(const DeviceHistogram& h, unsigned* next_item, const DeviceItem<Geo>* items, const uint8_t* cells,
+              uint32_t first, uint32_t end, const WalkConfig& cfg, const ThreadMemoryLayout<Geo>& lay, uint8_t* memory) {
     ++launches;
     max_batch = std::max<size_t>(max_batch, end - first);
     std::vector<std::thread> pool;
     for (int t = 0; t < threads; ++t)
-      pool.emplace_back([&, t] { walk_items(static_cast<size_t>(t), h, next_item, items, tapes, first, end, cfg, lay, memory); });
-    for (auto& th : pool) th.join();
-  }
-  void launch_2d(const DeviceHistogram& h, unsigned* next_item, const DeviceItem2d* items, const uint8_t* boxes,
-                 uint32_t first, uint32_t end, const WalkConfig2d& cfg, const ThreadMemoryLayout2d& lay, uint8_t* memory) {
-    ++launches;
-    max_batch = std::max<size_t>(max_batch, end - first);
-    std::vector<std::thread> pool;
-    for (int t = 0; t < threads; ++t)
-      pool.emplace_back([&, t] { walk_items_2d(static_cast<size_t>(t), h, next_item, items, boxes, first, end, cfg, lay, memory); });
+      pool.emplace_back([&, t] { walk_items(static_cast<size_t>(t), h, next_item, items, cells, first, end, cfg, lay, memory); });
     for (auto& th : pool) th.join();
   }
   void launch_sample(const DeviceHistogram& h, unsigned* next, uint64_t first, uint64_t end, const SampleConfig& cfg,

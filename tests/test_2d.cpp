@@ -126,7 +126,33 @@ TEST(Tree2d, ThreadsAndShardsGiveTheSameTable) {
   EXPECT_NO_THROW(merged.check_consistency());
 }
 
-// 2D has a CUDA backend now (kernels/enumerate2d.cu): `cuda` without a device is a clear error
+// The 2D CPU run reports the same progress figures as 1D (it passed no figures before the two
+// pipelines became one): every report after a finished item has expanded nodes and covered
+// machines (east-first leaves times their 4 rotations), never more than the space holds.
+TEST(Tree2d, CpuProgressReportsNodesAndMachinesCovered) {
+  EnumerateOptions o;
+  o.space = Space{4, 2, 2};
+  o.cutoff = 200;
+  o.backend = "cpu";
+  o.threads = 1;
+  o.progress_interval = 0;
+  int with_items = 0;
+  uint64_t last_nodes = 0;
+  o.progress = [&](const Progress& p) {
+    EXPECT_GE(p.tree_nodes, last_nodes);
+    last_nodes = p.tree_nodes;
+    if (p.items_done == 0) return true;
+    ++with_items;
+    EXPECT_GT(p.tree_nodes, 0u);
+    EXPECT_GT(p.machines_covered, 0);
+    EXPECT_LE(p.machines_covered, o.space.machine_count());
+    return with_items < 3;  // cancel at the third report after a finished item
+  };
+  EXPECT_THROW(enumerate(o), Cancelled);
+  EXPECT_EQ(with_items, 3);
+}
+
+// 2D has a CUDA backend now (kernels/enumerate.cu, Grid2d): `cuda` without a device is a clear error
 // and `auto` falls back to the CPU; with a device, tests/test_gpu.cpp compares the two.
 TEST(Tree2d, NeedsACutoffAndCudaNeedsADevice) {
   EnumerateOptions o;

@@ -1,9 +1,11 @@
-// The CUDA backend's device code, run on the CPU: HostDeviceOps (host_device_ops.hpp) stands in for
-// the GPU (host memory with the device layout, filled with garbage; a "launch" runs walk_items(),
-// the kernel's whole body, on several std::threads), and drive_device_walk() is the same batching, draining and retry
-// code the GPU launcher runs. Tables must equal the CPU backend's count for count, including with
-// tiny hash and arena sizes that force the drain and retry paths. Not covered: real GPU concurrency,
-// warp divergence, memory ordering on the device, Thrust, and the CUDA API calls themselves.
+// The CUDA backend's device code, run on the CPU, for 1D and 2D spaces: HostDeviceOps
+// (host_device_ops.hpp) stands in for the GPU (host memory with the device layout, filled with
+// garbage; a "launch" runs walk_items<Geo>(), the kernel's whole body, on several std::threads), and
+// drive_device_walk<Geo>() is the same batching, draining and retry code the GPU launcher runs.
+// Tables must equal the CPU backend's count for count (outputs, halting, proved, cut off, halting
+// times, tree nodes, simulated steps, items), including with tiny hash and arena sizes that force the
+// drain and retry paths. Not covered: real GPU concurrency, warp divergence, memory ordering on the
+// device, Thrust, and the CUDA API calls themselves. 2D-only checks: test_device_emulation_2d.cpp.
 #include <gtest/gtest.h>
 
 #include <cstdlib>
@@ -25,7 +27,7 @@ namespace {
 
 struct EmuCase {
   const char* name;
-  int n, k;
+  int dims, n, k;
   uint32_t cutoff;
   uint32_t shard = 0, shards = 1;
   uint32_t slots = 1u << 22;
@@ -37,7 +39,7 @@ struct EmuCase {
 
 EnumerateOptions options_of(const EmuCase& c) {
   EnumerateOptions o;
-  o.space = Space{c.n, c.k, 1};
+  o.space = Space{c.n, c.k, c.dims};
   o.cutoff = c.cutoff;
   o.shard_index = c.shard;
   o.shard_count = c.shards;
@@ -45,18 +47,29 @@ EnumerateOptions options_of(const EmuCase& c) {
   return o;
 }
 
+// The device walk of geometry Geo over HostDeviceOps, with w's driver options.
+template <class Geo>
+DeviceWalkerOf<Geo> emulated_walker(const DeviceWalkOptions& w, EmulatedRun* run = nullptr) {
+  return [w, run](const Space& space, uint32_t cutoff, const std::vector<const WorkItemOf<Geo>*>& items,
+                  const DeviceProgressFn& p) {
+    HostDeviceOps ops;
+    DeviceLeaves leaves = drive_device_walk<Geo>(ops, space, cutoff, items, w, p);
+    if (run) {
+      run->record(ops, leaves);
+      run->items = items.size();
+    }
+    return leaves;
+  };
+}
+
+Table enumerate_emulated(const EmuCase& c, const DeviceWalkOptions& w, EnumerateOptions o, EmulatedRun* run = nullptr) {
+  if (c.dims == 2) return enumerate_device(o, c.cutoff, emulated_walker<Grid2d>(w, run), "cuda-emulated");
+  return enumerate_device(o, c.cutoff, emulated_walker<Tape1d>(w, run), "cuda-emulated");
+}
+
 EmulatedRun run_emulated(const EmuCase& c) {
   EmulatedRun run;
-  const DeviceWalkOptions w = emulation_walk_options(c.slots, c.arena, c.batch);
-  run.table = enumerate_device(
-      options_of(c), c.cutoff,
-      [&](const Space& space, uint32_t cutoff, const std::vector<const WorkItem*>& items, const DeviceProgressFn& p) {
-        HostDeviceOps ops;
-        DeviceLeaves leaves = drive_device_walk(ops, space, cutoff, items, w, p);
-        run.record(ops, leaves);
-        return leaves;
-      },
-      "cuda-emulated");
+  run.table = enumerate_emulated(c, emulation_walk_options(c.slots, c.arena, c.batch), options_of(c), &run);
   return run;
 }
 
@@ -65,6 +78,7 @@ void expect_identical(const Table& cpu, const Table& emu) {
   EXPECT_EQ(emu.meta.tree_nodes, cpu.meta.tree_nodes);
   EXPECT_EQ(emu.meta.simulated_steps, cpu.meta.simulated_steps);
   EXPECT_EQ(emu.meta.work_items_done, cpu.meta.work_items_done);
+  EXPECT_EQ(emu.meta.work_items_total, cpu.meta.work_items_total);
 }
 
 }  // namespace
@@ -81,6 +95,7 @@ TEST_P(DeviceEmulation, EqualsCpuBackend) {
   expect_identical(expected, got.table);
   EXPECT_GE(got.launches, 1);
   EXPECT_GE(got.attempts, 1);
+  EXPECT_GE(got.items, 1u);
   if (c.batch) {
     EXPECT_LE(got.max_batch, c.batch);
   }
@@ -98,23 +113,35 @@ TEST_P(DeviceEmulation, EqualsCpuBackend) {
 // Tiny tables: (4,2)/107 and (3,3)/60 have hundreds of distinct outputs, so 64 or 256 slots
 // overflow (kHashFull, retry at 4x) and the table is drained between batches once a quarter full.
 // These small spaces have (almost) no output too long to pack, so the arena's record format and
-// overflow are checked directly below (DeviceHistogram.ArenaRecordsAndOverflow).
+// overflow are checked directly below (DeviceHistogram.ArenaRecordsAndOverflow; 2D:
+// DeviceHistogram2d.GridOutputsKeyedAsOnTheCpu). 2D: the largest halting box of (4,2)_2D at T=30
+// has 36 cells, of (2,3)_2D at T=100 16 cells (51 bits hold 51 and 25); 64 hash slots overflow.
 INSTANTIATE_TEST_SUITE_P(
     Cases, DeviceEmulation,
-    ::testing::Values(EmuCase{"n2k2", 2, 2, 6}, EmuCase{"n3k2", 3, 2, 21}, EmuCase{"n4k2", 4, 2, 107},
-                      EmuCase{"n2k3", 2, 3, 500}, EmuCase{"n2k4", 2, 4, 60},
-                      EmuCase{"n4k2_tiny_hash", 4, 2, 107, 0, 1, 64, 1024, 16, 0, true, true},
-                      EmuCase{"n4k2_small_batches", 4, 2, 107, 0, 1, 1u << 10, 1u << 20, 50, 0, false, true},
-                      EmuCase{"n2k3_tiny_arena", 2, 3, 500, 0, 1, 1u << 12, 64, 8},
-                      EmuCase{"n3k3_shard_tiny", 3, 3, 60, 1, 7, 1u << 8, 256, 400, 0, true, true},
-                      EmuCase{"n4k2_shard", 4, 2, 107, 2, 7},
-                      EmuCase{"n4k2_no_split", 4, 2, 107, 0, 1, 1u << 22, 64ull << 20, 0, 3},
-                      EmuCase{"n4k2_deep_split", 4, 2, 107, 0, 1, 1u << 22, 64ull << 20, 0, 7}),
+    ::testing::Values(EmuCase{"n2k2", 1, 2, 2, 6}, EmuCase{"n3k2", 1, 3, 2, 21}, EmuCase{"n4k2", 1, 4, 2, 107},
+                      EmuCase{"n2k3", 1, 2, 3, 500}, EmuCase{"n2k4", 1, 2, 4, 60},
+                      EmuCase{"n4k2_tiny_hash", 1, 4, 2, 107, 0, 1, 64, 1024, 16, 0, true, true},
+                      EmuCase{"n4k2_small_batches", 1, 4, 2, 107, 0, 1, 1u << 10, 1u << 20, 50, 0, false, true},
+                      EmuCase{"n2k3_tiny_arena", 1, 2, 3, 500, 0, 1, 1u << 12, 64, 8},
+                      EmuCase{"n3k3_shard_tiny", 1, 3, 3, 60, 1, 7, 1u << 8, 256, 400, 0, true, true},
+                      EmuCase{"n4k2_shard", 1, 4, 2, 107, 2, 7},
+                      EmuCase{"n4k2_no_split", 1, 4, 2, 107, 0, 1, 1u << 22, 64ull << 20, 0, 3},
+                      EmuCase{"n4k2_deep_split", 1, 4, 2, 107, 0, 1, 1u << 22, 64ull << 20, 0, 7},
+                      EmuCase{"grid_n2k2_t40", 2, 2, 2, 40}, EmuCase{"grid_n3k2_t40", 2, 3, 2, 40},
+                      EmuCase{"grid_n3k2_t100", 2, 3, 2, 100}, EmuCase{"grid_n4k2_t30", 2, 4, 2, 30},
+                      EmuCase{"grid_n2k3_t40", 2, 2, 3, 40},
+                      EmuCase{"grid_n3k2_shard", 2, 3, 2, 100, 2, 5},
+                      EmuCase{"grid_n4k2_shard", 2, 4, 2, 30, 5, 11},
+                      EmuCase{"grid_n3k2_tiny_hash", 2, 3, 2, 100, 0, 1, 64, 1u << 20, 16, 0, true, true},
+                      EmuCase{"grid_n2k3_tiny", 2, 2, 3, 40, 0, 1, 64, 256, 8, 0, true, true},
+                      EmuCase{"grid_n3k2_shard_tiny", 2, 3, 2, 100, 1, 3, 64, 256, 32, 0, true, true},
+                      EmuCase{"grid_n3k2_no_split", 2, 3, 2, 100, 0, 1, 1u << 22, 64ull << 20, 0, 4},
+                      EmuCase{"grid_n3k2_deep_split", 2, 3, 2, 100, 0, 1, 1u << 22, 64ull << 20, 0, 5}),
     [](const auto& info) { return std::string(info.param.name); });
 
 // The retry and drain paths must actually run in the tiny cases above, or they prove nothing.
 TEST(DeviceEmulationPaths, TinyBuffersDrainAndRetry) {
-  const EmuCase c{"n4k2_tiny_hash", 4, 2, 107, 0, 1, 64, 1024, 16};
+  const EmuCase c{"n4k2_tiny_hash", 1, 4, 2, 107, 0, 1, 64, 1024, 16};
   EnumerateOptions cpu = options_of(c);
   cpu.backend = "cpu";
   const Table expected = enumerate(cpu);
@@ -124,48 +151,39 @@ TEST(DeviceEmulationPaths, TinyBuffersDrainAndRetry) {
   EXPECT_GT(got.attempts, 1);     // the first attempt overflowed and was redone larger
 }
 
+// Progress after every batch, monotone, with the figures of the CPU-split and device leaves (their
+// images included); cancel at the fifth report. 1D and 2D.
 TEST(DeviceEmulationPaths, ProgressIsMonotoneAndCancelThrows) {
-  const EmuCase c{"n4k2", 4, 2, 107, 0, 1, 64, 1024, 4};
-  DeviceWalkOptions w;
-  w.initial_slots = c.slots;
-  w.initial_arena_bytes = c.arena;
-  w.attempts = 8;
-  w.max_batch_items = w.min_batch_items = c.batch;
-  w.batch_seconds = 0;  // report after every batch
-  EnumerateOptions o = options_of(c);
-  uint64_t last = 0, last_nodes = 0;
-  int calls = 0;
-  o.progress = [&](const Progress& p) {
-    EXPECT_GT(p.items_done, last);
-    EXPECT_LE(p.items_done, p.items_total);
-    EXPECT_GE(p.tree_nodes, last_nodes);
-    EXPECT_GT(p.machines_covered, 0);
-    last = p.items_done;
-    last_nodes = p.tree_nodes;
-    return ++calls < 5;  // cancel at the fifth report
-  };
-  auto walker = [&](const Space& space, uint32_t cutoff, const std::vector<const WorkItem*>& items,
-                    const DeviceProgressFn& p) {
-    HostDeviceOps ops;
-    return drive_device_walk(ops, space, cutoff, items, w, p);
-  };
-  EXPECT_THROW(enumerate_device(o, c.cutoff, walker, "cuda-emulated"), Cancelled);
-  EXPECT_EQ(calls, 5);
+  for (const EmuCase& c : {EmuCase{"n4k2", 1, 4, 2, 107, 0, 1, 64, 1024, 4},
+                           EmuCase{"grid_n3k2", 2, 3, 2, 100, 0, 1, 1u << 12, 1u << 20, 4}}) {
+    SCOPED_TRACE(c.name);
+    DeviceWalkOptions w = emulation_walk_options(c.slots, c.arena, c.batch);
+    w.batch_seconds = 0;  // report after every batch
+    EnumerateOptions o = options_of(c);
+    uint64_t last = 0, last_nodes = 0;
+    int calls = 0;
+    o.progress = [&](const Progress& p) {
+      EXPECT_GT(p.items_done, last);
+      EXPECT_LE(p.items_done, p.items_total);
+      EXPECT_GE(p.tree_nodes, last_nodes);
+      EXPECT_GT(p.machines_covered, 0);
+      last = p.items_done;
+      last_nodes = p.tree_nodes;
+      return ++calls < 5;  // cancel at the fifth report
+    };
+    EXPECT_THROW(enumerate_emulated(c, w, o), Cancelled);
+    EXPECT_EQ(calls, 5);
+  }
 }
 
 TEST(DeviceEmulationPaths, OverflowThatNeverFitsIsAClearError) {
-  EmuCase c{"n2k3", 2, 3, 500};
+  EmuCase c{"n2k3", 1, 2, 3, 500};
   DeviceWalkOptions w;
   w.initial_slots = 2;  // 2 then 8 slots, for batches of 1000 items with far more distinct outputs
   w.attempts = 2;
   w.min_batch_items = w.max_batch_items = 1000;
-  auto walker = [&](const Space& space, uint32_t cutoff, const std::vector<const WorkItem*>& items,
-                    const DeviceProgressFn& p) {
-    HostDeviceOps ops;
-    return drive_device_walk(ops, space, cutoff, items, w, p);
-  };
   try {
-    enumerate_device(options_of(c), c.cutoff, walker, "cuda-emulated");
+    enumerate_emulated(c, w, options_of(c));
     FAIL() << "expected an overflow error";
   } catch (const Error& e) {
     EXPECT_NE(std::string(e.what()).find("use --backend cpu"), std::string::npos) << e.what();

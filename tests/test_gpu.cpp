@@ -121,7 +121,7 @@ TEST(Gpu, CancelFromProgressThrows) {
   EXPECT_THROW(enumerate(o), Cancelled);
 }
 
-// --- 2D enumeration (kernels/enumerate2d.cu) ------------------------------------------------------
+// --- 2D enumeration (kernels/enumerate.cu, walk_items_kernel<Grid2d>) ----------------------------
 
 namespace {
 
@@ -161,7 +161,7 @@ TEST(Gpu2d, ShardsOfTheFrontier) {
   }
 }
 
-#ifdef CTM_WITH_CUDA  // walk_2d_on_device() exists only in CUDA builds
+#ifdef CTM_WITH_CUDA  // walk_on_device() exists only in CUDA builds
 // The drain and retry paths on the device: tiny hash and arena, small batches.
 TEST(Gpu2d, TinyHashAndArenaStillExact) {
   if (!cuda_available()) GTEST_SKIP() << "no CUDA device";
@@ -178,11 +178,11 @@ TEST(Gpu2d, TinyHashAndArenaStillExact) {
   w.attempts = 8;
   w.max_batch_items = w.min_batch_items = 64;
   int attempts = 0;
-  const Table gpu = detail::enumerate_2d_device(
+  const Table gpu = detail::enumerate_device(
       o, o.cutoff,
-      [&](const Space& space, uint32_t cutoff, const std::vector<DeviceItem2d>& items, const std::vector<uint8_t>& boxes,
+      [&](const Space& space, uint32_t cutoff, const std::vector<const WorkItem2d*>& items,
           const detail::DeviceProgressFn& p) {
-        auto leaves = detail::walk_2d_on_device(space, cutoff, items, boxes, w, p);
+        auto leaves = detail::walk_on_device(space, cutoff, items, w, p);
         attempts = leaves.attempts;
         return leaves;
       },

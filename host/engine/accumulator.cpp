@@ -1,13 +1,26 @@
-// Leaf accumulation and packed-key decoding (see accumulator.hpp).
+// Leaf accumulation and packed-key decoding (see accumulator.hpp), instantiated for Tape1d and Grid2d.
 #include "accumulator.hpp"
 
+#include "ctm/grid_key.hpp"
+
 namespace ctm::detail {
+namespace {
 
-Accumulator::Accumulator(int k, uint32_t cutoff) : symbols(k), halt_time(cutoff + 1, 0) {
-  bits_ = bits_per_symbol(k);
+// The text key of a packed output: pack_output (1D) or pack_grid_output (2D) read back.
+std::string text_of_packed(Tape1d, uint64_t key, int bits) {
+  const uint64_t digit_mask = (1ull << bits) - 1;
+  const int len = static_cast<int>(key >> 58);
+  std::string s(len, '0');
+  for (int i = len - 1, shift = 0; i >= 0; --i, shift += bits)
+    s[i] = symbol_char(static_cast<int>((key >> shift) & digit_mask));
+  return s;
 }
+std::string text_of_packed(Grid2d, uint64_t key, int bits) { return grid_key_of_packed(key, bits); }
 
-void Accumulator::merge(const Accumulator& other) {
+}  // namespace
+
+template <class Geo>
+void AccumulatorOf<Geo>::merge(const AccumulatorOf& other) {
   other.packed.for_each([&](uint64_t key, count_t v) { packed.add(key, v); });
   for (const auto& [s, v] : other.long_outputs) long_outputs[s] += v;
   halting += other.halting;
@@ -23,17 +36,14 @@ void Accumulator::merge(const Accumulator& other) {
   for (int p = 0; p < kProofCount; ++p) walk.settled[p] += other.walk.settled[p];
 }
 
-std::unordered_map<std::string, count_t> Accumulator::outputs() const {
+template <class Geo>
+std::unordered_map<std::string, count_t> AccumulatorOf<Geo>::outputs() const {
   std::unordered_map<std::string, count_t> out(long_outputs.begin(), long_outputs.end());
-  const uint64_t digit_mask = (1ull << bits_) - 1;
-  packed.for_each([&](uint64_t key, count_t v) {
-    const int len = static_cast<int>(key >> 58);
-    std::string s(len, '0');
-    for (int i = len - 1, shift = 0; i >= 0; --i, shift += bits_)
-      s[i] = symbol_char(static_cast<int>((key >> shift) & digit_mask));
-    out[s] += v;
-  });
+  packed.for_each([&](uint64_t key, count_t v) { out[text_of_packed(Geo{}, key, bits_)] += v; });
   return out;
 }
+
+template struct AccumulatorOf<Tape1d>;
+template struct AccumulatorOf<Grid2d>;
 
 }  // namespace ctm::detail

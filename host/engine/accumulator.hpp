@@ -1,5 +1,6 @@
-// Per-thread accumulation of tree leaves before symmetrisation: output counts on blank 0 keyed by a
-// packed integer (short outputs) or a string (long ones), plus run statistics. Internal to host/.
+// Per-thread accumulation of tree leaves before symmetrisation, one template for 1D and 2D: output
+// counts on blank 0 keyed by a packed integer (short outputs) or a string (long ones), plus run
+// statistics. Internal to host/.
 #pragma once
 #include <cstdint>
 #include <string>
@@ -7,7 +8,7 @@
 #include <vector>
 
 #include "ctm/table.hpp"
-#include "core/tree_walk.hpp"
+#include "core/geometry.hpp"
 
 namespace ctm::detail {
 
@@ -53,23 +54,38 @@ class FlatCountMap {
   size_t mask_ = 0, size_ = 0;
 };
 
-// Leaves of the tree on blank 0, before the mirror and blank symmetries are applied.
-struct Accumulator {
-  explicit Accumulator(int symbols, uint32_t cutoff);
+// Leaves of the tree on blank 0 in geometry Geo (geometry.hpp), before the symmetries (mirror or
+// rotations, blank symbols) are applied: outputs keyed by Geo::pack() when they fit 64 bits, else by
+// their text key (symbols, rows joined by '-' in 2D).
+template <class Geo>
+struct AccumulatorOf {
+  AccumulatorOf(int k, uint32_t cutoff) : symbols(k), halt_time(cutoff + 1, 0), bits_(bits_per_symbol(k)) {}
 
-  // Counts an output: cells[0..len), with cells[head] replaced by head_value.
-  void add_output(const uint8_t* cells, int len, int head, uint8_t head_value, count_t weight) {
-    if (const uint64_t key = pack_output(cells, len, head, head_value, bits_)) {
+  // Counts one output: the cells of r, the head cell replaced by head_value (reflected when `reflect`).
+  void add_output(typename Geo::Cells cells, const typename Geo::Run& r, uint8_t head_value, bool reflect,
+                  count_t weight) {
+    if (const uint64_t key = Geo::pack(cells, r, head_value, reflect, bits_)) {
       packed.add(key, weight);
     } else {
-      std::string s(len, '0');
-      for (int i = 0; i < len; ++i) s[i] = symbol_char(i == head ? head_value : cells[i]);
-      long_outputs[s] += weight;
+      long_outputs[output_text(cells, r, head_value, reflect)] += weight;
     }
   }
+  // The text key of an output (what a long output is keyed by, and `ctm machines` prints).
+  static std::string output_text(typename Geo::Cells cells, const typename Geo::Run& r, uint8_t head_value,
+                                 bool reflect) {
+    std::vector<uint8_t> digits(Geo::cell_count(r));
+    Geo::write_output(digits.data(), cells, r, head_value, reflect);
+    const size_t width = static_cast<size_t>(Geo::row_width(r));
+    std::string s;
+    for (size_t i = 0; i < digits.size(); ++i) {
+      if (width && i && i % width == 0) s += '-';
+      s += symbol_char(digits[i]);
+    }
+    return s;
+  }
   void add_packed(uint64_t key, count_t weight) { packed.add(key, weight); }
-  void merge(const Accumulator& other);
-  // All outputs as strings with their counts.
+  void merge(const AccumulatorOf& other);
+  // All outputs as text keys with their counts.
   std::unordered_map<std::string, count_t> outputs() const;
 
   int symbols;
@@ -83,5 +99,8 @@ struct Accumulator {
  private:
   int bits_ = 1;
 };
+
+using Accumulator = AccumulatorOf<Tape1d>;
+using Accumulator2d = AccumulatorOf<Grid2d>;
 
 }  // namespace ctm::detail

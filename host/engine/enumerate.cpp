@@ -1,5 +1,6 @@
-// enumerate(): the frontier of partial machines, its parallel exploration on the CPU, and the
-// symmetrisation (mirror, blank symbols) of the leaves into a Table.
+// enumerate(): the frontier of partial machines, its parallel exploration on the CPU or the device,
+// and the symmetrisation (mirror or rotations, blank symbols) of the leaves into a Table; one
+// pipeline over the geometry (Tape1d for 1D tapes, Grid2d for 2D grids: kernels/core/geometry.hpp).
 #include "ctm/enumerate.hpp"
 
 #include <algorithm>
@@ -8,6 +9,7 @@
 #include <mutex>
 #include <thread>
 
+#include "ctm/grid_key.hpp"
 #include "ctm/version.hpp"
 #include "cuda_probe.hpp"
 #include "parallel.hpp"
@@ -16,72 +18,85 @@
 
 namespace ctm {
 namespace detail {
+namespace {
 
-Table enumerate_2d_cpu(const EnumerateOptions& opt, uint32_t cutoff);  // host/engine/enumerate2d.cpp
-#ifdef CTM_WITH_CUDA
-Table enumerate_2d_cuda(const EnumerateOptions& opt, uint32_t cutoff);  // host/engine/enumerate2d.cpp
-#endif
-
+// What the pipeline needs to know of a geometry on the host, beside geometry.hpp's policy.
 // Frontier depth (defined entries) as a function of the space only, so that every shard and every
-// thread count sees the same list of work items.
-// Spaces of 12+ entries ((6,2), (4,3), (3,4)) get one level more: (6,2) has only 1,041 items at
-// depth 4, too coarse to spread over many machines.
-int default_frontier_depth(const Space& space) { return std::min(space.entries() - 1, space.entries() >= 12 ? 5 : 4); }
+// thread count sees the same list of work items. 1D spaces of 12+ entries ((6,2), (4,3), (3,4)) get
+// one level more: (6,2) has only 1,041 items at depth 4, too coarse to spread over many machines.
+int default_frontier_depth(Tape1d, const Space& space) {
+  return std::min(space.entries() - 1, space.entries() >= 12 ? 5 : 4);
+}
+int default_frontier_depth(Grid2d, const Space& space) { return std::min(space.entries() - 1, 4); }
+// Levels the device split adds below the frontier by default.
+int device_split_levels(Tape1d) { return 3; }
+int device_split_levels(Grid2d) { return 2; }
+// The outputs a leaf of a mirrored-root subtree stands for: itself and its mirror image (1D), its 4
+// rotations (2D). A symmetric output is counted once per image.
+template <class F> void for_each_image(Tape1d, const std::string& s, F&& f) { f(s); f(std::string(s.rbegin(), s.rend())); }
+template <class F> void for_each_image(Grid2d, const std::string& s, F&& f) {
+  std::string r = s;
+  for (int i = 0; i < 4; ++i) { f(r); r = rotate_grid_key(r); }
+}
+void check_cutoff(Tape1d, uint32_t) {}
+void check_cutoff(Grid2d, uint32_t cutoff) {
+  if (cutoff > 4096) throw Error("2D cutoff too large for the grid (got " + std::to_string(cutoff) + ", at most 4096)");
+}
 
+template <class Geo>
 struct Frontier {
-  Accumulator root;    // leaves not mirrored: the halting runs of step 1
-  Accumulator prefix;  // leaves above the frontier in right-first subtrees
-  std::vector<WorkItem> items;
+  AccumulatorOf<Geo> root;    // leaves not mirrored: the halting runs of step 1
+  AccumulatorOf<Geo> prefix;  // leaves above the frontier in mirrored-root subtrees
+  std::vector<WorkItemOf<Geo>> items;
 };
 
 uint32_t ngram_after_of(const EnumerateOptions& opt) {
   return opt.ngram_after < 0 ? kNgramAfter : static_cast<uint32_t>(opt.ngram_after);
 }
 
-Frontier build_frontier(const Space& space, uint32_t cutoff, int depth, uint32_t ngram_after) {
-  Frontier f{Accumulator(space.symbols, cutoff), Accumulator(space.symbols, cutoff), {}};
-  const WorkItem root = Explorer::root(space);
-  Explorer(space, cutoff, f.root).count_halting(root);
-  Explorer prefix(space, cutoff, f.prefix);
+template <class Geo>
+int frontier_depth_of(const EnumerateOptions& opt) {
+  return opt.frontier_depth > 0 ? opt.frontier_depth : default_frontier_depth(Geo{}, opt.space);
+}
+
+template <class Geo>
+Frontier<Geo> build_frontier(const Space& space, uint32_t cutoff, int depth, uint32_t ngram_after) {
+  Frontier<Geo> f{AccumulatorOf<Geo>(space.symbols, cutoff), AccumulatorOf<Geo>(space.symbols, cutoff), {}};
+  const WorkItemOf<Geo> root = ExplorerOf<Geo>::root(space);
+  ExplorerOf<Geo>(space, cutoff, f.root).count_halting(root);
+  ExplorerOf<Geo> prefix(space, cutoff, f.prefix);
   prefix.set_ngram_after(ngram_after);
   prefix.collect_frontier(&f.items, std::max(depth, 1));
-  // Mirror symmetry: only machines whose first transition moves right are explored.
-  prefix.expand(root, /*skip_halting=*/true, /*only_right=*/true);
+  // Mirror (1D) or rotation (2D) symmetry: only the root's first moves Geo keeps are explored.
+  prefix.expand(root, /*skip_halting=*/true, /*root_mirrored=*/true);
   return f;
 }
 
-// Blank-0 leaves -> table: mirror (right-first leaves also count reversed), then every blank b
-// (running on blank b is running the 0<->b relabelled machine on blank 0).
-Table symmetrize(const Space& space, uint32_t cutoff, const Accumulator& unmirrored, const Accumulator& right_first) {
+// Blank-0 leaves -> table: the mirrored-root leaves also count as their images (mirror or
+// rotations), then every blank b (running on blank b is running the 0<->b relabelled machine on blank 0).
+template <class Geo>
+Table symmetrize(const Space& space, uint32_t cutoff, const AccumulatorOf<Geo>& unmirrored,
+                 const AccumulatorOf<Geo>& mirrored) {
   Table t;
   t.meta.space = space;
   t.meta.cutoff = cutoff;
-  const count_t k = static_cast<count_t>(space.symbols);
+  const count_t k = static_cast<count_t>(space.symbols), images = Geo::kImages;
   std::unordered_map<std::string, count_t> blank0 = unmirrored.outputs();
-  for (const auto& [s, c] : right_first.outputs()) {
-    blank0[s] += c;
-    blank0[std::string(s.rbegin(), s.rend())] += c;
-  }
-  for (const auto& [s, c] : blank0) {
-    for (int b = 0; b < space.symbols; ++b) {
-      std::string relabelled = s;
-      const char zero = symbol_char(0), blank = symbol_char(b);
-      for (char& ch : relabelled) ch = ch == zero ? blank : (ch == blank ? zero : ch);
-      t.counts[relabelled] += c;
-    }
-  }
-  t.halting = k * (unmirrored.halting + 2 * right_first.halting);
-  t.nonhalting_proved = k * (unmirrored.proved + 2 * right_first.proved);
-  t.nonhalting_cutoff = k * (unmirrored.cutoff_runs + 2 * right_first.cutoff_runs);
+  for (const auto& [s, c] : mirrored.outputs()) for_each_image(Geo{}, s, [&](const std::string& img) { blank0[img] += c; });
+  for (const auto& [s, c] : blank0)
+    for (int b = 0; b < space.symbols; ++b) t.counts[swap_symbols(s, 0, b)] += c;
+  t.halting = k * (unmirrored.halting + images * mirrored.halting);
+  t.nonhalting_proved = k * (unmirrored.proved + images * mirrored.proved);
+  t.nonhalting_cutoff = k * (unmirrored.cutoff_runs + images * mirrored.cutoff_runs);
   t.machines = t.runs() / k;
   t.halt_time.assign(cutoff + 1, 0);
-  for (uint32_t i = 0; i <= cutoff; ++i)
-    t.halt_time[i] = k * (unmirrored.halt_time[i] + 2 * right_first.halt_time[i]);
-  t.meta.tree_nodes = unmirrored.nodes + right_first.nodes;
-  t.meta.simulated_steps = unmirrored.steps + right_first.steps;
+  for (uint32_t i = 0; i <= cutoff; ++i) t.halt_time[i] = k * (unmirrored.halt_time[i] + images * mirrored.halt_time[i]);
+  t.meta.tree_nodes = unmirrored.nodes + mirrored.nodes;
+  t.meta.simulated_steps = unmirrored.steps + mirrored.steps;
+  if (!Geo::kAccounting) return t;
   // Accounting as simulated (not symmetrised), like the steps and nodes above.
   RunAccounting& a = t.meta.accounting;
-  for (const WalkStats* w : {&unmirrored.walk, &right_first.walk}) {
+  for (const WalkStats* w : {&unmirrored.walk, &mirrored.walk}) {
     a.steps_branch += w->steps_branch;
     a.steps_proved += w->steps_proved;
     a.steps_cutoff += w->steps_cutoff;
@@ -101,22 +116,24 @@ std::vector<std::string> deciders_of(uint32_t ngram_after) {
 }
 
 // The work items of this shard: every item i of the (space-determined) frontier with i % M == I.
-std::vector<const WorkItem*> shard_items(const Frontier& frontier, const EnumerateOptions& opt) {
-  std::vector<const WorkItem*> mine;
+template <class Geo>
+std::vector<const WorkItemOf<Geo>*> shard_items(const Frontier<Geo>& frontier, const EnumerateOptions& opt) {
+  std::vector<const WorkItemOf<Geo>*> mine;
   for (size_t i = 0; i < frontier.items.size(); ++i)
     if (i % opt.shard_count == opt.shard_index) mine.push_back(&frontier.items[i]);
   return mine;
 }
 
 // Adds the frontier's own leaves (shard 0 only), symmetrises, and fills the metadata.
-Table finish(const EnumerateOptions& opt, uint32_t cutoff, const Frontier& frontier, Accumulator& right_first,
+template <class Geo>
+Table finish(const EnumerateOptions& opt, uint32_t cutoff, const Frontier<Geo>& frontier, AccumulatorOf<Geo>& mirrored,
              size_t items_done, const char* backend, double seconds) {
-  Accumulator unmirrored(opt.space.symbols, cutoff);
+  AccumulatorOf<Geo> unmirrored(opt.space.symbols, cutoff);
   if (opt.shard_index == 0) {
-    right_first.merge(frontier.prefix);
+    mirrored.merge(frontier.prefix);
     unmirrored.merge(frontier.root);
   }
-  Table t = symmetrize(opt.space, cutoff, unmirrored, right_first);
+  Table t = symmetrize(opt.space, cutoff, unmirrored, mirrored);
   t.meta.backend = backend;
   t.meta.code_version = kVersion;
   t.meta.shard_index = opt.shard_index;
@@ -124,23 +141,25 @@ Table finish(const EnumerateOptions& opt, uint32_t cutoff, const Frontier& front
   t.meta.work_items_done = items_done;
   t.meta.work_items_total = frontier.items.size();
   t.meta.wall_seconds = seconds;
-  t.meta.deciders = deciders_of(ngram_after_of(opt));
+  if (Geo::kAccounting) t.meta.deciders = deciders_of(ngram_after_of(opt));
   return t;
 }
 
-int frontier_depth_of(const EnumerateOptions& opt) {
-  return opt.frontier_depth > 0 ? opt.frontier_depth : default_frontier_depth(opt.space);
+double seconds_since(std::chrono::steady_clock::time_point start) {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
 }
 
+template <class Geo>
 Table enumerate_cpu(const EnumerateOptions& opt, uint32_t cutoff) {
   const auto start = std::chrono::steady_clock::now();
   const Space& space = opt.space;
-  Frontier frontier = build_frontier(space, cutoff, frontier_depth_of(opt), ngram_after_of(opt));
-  const std::vector<const WorkItem*> mine = shard_items(frontier, opt);
+  check_cutoff(Geo{}, cutoff);
+  Frontier<Geo> frontier = build_frontier<Geo>(space, cutoff, frontier_depth_of<Geo>(opt), ngram_after_of(opt));
+  const std::vector<const WorkItemOf<Geo>*> mine = shard_items(frontier, opt);
 
   const int threads = worker_threads(opt, mine.size());
-  std::vector<Accumulator> accs(threads, Accumulator(space.symbols, cutoff));
-  std::vector<Explorer> explorers;
+  std::vector<AccumulatorOf<Geo>> accs(threads, AccumulatorOf<Geo>(space.symbols, cutoff));
+  std::vector<ExplorerOf<Geo>> explorers;
   explorers.reserve(threads);
   std::atomic<bool> cancel{false};
   for (int i = 0; i < threads; ++i) {
@@ -156,86 +175,100 @@ Table enumerate_cpu(const EnumerateOptions& opt, uint32_t cutoff) {
       mine.size(), threads, opt, start, cancel,
       [&](int id, size_t i) {
         explorers[id].expand(*mine[i]);
-        const Accumulator& acc = accs[id];
+        const AccumulatorOf<Geo>& acc = accs[id];
         std::lock_guard<std::mutex> lock(shared.mu);
         shared.nodes[id] = acc.nodes;
         shared.covered[id] = acc.halting + acc.proved + acc.cutoff_runs;
       },
       [&](Progress& p) {
         std::lock_guard<std::mutex> lock(shared.mu);
-        for (int i = 0; i < threads; ++i) { p.tree_nodes += shared.nodes[i]; p.machines_covered += 2 * shared.covered[i]; }
+        for (int i = 0; i < threads; ++i) {
+          p.tree_nodes += shared.nodes[i];
+          p.machines_covered += Geo::kImages * shared.covered[i];  // mirrored-root leaves stand for their images
+        }
       },
-      "enumeration");
-  auto elapsed = [&] { return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count(); };
+      Geo::kTask);
 
-  Accumulator right_first(space.symbols, cutoff);
-  for (const auto& a : accs) right_first.merge(a);
-  return finish(opt, cutoff, frontier, right_first, mine.size(), "cpu", elapsed());
+  AccumulatorOf<Geo> mirrored(space.symbols, cutoff);
+  for (const auto& a : accs) mirrored.merge(a);
+  return finish(opt, cutoff, frontier, mirrored, mine.size(), "cpu", seconds_since(start));
 }
 
 // The shard's items are split further on the CPU (their leaves above the split counted here), so
 // that the device gets many small subtrees; `walk` walks them with the same walk_subtree().
-Table enumerate_device(const EnumerateOptions& opt, uint32_t cutoff, const DeviceWalker& walk, const char* backend) {
+template <class Geo>
+Table enumerate_on_device(const EnumerateOptions& opt, uint32_t cutoff, const DeviceWalkerOf<Geo>& walk,
+                          const char* backend) {
   const auto start = std::chrono::steady_clock::now();
   const Space& space = opt.space;
-  const int base_depth = frontier_depth_of(opt);
+  check_cutoff(Geo{}, cutoff);
+  const int base_depth = frontier_depth_of<Geo>(opt);
   // The device walk runs the default filters (WalkConfig's defaults), so the host side does too.
   EnumerateOptions host_opt = opt;
   host_opt.ngram_after = -1;
-  Frontier frontier = build_frontier(space, cutoff, base_depth, kNgramAfter);
-  const std::vector<const WorkItem*> mine = shard_items(frontier, opt);
+  Frontier<Geo> frontier = build_frontier<Geo>(space, cutoff, base_depth, kNgramAfter);
+  const std::vector<const WorkItemOf<Geo>*> mine = shard_items(frontier, opt);
 
-  const int device_depth = opt.device_frontier_depth > 0 ? opt.device_frontier_depth
-                                                         : std::min(space.entries() - 1, base_depth + 3);
-  Accumulator right_first(space.symbols, cutoff);
-  std::vector<WorkItem> split;
-  std::vector<const WorkItem*> device_items;
+  const int device_depth = opt.device_frontier_depth > 0
+                               ? opt.device_frontier_depth
+                               : std::min(space.entries() - 1, base_depth + device_split_levels(Geo{}));
+  AccumulatorOf<Geo> mirrored(space.symbols, cutoff);
+  std::vector<WorkItemOf<Geo>> split;
+  std::vector<const WorkItemOf<Geo>*> device_items;
   if (device_depth > base_depth) {
-    Explorer splitter(space, cutoff, right_first);
+    ExplorerOf<Geo> splitter(space, cutoff, mirrored);
     splitter.collect_frontier(&split, device_depth);
-    for (const WorkItem* item : mine) splitter.expand(*item);
+    for (const WorkItemOf<Geo>* item : mine) splitter.expand(*item);
     for (const auto& item : split) device_items.push_back(&item);
   } else {
     device_items = mine;
   }
-  auto elapsed = [&] { return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count(); };
-  const count_t split_covered = right_first.halting + right_first.proved + right_first.cutoff_runs;
+  const count_t split_covered = mirrored.halting + mirrored.proved + mirrored.cutoff_runs;
   const DeviceLeaves leaves = walk(space, cutoff, device_items, [&](const DeviceProgress& d) {
     if (!opt.progress) return true;
     Progress p;
     p.items_done = d.items_done;
     p.items_total = device_items.size();
-    p.tree_nodes = right_first.nodes + d.nodes;
-    p.machines_covered = 2 * (split_covered + d.covered);  // right-first leaves stand for their mirrors too
-    p.elapsed_seconds = elapsed();
+    p.tree_nodes = mirrored.nodes + d.nodes;
+    p.machines_covered = Geo::kImages * (split_covered + d.covered);  // mirrored-root leaves stand for their images
+    p.elapsed_seconds = seconds_since(start);
     return opt.progress(p);
   });
-  for (const auto& [key, c] : leaves.packed) right_first.add_packed(key, c);
-  for (const auto& [s, c] : leaves.long_outputs) right_first.long_outputs[s] += c;
-  right_first.halting += leaves.halting;
-  right_first.proved += leaves.proved;
-  right_first.cutoff_runs += leaves.cutoff_runs;
-  for (uint32_t t = 0; t <= cutoff; ++t) right_first.halt_time[t] += leaves.halt_time[t];
-  right_first.nodes += leaves.nodes;
-  right_first.steps += leaves.steps;
-  Table t = finish(host_opt, cutoff, frontier, right_first, mine.size(), backend, elapsed());
+  for (const auto& [key, c] : leaves.packed) mirrored.add_packed(key, c);
+  for (const auto& [s, c] : leaves.long_outputs) mirrored.long_outputs[s] += c;
+  mirrored.halting += leaves.halting;
+  mirrored.proved += leaves.proved;
+  mirrored.cutoff_runs += leaves.cutoff_runs;
+  for (uint32_t t = 0; t <= cutoff; ++t) mirrored.halt_time[t] += leaves.halt_time[t];
+  mirrored.nodes += leaves.nodes;
+  mirrored.steps += leaves.steps;
+  Table t = finish(host_opt, cutoff, frontier, mirrored, mine.size(), backend, seconds_since(start));
   t.meta.accounting = RunAccounting{};  // the device threads keep no step accounting
   return t;
 }
 
 #ifdef CTM_WITH_CUDA
+template <class Geo>
 Table enumerate_cuda(const EnumerateOptions& opt, uint32_t cutoff) {
   DeviceWalkOptions walk_opt;
   walk_opt.device = opt.device;
   walk_opt.batch_seconds = opt.progress_interval > 0 ? opt.progress_interval : 0.5;
-  return enumerate_device(
+  return enumerate_on_device<Geo>(
       opt, cutoff,
-      [&](const Space& space, uint32_t t, const std::vector<const WorkItem*>& items, const DeviceProgressFn& progress) {
-        return walk_on_device(space, t, items, walk_opt, progress);
-      },
+      [&](const Space& space, uint32_t t, const std::vector<const WorkItemOf<Geo>*>& items,
+          const DeviceProgressFn& progress) { return walk_on_device(space, t, items, walk_opt, progress); },
       "cuda");
 }
 #endif
+
+}  // namespace
+
+Table enumerate_device(const EnumerateOptions& opt, uint32_t cutoff, const DeviceWalker& walk, const char* backend) {
+  return enumerate_on_device<Tape1d>(opt, cutoff, walk, backend);
+}
+Table enumerate_device(const EnumerateOptions& opt, uint32_t cutoff, const DeviceWalker2d& walk, const char* backend) {
+  return enumerate_on_device<Grid2d>(opt, cutoff, walk, backend);
+}
 
 }  // namespace detail
 
@@ -251,7 +284,9 @@ Table enumerate(const EnumerateOptions& options) {
   if (opt.threads < 0) throw Error("threads must be >= 0 (got " + std::to_string(opt.threads) + ")");
   // The same backends for 1D (tape) and 2D (grid) spaces.
   const bool grid = opt.space.dims == 2;
-  auto on_cpu = [&] { return grid ? detail::enumerate_2d_cpu(opt, cutoff) : detail::enumerate_cpu(opt, cutoff); };
+  auto on_cpu = [&] {
+    return grid ? detail::enumerate_cpu<Grid2d>(opt, cutoff) : detail::enumerate_cpu<Tape1d>(opt, cutoff);
+  };
   std::string backend = opt.backend;
   if (backend != "auto" && backend != "cpu" && backend != "cuda")
     throw Error("unknown backend '" + options.backend + "' (expected auto, cpu or cuda)");
@@ -263,7 +298,9 @@ Table enumerate(const EnumerateOptions& options) {
   if (opt.device < 0 || opt.device >= detail::cuda_device_count())
     throw Error("CUDA device " + std::to_string(opt.device) + " does not exist (" +
                 std::to_string(detail::cuda_device_count()) + " device(s) present)");
-  auto on_cuda = [&] { return grid ? detail::enumerate_2d_cuda(opt, cutoff) : detail::enumerate_cuda(opt, cutoff); };
+  auto on_cuda = [&] {
+    return grid ? detail::enumerate_cuda<Grid2d>(opt, cutoff) : detail::enumerate_cuda<Tape1d>(opt, cutoff);
+  };
   if (options.backend == "cuda") return on_cuda();
   // auto: a device failure (out of memory, overflow, a fault) falls back to the CPU; a cancel does not.
   try {

@@ -1,86 +1,98 @@
-// CPU memory and sink for walk_subtree (see tree.hpp and kernels/core/tree_walk.hpp).
+// CPU memory and sink for walk_subtree (see tree.hpp and kernels/core/tree_walk.hpp), instantiated
+// for Tape1d and Grid2d.
 #include "tree.hpp"
-
-#include <cstring>
 
 namespace ctm::detail {
 
-struct Explorer::Sink {
-  Explorer& ex;
+template <class Geo>
+struct ExplorerOf<Geo>::Sink {
+  using Cells = typename Geo::Cells;
+  using Run = typename Geo::Run;
+  ExplorerOf& ex;
   void node() { ex.acc_.nodes++; }
-  void halting(const uint8_t* cells, int len, int head, const WalkFrame& f, count_t weight, uint32_t step) {
+  void halting(Cells cells, const Run& r, const WalkFrame<Geo>& f, count_t weight, uint32_t step, bool reflected_too) {
     const int k = ex.space_.symbols;
-    for (int w = 0; w < k; ++w) ex.acc_.add_output(cells, len, head, static_cast<uint8_t>(w), weight);
-    ex.acc_.halt_time[step] += weight * static_cast<count_t>(k);
-    ex.acc_.halting += weight * static_cast<count_t>(k);
+    for (int w = 0; w < k; ++w) {
+      ex.acc_.add_output(cells, r, static_cast<uint8_t>(w), false, weight);
+      if (reflected_too) ex.acc_.add_output(cells, r, static_cast<uint8_t>(w), true, weight);
+    }
+    const count_t runs = weight * static_cast<count_t>(k) * (reflected_too ? 2 : 1);
+    ex.acc_.halt_time[step] += runs;
+    ex.acc_.halting += runs;
     if (ex.leaf_visitor_) {
       for (int w = 0; w < k; ++w) {
-        HaltingLeaf leaf{f.m, f.entry, w, step, std::string(len, '0'), weight};
-        for (int i = 0; i < len; ++i) leaf.output[i] = symbol_char(i == head ? w : cells[i]);
-        (*ex.leaf_visitor_)(leaf);
+        const std::string out = AccumulatorOf<Geo>::output_text(cells, r, static_cast<uint8_t>(w), false);
+        (*ex.leaf_visitor_)(HaltingLeaf{f.m, f.entry, w, step, out, weight});
       }
     }
   }
   void cutoff(count_t weight) { ex.acc_.cutoff_runs += weight; }
   void proved(count_t weight) { ex.acc_.proved += weight; }
   void steps(uint32_t n) { ex.acc_.steps += n; }
-  void frontier(const PartialMachine& m, const RunState& r, count_t mult, const uint8_t* tape) {
-    ex.frontier_->push_back(WorkItem{m, r, mult, std::vector<uint8_t>(tape + r.lo, tape + r.hi + 1)});
+  void frontier(const PartialMachine& m, const Run& r, count_t mult, Cells cells) {
+    Item item{m, r, mult, std::vector<uint8_t>(Geo::cell_count(r))};
+    Geo::save(item.cells.data(), cells, r);
+    ex.frontier_->push_back(std::move(item));
   }
   bool cancelled() {
     return ex.cancel_ && (ex.acc_.nodes & 0xfff) == 0 && ex.cancel_->load(std::memory_order_relaxed);
   }
 };
 
-std::vector<count_t> Explorer::powers(const Space& space) {
+template <class Geo>
+std::vector<count_t> ExplorerOf<Geo>::powers(const Space& space) {
   std::vector<count_t> pow(space.entries() + 1, 1);
   for (int i = 1; i <= space.entries(); ++i) pow[i] = pow[i - 1] * static_cast<count_t>(space.options_per_entry());
   return pow;
 }
 
-Explorer::Explorer(const Space& space, uint32_t cutoff, Accumulator& acc)
+template <class Geo>
+ExplorerOf<Geo>::ExplorerOf(const Space& space, uint32_t cutoff, AccumulatorOf<Geo>& acc)
     : space_(space), cutoff_(cutoff), acc_(acc), pow_(powers(space)) {
-  // The head moves at most `cutoff` cells either way from cell 0; one spare cell each side.
-  const int32_t origin = static_cast<int32_t>(cutoff) + 2;
-  const int32_t stride = 2 * origin + 1;
+  typename Geo::Store store = Geo::store_for(cutoff);
   const int levels = space.entries() + 2;
-  tapes_.assign(static_cast<size_t>(levels) * stride, 0);
-  scratch_.assign(3 * static_cast<size_t>(stride), 0);
+  cells_.assign(static_cast<size_t>(levels) * Geo::level_bytes(store), 0);
+  scratch_.assign(Geo::scratch_bytes(store), 0);
   frames_.resize(levels);
-  mem_ = WalkMemory{tapes_.data(), stride, origin, frames_.data(),
-                    ProofScratch{scratch_.data(), scratch_.data() + stride, scratch_.data() + 2 * stride, stride},
-                    &acc_.walk};
+  store.base = cells_.data();
+  mem_ = WalkMemory<Geo>{store, frames_.data(), Geo::scratch_at(scratch_.data(), store), &acc_.walk};
 }
 
-WorkItem Explorer::root(const Space& space) {
-  WorkItem w{};
+template <class Geo>
+WorkItemOf<Geo> ExplorerOf<Geo>::root(const Space& space) {
+  Item w{};
   w.machine.n = static_cast<uint8_t>(space.states);
   w.machine.k = static_cast<uint8_t>(space.symbols);
   w.machine.used_states = 1;
-  w.run = RunState{0, 0, 0, 0, 0, 0};
+  w.run = Geo::root_run();
   w.multiplicity = 1;
-  w.tape.assign(1, 0);
+  w.cells.assign(1, 0);
   return w;
 }
 
-void Explorer::expand(const WorkItem& item, bool skip_halting, bool only_right) {
-  std::memcpy(mem_.tape(0) + item.run.lo, item.tape.data(), item.tape.size());
+template <class Geo>
+void ExplorerOf<Geo>::expand(const Item& item, bool skip_halting, bool root_mirrored) {
+  Geo::load(mem_.cells(0), item.run, item.cells.data());
   WalkConfig cfg{space_.states, space_.symbols, cutoff_, pow_.data(), frontier_ ? frontier_depth_ : 0};
   cfg.ngram_after = ngram_after_;
   Sink sink{*this};
-  walk_subtree(cfg, item.machine, item.run, item.multiplicity, skip_halting, only_right, mem_, sink);
+  walk_subtree(cfg, item.machine, item.run, item.multiplicity, skip_halting, root_mirrored, mem_, sink);
 }
 
-void Explorer::count_halting(const WorkItem& item) {
-  const uint8_t* cells = item.tape.data();
-  WalkFrame f{};
+template <class Geo>
+void ExplorerOf<Geo>::count_halting(const Item& item) {
+  const typename Geo::Cells cells = mem_.cells(0);
+  Geo::load(cells, item.run, item.cells.data());
+  WalkFrame<Geo> f{};
   f.m = item.machine;
   f.r = item.run;
-  f.entry = static_cast<uint8_t>(item.run.state * space_.symbols + cells[item.run.head - item.run.lo]);
+  f.entry = static_cast<uint8_t>(item.run.state * space_.symbols + Geo::read(cells, item.run));
   const int free_after = space_.entries() - item.machine.defined_count - 1;
-  Sink sink{*this};
-  sink.halting(cells, static_cast<int>(item.tape.size()), item.run.head - item.run.lo, f,
-               item.multiplicity * pow_[free_after], item.run.steps + 1);
+  Sink{*this}.halting(cells, item.run, f, item.multiplicity * pow_[free_after], item.run.steps + 1,
+                      Geo::halting_reflected(item.machine));
 }
+
+template class ExplorerOf<Tape1d>;
+template class ExplorerOf<Grid2d>;
 
 }  // namespace ctm::detail

@@ -1,5 +1,5 @@
-// The CPU side of the tree walk: memory for walk_subtree (tree_walk.hpp) and a sink that
-// accumulates leaves, collects frontier items or reports halting leaves. Internal to host/.
+// The CPU side of the tree walk, one template for 1D and 2D: memory for walk_subtree (tree_walk.hpp)
+// and a sink that accumulates leaves, collects frontier items or reports halting leaves. Internal to host/.
 #pragma once
 #include <atomic>
 #include <functional>
@@ -8,7 +8,6 @@
 
 #include "accumulator.hpp"
 #include "ctm/enumerate.hpp"
-#include "core/tree_walk.hpp"
 #include "core/work_item.hpp"
 
 namespace ctm {
@@ -34,27 +33,31 @@ void for_each_halting_leaf(const Space& space, uint32_t cutoff,
 
 namespace ctm::detail {
 
-class Explorer {
+// The CPU walker of one geometry (Tape1d or Grid2d): its walk memory, and a sink that adds the leaves
+// to an accumulator, collects frontier items or reports halting leaves.
+template <class Geo>
+class ExplorerOf {
  public:
-  Explorer(const Space& space, uint32_t cutoff, Accumulator& acc);
+  using Item = WorkItemOf<Geo>;
+  ExplorerOf(const Space& space, uint32_t cutoff, AccumulatorOf<Geo>& acc);
 
   // Set before expand(): children whose run stops at an undefined entry with `depth` defined entries
   // are appended to `out` instead of being expanded.
-  void collect_frontier(std::vector<WorkItem>* out, int depth) { frontier_ = out; frontier_depth_ = depth; }
-  // Optional hook for every halting leaf (ctm machines); slow path, off by default.
+  void collect_frontier(std::vector<Item>* out, int depth) { frontier_ = out; frontier_depth_ = depth; }
+  // Optional hook for every (unreflected) halting leaf (ctm machines, 1D); slow path, off by default.
   void on_halting_leaf(const std::function<void(const HaltingLeaf&)>* visit) { leaf_visitor_ = visit; }
   void set_cancel_flag(const std::atomic<bool>* flag) { cancel_ = flag; }
   // Steps a run goes on before the n-gram proof is tried (0 = never; tests compare with and without).
   void set_ngram_after(uint32_t steps) { ngram_after_ = steps; }
 
   // Walks the subtree below a work item: its halting leaves (unless skip_halting) and its running
-  // children (only right-moving ones when only_right, for the mirror symmetry at the root).
-  void expand(const WorkItem& item, bool skip_halting = false, bool only_right = false);
+  // children (only the mirrored root's first moves when root_mirrored: right in 1D, east in 2D).
+  void expand(const Item& item, bool skip_halting = false, bool root_mirrored = false);
   // Only the halting leaves of a node (used for the root, whose running children are mirrored).
-  void count_halting(const WorkItem& item);
+  void count_halting(const Item& item);
 
   // The root of the tree: empty machine, head on blank cell 0, step 1 about to read (state 0, blank).
-  static WorkItem root(const Space& space);
+  static Item root(const Space& space);
   // pow[i] = (options per entry)^i, i = 0..n*k.
   static std::vector<count_t> powers(const Space& space);
 
@@ -63,16 +66,19 @@ class Explorer {
   friend struct Sink;
   Space space_;
   uint32_t cutoff_;
-  Accumulator& acc_;
+  AccumulatorOf<Geo>& acc_;
   std::vector<count_t> pow_;
-  std::vector<uint8_t> tapes_, scratch_;
-  std::vector<WalkFrame> frames_;
-  WalkMemory mem_;
-  std::vector<WorkItem>* frontier_ = nullptr;
+  std::vector<uint8_t> cells_, scratch_;
+  std::vector<WalkFrame<Geo>> frames_;
+  WalkMemory<Geo> mem_{};
+  std::vector<Item>* frontier_ = nullptr;
   int frontier_depth_ = 0;
   const std::function<void(const HaltingLeaf&)>* leaf_visitor_ = nullptr;
   const std::atomic<bool>* cancel_ = nullptr;
   uint32_t ngram_after_ = kNgramAfter;
 };
+
+using Explorer = ExplorerOf<Tape1d>;
+using Explorer2d = ExplorerOf<Grid2d>;
 
 }  // namespace ctm::detail

@@ -99,7 +99,7 @@ nlohmann::json meta_json(const Table& t, size_t raw_size) {
   return j;
 }
 
-// The engine's cutoff limits (enumerate.cpp, enumerate2d.cpp, sample.cpp): a file beyond them was
+// The engine's cutoff limits (enumerate.cpp, sample.cpp): a file beyond them was
 // not written by ctm.
 constexpr int64_t kMaxCutoff1d = 1000000, kMaxCutoff2d = 4096;
 

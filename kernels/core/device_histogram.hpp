@@ -157,16 +157,6 @@ CTM_HD void arena_add(const DeviceHistogram& h, const uint8_t* cells, int len, i
   for (int i = 0; i < len; ++i) out[i] = i == head ? static_cast<uint8_t>(w) : cells[i];
 }
 
-// The k halting leaves of a node: cells[head] replaced by each symbol; weight per leaf.
-CTM_HD void histogram_halting(const DeviceHistogram& h, int k, int bits, const uint8_t* cells, int len, int head,
-                              count_t weight, uint32_t step) {
-  for (int w = 0; w < k; ++w) {
-    const hd::u64 key = pack_output(cells, len, head, static_cast<uint8_t>(w), bits);
-    if (key) hash_add(h, key, weight); else arena_add(h, cells, len, head, w, weight);
-  }
-  hd::atomic_add_u128(&h.hist[2 * static_cast<size_t>(step)], weight * static_cast<count_t>(k));
-}
-
 // --- Host side: reading the buffers back (after they were copied to host memory) ---------------
 
 inline count_t u128_at(const hd::u64* words) {

@@ -138,7 +138,7 @@ template <int Capacity, class Sink>
 CTM_HD void run_sampled_2d(const SampleConfig& c, const SampledMachine<Capacity>& m, uint8_t blank, uint8_t* cells,
                            Sink& sink) {
   const Grid g{cells, c.shift};
-  RunState2d r{0, 0, 0, 0, 0, 0, 0, 0};
+  RunState2d r{};
   g.at(0, 0) = blank;
   while (r.steps < c.cutoff) {
     uint8_t& cell = g.at(r.x, r.y);

@@ -1,6 +1,7 @@
 // The walk of one subtree of partial machines (spec section 2), iterative so that it runs unchanged
-// on the CPU and in a CUDA thread (CTM_HD). Each backend supplies only memory and a Sink that
-// receives the leaves; the weights, symmetry choices and filters are all here and in tm.hpp.
+// on the CPU and in a CUDA thread (CTM_HD), written once for every geometry (1D tape, 2D grid: the
+// policies of geometry.hpp). Each backend supplies only memory and a Sink that receives the leaves;
+// the weights and filters are here, in tm.hpp / tm2d.hpp and in the geometry's policy.
 #pragma once
 #include "core/tm.hpp"
 
@@ -47,68 +48,77 @@ struct WalkConfig {
   // (ngram_proof in tm.hpp; 0 = never). Changes only the proved / cut-off split, never a count.
   uint32_t ngram_after = kNgramAfter;
   int ngram_long = kNgramLong;  // window of the second try (capped by ngram_window)
+  // (2D runs have no n-gram proof: Grid2d ignores both.)
 };
 
-// One level of the walk: a node and where its enumeration of running children stands.
+// One level of the walk: a node and where its enumeration of running children stands. Geo is the
+// geometry (Tape1d or Grid2d, geometry.hpp): what a run and its cells are.
+template <class Geo>
 struct WalkFrame {
   PartialMachine m;
-  RunState r;
+  typename Geo::Run r;
   count_t mult;
-  uint8_t entry;       // the undefined entry the run stopped at
+  uint8_t entry;          // the undefined entry the run stopped at
   uint8_t w, move, next;  // next child to try
-  uint8_t first_move;  // kRight at a mirrored root, else kLeft
+  uint8_t move_mask;      // moves explored below this node (bit per move; Geo::moves_below)
 };
 
-// Memory for a walk: `levels` tapes of `stride` cells (cell 0 of level L at tapes + L*stride +
-// origin), frames for every level, and the proof scratch. levels >= n*k + 2.
+// Memory for a walk: the cells of every tree level (Geo::Store; levels >= n*k + 2), frames for every
+// level, and the proof scratch.
+template <class Geo>
 struct WalkMemory {
-  uint8_t* tapes;
-  int32_t stride, origin;
-  WalkFrame* frames;
-  ProofScratch scratch;
+  typename Geo::Store store;
+  WalkFrame<Geo>* frames;
+  typename Geo::Scratch scratch;
   WalkStats* stats = nullptr;  // optional accounting (the CPU walk keeps it; device threads do not)
-  CTM_HD uint8_t* tape(int level) const { return tapes + level * stride + origin; }
+  CTM_HD typename Geo::Cells cells(int level) const { return store.level(level); }
 };
 
-// Sink interface (duck-typed, all CTM_HD):
+// Sink interface (duck-typed, all CTM_HD; Cells and Run are Geo's):
 //   void node();                                   a partial machine was expanded
-//   void halting(const uint8_t* cells, int len, int head, const WalkFrame& f, count_t weight,
-//                uint32_t step);                   k halting leaves: cells[head] replaced by 0..k-1
+//   void halting(Cells, const Run&, const WalkFrame<Geo>&, count_t weight, uint32_t step, bool reflected_too);
+//                                                  k halting leaves: the head cell replaced by 0..k-1
+//                                                  (each also reflected when reflected_too, 2D)
 //   void cutoff(count_t weight); void proved(count_t weight); void steps(uint32_t n);
-//   void frontier(const PartialMachine&, const RunState&, count_t mult, const uint8_t* tape);
+//   void frontier(const PartialMachine&, const Run&, count_t mult, Cells);
 //   bool cancelled();
 //
-// Walks the subtree below a node whose run stopped at an undefined entry (its tape window is in
-// mem.tape(0)). skip_halting: its own halting leaves are not counted (the root's are counted apart,
-// unmirrored). only_right: only right-moving first transitions (mirror symmetry at the root).
-template <class Sink>
-CTM_HD void walk_subtree(const WalkConfig& cfg, const PartialMachine& m0, const RunState& r0, count_t mult0,
-                         bool skip_halting, bool only_right, const WalkMemory& mem, Sink& sink) {
+// Walks the subtree below a node whose run stopped at an undefined entry (its cells are in
+// mem.cells(0)). skip_halting: its own halting leaves are not counted (the root's are counted apart,
+// unmirrored). root_mirrored: only the first transitions Geo keeps at a mirrored root (1D: right
+// moves; 2D: east), the host adds their images.
+template <class Geo, class Sink>
+CTM_HD void walk_subtree(const WalkConfig& cfg, const PartialMachine& m0, const typename Geo::Run& r0, count_t mult0,
+                         bool skip_halting, bool root_mirrored, const WalkMemory<Geo>& mem, Sink& sink) {
   const int n = cfg.n, k = cfg.k, nk = n * k;
   int level = 0;
   // Entering a node: count it and its halting leaves, then either settle all its running children
   // at once (the last undefined entry: no halt can remain) or prepare to enumerate them.
-  auto enter = [&](int lv, bool count_halting, bool right_only) -> bool {
-    WalkFrame& f = mem.frames[lv];
+  auto enter = [&](int lv, bool count_halting, bool mirrored) -> bool {
+    WalkFrame<Geo>& f = mem.frames[lv];
     sink.node();
-    const uint8_t* cells = mem.tape(lv);
-    f.entry = static_cast<uint8_t>(f.r.state * k + cells[f.r.head]);
+    const typename Geo::Cells cells = mem.cells(lv);
+    f.entry = static_cast<uint8_t>(f.r.state * k + Geo::read(cells, f.r));
     const int free_after = nk - f.m.defined_count - 1;
     if (count_halting)
-      sink.halting(cells + f.r.lo, f.r.hi - f.r.lo + 1, f.r.head - f.r.lo, f, f.mult * cfg.pow[free_after], f.r.steps + 1);
+      sink.halting(cells, f.r, f, f.mult * cfg.pow[free_after], f.r.steps + 1, Geo::halting_reflected(f.m));
+    f.move_mask = Geo::moves_below(f.m, mirrored);
     if (free_after == 0) {
-      // Defining the last entry as a running transition leaves no way to halt: all 2kn running
-      // children (relabelling multiplicities included) are proved non-halting without a run.
-      sink.proved(f.mult * static_cast<count_t>(2 * k * n / (right_only ? 2 : 1)));
+      // Defining the last entry as a running transition leaves no way to halt: every running child
+      // (relabelling: n in all over the next states; each move's leaf factor) is proved at once.
+      count_t total = 0;
+      int moves = 0;
+      for (int mv = 0; mv < Geo::kMoves; ++mv)
+        if ((f.move_mask >> mv) & 1u) { total += Geo::leaf_factor(f.m, mv); ++moves; }
+      sink.proved(f.mult * static_cast<count_t>(k * n) * total);
       if (mem.stats) {
         const int choices = f.m.used_states < n ? f.m.used_states + 1 : n;
-        mem.stats->settled[kProofComplete] += static_cast<uint64_t>(k * (right_only ? 1 : 2) * choices);
+        mem.stats->settled[kProofComplete] += static_cast<uint64_t>(k * moves * choices);
       }
       return false;
     }
     f.w = 0;
-    f.first_move = right_only ? kRight : kLeft;
-    f.move = f.first_move;
+    f.move = static_cast<uint8_t>(lowest_bit(f.move_mask));
     f.next = 0;
     return true;
   };
@@ -116,44 +126,43 @@ CTM_HD void walk_subtree(const WalkConfig& cfg, const PartialMachine& m0, const 
   mem.frames[0].m = m0;
   mem.frames[0].r = r0;
   mem.frames[0].mult = mult0;
-  if (!enter(0, !skip_halting, only_right)) return;
+  if (!enter(0, !skip_halting, root_mirrored)) return;
 
   while (level >= 0) {
-    WalkFrame& f = mem.frames[level];
+    WalkFrame<Geo>& f = mem.frames[level];
     const int states_choice = f.m.used_states < n ? f.m.used_states + 1 : n;
     if (f.w >= k || sink.cancelled()) { --level; continue; }
     const uint8_t w = f.w, move = f.move, next = f.next;
-    // Advance the (w, move, next) odometer.
+    // Advance the (w, move, next) odometer over the allowed moves.
     if (++f.next >= states_choice) {
       f.next = 0;
-      if (++f.move > kRight) { f.move = f.first_move; ++f.w; }
+      do { ++f.move; } while (f.move < Geo::kMoves && !((f.move_mask >> f.move) & 1u));
+      if (f.move >= Geo::kMoves) { f.move = static_cast<uint8_t>(lowest_bit(f.move_mask)); ++f.w; }
     }
     // A not-yet-used target state stands for all (n - used) interchangeable ones.
     const count_t child_mult = next == f.m.used_states ? f.mult * static_cast<count_t>(n - f.m.used_states) : f.mult;
-    WalkFrame& c = mem.frames[level + 1];
+    WalkFrame<Geo>& c = mem.frames[level + 1];
     c.m = f.m;
     define_entry(c.m, f.entry, Transition{w, move, next, 0});
-    const uint8_t* parent_tape = mem.tape(level);
-    uint8_t* child_tape = mem.tape(level + 1);
-    copy_cells(child_tape + f.r.lo, parent_tape + f.r.lo, f.r.hi - f.r.lo + 1);
+    const typename Geo::Cells child = mem.cells(level + 1);
+    Geo::copy_cells(child, mem.cells(level), f.r);
     c.r = f.r;
-    apply_transition(c.m.entry[f.entry], c.r, child_tape, 0);
-    const StopReason stop = run_until_branch(c.m, c.r, child_tape, cfg.cutoff, 0, mem.scratch, cfg.ngram_after,
-                                             cfg.ngram_long);
-    sink.steps(c.r.steps - f.r.steps);
+    const StopReason stop = Geo::step_and_run(c.m, c.r, child, c.m.entry[f.entry], cfg, mem.scratch);
+    const uint32_t ran = c.r.steps - f.r.steps;
+    sink.steps(ran);
     if (WalkStats* st = mem.stats) {
-      const uint32_t ran = c.r.steps - f.r.steps;
       if (stop == StopReason::kCutoff) { st->steps_cutoff += ran; st->cutoff_nodes++; }
       else if (stop == StopReason::kProvedNonHalt) { st->steps_proved += ran; st->settled[c.r.proof]++; }
       else st->steps_branch += ran;
     }
-    const count_t leaf_weight = child_mult * cfg.pow[nk - f.m.defined_count - 1];
+    const count_t leaf_weight =
+        child_mult * cfg.pow[nk - f.m.defined_count - 1] * static_cast<count_t>(Geo::leaf_factor(f.m, move));
     if (stop == StopReason::kCutoff) {
       sink.cutoff(leaf_weight);
     } else if (stop == StopReason::kProvedNonHalt) {
       sink.proved(leaf_weight);
     } else if (cfg.frontier_depth > 0 && c.m.defined_count == cfg.frontier_depth) {
-      sink.frontier(c.m, c.r, child_mult, child_tape);
+      sink.frontier(c.m, c.r, child_mult, child);
     } else {
       c.mult = child_mult;
       if (enter(level + 1, true, false)) ++level;

@@ -1,0 +1,139 @@
+// The geometry policies of the one tree walk (tree_walk.hpp): Tape1d (spec sections 1-3) and Grid2d
+// (spec section 4) say what a run's cells are, how a child's first step runs, which moves a node
+// explores, what a leaf stands for under the symmetries and how an output is keyed. The walk, the
+// explorer, the accumulator, the host pipeline, the device walk and the device driver are each one
+// template instantiated for both. CTM_HD, C++17 (nvcc compiles it).
+#pragma once
+#include <cstddef>
+
+#include "core/tm2d.hpp"
+
+namespace ctm {
+
+// A 1D tape: cells indexed by absolute position, run from cell 0, mirror symmetry at the root.
+struct Tape1d {
+  using Run = RunState;
+  using Cells = uint8_t*;  // a level's tape, cell 0 at the origin
+  using Scratch = ProofScratch;
+  static constexpr int kMoves = 2;   // kLeft, kRight
+  static constexpr int kImages = 2;  // a right-first leaf also stands for its mirror image
+  static constexpr bool kAccounting = true;  // tables record the run accounting (docs/deciders.md)
+  static constexpr const char* kTask = "enumeration";  // in progress and cancel messages
+
+  // `levels` tapes of `stride` cells: the head moves at most `cutoff` cells either way from cell 0,
+  // one spare cell each side.
+  struct Store {
+    uint8_t* base;
+    int32_t stride, origin;
+    CTM_HD Cells level(int lv) const { return base + lv * stride + origin; }
+  };
+  static Store store_for(uint32_t cutoff) {
+    const int32_t origin = static_cast<int32_t>(cutoff) + 2;
+    return Store{nullptr, 2 * origin + 1, origin};
+  }
+  static size_t level_bytes(const Store& s) { return static_cast<size_t>(s.stride); }
+  static size_t scratch_bytes(const Store& s) { return 3 * static_cast<size_t>(s.stride); }
+  CTM_HD static Scratch scratch_at(uint8_t* p, const Store& s) {
+    return ProofScratch{p, p + s.stride, p + 2 * s.stride, s.stride};
+  }
+
+  CTM_HD static Run root_run() { return RunState{0, 0, 0, 0, 0, 0}; }
+  CTM_HD static int read(Cells c, const Run& r) { return c[r.head]; }
+  CTM_HD static uint8_t moves_below(const PartialMachine&, bool mirrored_root) {
+    return mirrored_root ? static_cast<uint8_t>(1u << kRight) : static_cast<uint8_t>(3u);
+  }
+  CTM_HD static int leaf_factor(const PartialMachine&, int) { return 1; }
+  CTM_HD static bool halting_reflected(const PartialMachine&) { return false; }
+
+  // The child's first transition t, then its run until a branch, proof or the cutoff.
+  CTM_HD static StopReason step_and_run(const PartialMachine& m, Run& r, Cells c, Transition t, const WalkConfig& cfg,
+                                        const Scratch& scratch) {
+    apply_transition(t, r, c, 0);
+    return run_until_branch(m, r, c, cfg.cutoff, 0, scratch, cfg.ngram_after, cfg.ngram_long);
+  }
+
+  // The visited cells, flat (a work item's cells): copied between levels, saved and loaded.
+  CTM_HD static uint32_t cell_count(const Run& r) { return static_cast<uint32_t>(r.hi - r.lo + 1); }
+  CTM_HD static void copy_cells(Cells to, Cells from, const Run& r) { ctm::copy_cells(to + r.lo, from + r.lo, r.hi - r.lo + 1); }
+  CTM_HD static void save(uint8_t* out, Cells c, const Run& r) { ctm::copy_cells(out, c + r.lo, r.hi - r.lo + 1); }
+  CTM_HD static void load(Cells c, const Run& r, const uint8_t* in) {
+    for (int32_t i = 0; i <= r.hi - r.lo; ++i) c[r.lo + i] = in[i];
+  }
+
+  // The output of a halting leaf (the head cell replaced by head_value): its packed key (pack_output;
+  // 0 when too long), else its symbols in order, `row_width` a row (0: one row).
+  CTM_HD static uint64_t pack(Cells c, const Run& r, uint8_t head_value, bool, int bits) {
+    return pack_output(c + r.lo, r.hi - r.lo + 1, r.head - r.lo, head_value, bits);
+  }
+  CTM_HD static int row_width(const Run&) { return 0; }
+  CTM_HD static void write_output(uint8_t* out, Cells c, const Run& r, uint8_t head_value, bool) {
+    for (int32_t p = r.lo; p <= r.hi; ++p) *out++ = p == r.head ? head_value : c[p];
+  }
+};
+
+// A 2D grid: a torus window of 2^shift x 2^shift cells (tm2d.hpp), run from (0, 0); the root explores
+// east only (4 rotations) and Up only where a machine already has a vertical entry (reflection).
+struct Grid2d {
+  using Run = RunState2d;
+  using Cells = Grid;
+  using Scratch = ProofScratch2d;
+  static constexpr int kMoves = 4;   // Move2d
+  static constexpr int kImages = 4;  // an east-first leaf also stands for its 3 other rotations
+  static constexpr bool kAccounting = false;  // 2D tables record no run accounting
+  static constexpr const char* kTask = "2D enumeration";
+
+  struct Store {
+    uint8_t* base;
+    int32_t shift;
+    CTM_HD Cells level(int lv) const {
+      return Grid{base + static_cast<size_t>(lv) * (static_cast<size_t>(1) << (2 * shift)), shift};
+    }
+  };
+  static Store store_for(uint32_t cutoff) { return Store{nullptr, grid_shift_for(cutoff)}; }
+  static size_t level_bytes(const Store& s) { return static_cast<size_t>(1) << (2 * s.shift); }
+  static size_t scratch_bytes(const Store& s) { return level_bytes(s); }
+  CTM_HD static Scratch scratch_at(uint8_t* p, const Store& s) {
+    return ProofScratch2d{p, static_cast<int32_t>(1) << (2 * s.shift)};
+  }
+
+  CTM_HD static Run root_run() { return RunState2d{0, 0, 0, 0, 0, 0, 0, 0, 0}; }
+  CTM_HD static int read(const Cells& g, const Run& r) { return g.at(r.x, r.y); }
+  CTM_HD static uint8_t moves_below(const PartialMachine& m, bool mirrored_root) { return allowed_moves(m, mirrored_root); }
+  // A leaf with a vertical entry stands for itself and its top-bottom reflection.
+  CTM_HD static int leaf_factor(const PartialMachine& parent, int move) {
+    return is_vertical(static_cast<uint8_t>(move)) || has_vertical_entry(parent) ? 2 : 1;
+  }
+  CTM_HD static bool halting_reflected(const PartialMachine& m) { return has_vertical_entry(m); }
+
+  CTM_HD static StopReason step_and_run(const PartialMachine& m, Run& r, const Cells& g, Transition t,
+                                        const WalkConfig& cfg, const Scratch& scratch) {
+    g.at(r.x, r.y) = t.write;
+    r.state = t.next;
+    r.steps++;
+    if (move_head_2d(r, g, t.move, 0) && escapes(m, t.next, t.move, 0)) {
+      r.proof = kProofEscape;
+      return StopReason::kProvedNonHalt;
+    }
+    return run_until_branch_2d(m, r, g, cfg.cutoff, 0, scratch);
+  }
+
+  // The bounding box, row-major.
+  CTM_HD static uint32_t cell_count(const Run& r) { return static_cast<uint32_t>(box_width(r) * box_height(r)); }
+  CTM_HD static void copy_cells(const Cells& to, const Cells& from, const Run& r) { copy_box(to, from, r); }
+  CTM_HD static void save(uint8_t* out, const Cells& g, const Run& r) { box_to_buffer(out, g, r); }
+  CTM_HD static void load(const Cells& g, const Run& r, const uint8_t* in) { buffer_to_box(g, in, r); }
+
+  // Rows top to bottom (bottom to top when `reflect`), the head cell replaced by head_value.
+  CTM_HD static uint64_t pack(const Cells& g, const Run& r, uint8_t head_value, bool reflect, int bits) {
+    return pack_grid_output(g, r, head_value, reflect, bits);
+  }
+  CTM_HD static int row_width(const Run& r) { return box_width(r); }
+  CTM_HD static void write_output(uint8_t* out, const Cells& g, const Run& r, uint8_t head_value, bool reflect) {
+    for (int i = 0; i < box_height(r); ++i) {
+      const int32_t y = reflect ? r.y_hi - i : r.y_lo + i;
+      for (int32_t x = r.x_lo; x <= r.x_hi; ++x) *out++ = (x == r.x && y == r.y) ? head_value : g.at(x, y);
+    }
+  }
+};
+
+}  // namespace ctm
