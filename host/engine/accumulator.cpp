@@ -25,12 +25,11 @@ void Accumulator::merge(const Accumulator& other) {
 
 std::unordered_map<std::string, count_t> Accumulator::outputs() const {
   std::unordered_map<std::string, count_t> out(long_outputs.begin(), long_outputs.end());
-  const uint64_t digit_mask = (1ull << bits_) - 1;
   packed.for_each([&](uint64_t key, count_t v) {
-    const int len = static_cast<int>(key >> 58);
-    std::string s(len, '0');
-    for (int i = len - 1, shift = 0; i >= 0; --i, shift += bits_)
-      s[i] = symbol_char(static_cast<int>((key >> shift) & digit_mask));
+    uint8_t cells[kOutputDigitBits];
+    unpack_output(key, bits_, cells);
+    std::string s(output_key_length(key), '0');
+    for (size_t i = 0; i < s.size(); ++i) s[i] = symbol_char(cells[i]);
     out[s] += v;
   });
   return out;
