@@ -183,8 +183,7 @@ DeviceLeaves drive_device_walk(Ops& ops, const Space& space, uint32_t cutoff, co
                             static_cast<uint32_t>(h_tapes.size()), static_cast<uint32_t>(items[i]->tape.size())};
     h_tapes.insert(h_tapes.end(), items[i]->tape.begin(), items[i]->tape.end());
   }
-  std::vector<count_t> pow(space.entries() + 1, 1);
-  for (int i = 1; i <= space.entries(); ++i) pow[i] = pow[i - 1] * static_cast<count_t>(space.options_per_entry());
+  const std::vector<count_t> pow = space.option_powers();
 
   DeviceBuffers<Ops> run_buffers(ops);
   DeviceItem* d_items = run_buffers.template get<DeviceItem>(h_items.size(), false);
@@ -219,8 +218,7 @@ DeviceLeaves drive_device_walk_2d(Ops& ops, const Space& space, uint32_t cutoff,
                                   const DeviceProgressFn& progress) {
   if (items.size() > (1u << 31)) throw Error("CUDA backend: too many 2D work items (" + std::to_string(items.size()) + ")");
   if (boxes.size() > UINT32_MAX) throw Error("CUDA backend: 2D item boxes exceed 4 GiB");
-  std::vector<count_t> pow(space.entries() + 1, 1);
-  for (int i = 1; i <= space.entries(); ++i) pow[i] = pow[i - 1] * static_cast<count_t>(space.options_per_entry());
+  const std::vector<count_t> pow = space.option_powers();
 
   DeviceBuffers<Ops> run_buffers(ops);
   DeviceItem2d* d_items = run_buffers.template get<DeviceItem2d>(items.size(), false);

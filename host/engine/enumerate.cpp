@@ -8,6 +8,7 @@
 #include <mutex>
 #include <thread>
 
+#include "ctm/limits.hpp"
 #include "ctm/version.hpp"
 #include "cuda_probe.hpp"
 #include "parallel.hpp"
@@ -245,7 +246,7 @@ Table enumerate(const EnumerateOptions& options) {
   uint32_t cutoff = opt.cutoff ? opt.cutoff : standard_cutoff(opt.space);
   if (cutoff == 0)
     throw Error("no standard cutoff for space " + opt.space.name() + ": give one with --cutoff");
-  if (cutoff > 1000000) throw Error("cutoff too large (got " + std::to_string(cutoff) + ", at most 1000000)");
+  if (cutoff > kMaxCutoff1d) throw Error("cutoff too large (got " + std::to_string(cutoff) + ", at most " + std::to_string(kMaxCutoff1d) + ")");
   if (opt.shard_count < 1 || opt.shard_index >= opt.shard_count)
     throw Error("shard " + std::to_string(opt.shard_index) + "/" + std::to_string(opt.shard_count) + " is not a valid slice");
   if (opt.threads < 0) throw Error("threads must be >= 0 (got " + std::to_string(opt.threads) + ")");

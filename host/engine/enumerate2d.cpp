@@ -12,7 +12,9 @@
 #include "accumulator.hpp"
 #include "ctm/enumerate.hpp"
 #include "ctm/grid_key.hpp"
+#include "core/limits.hpp"
 #include "core/tm2d.hpp"
+#include "ctm/limits.hpp"
 #include "ctm/version.hpp"
 #include "cuda_backend.hpp"
 
@@ -74,8 +76,7 @@ struct WorkItem2d {
 class Explorer2d {
  public:
   Explorer2d(const Space& space, uint32_t cutoff, Accumulator2d& acc) : space_(space), cutoff_(cutoff), acc_(acc) {
-    pow_.assign(space.entries() + 1, 1);
-    for (int i = 1; i <= space.entries(); ++i) pow_[i] = pow_[i - 1] * static_cast<count_t>(space.options_per_entry());
+    pow_ = space.option_powers();
     const int32_t shift = grid_shift_for(cutoff);
     const size_t cells = static_cast<size_t>(1) << (2 * shift);
     const int levels = space.entries() + 2;
@@ -137,7 +138,7 @@ class Explorer2d {
       box_to_buffer(item.box.data(), g, r);
       ex.frontier_->push_back(std::move(item));
     }
-    bool cancelled() { return ex.cancel_ && (ex.acc_.nodes & 0xfff) == 0 && ex.cancel_->load(std::memory_order_relaxed); }
+    bool cancelled() { return ex.cancel_ && (ex.acc_.nodes & kHostCancelPollMask) == 0 && ex.cancel_->load(std::memory_order_relaxed); }
   };
 
   Space space_;
@@ -188,7 +189,8 @@ struct Frontier2d {
 };
 
 void check_cutoff_2d(uint32_t cutoff) {
-  if (cutoff > 4096) throw Error("2D cutoff too large for the grid (got " + std::to_string(cutoff) + ", at most 4096)");
+  if (cutoff > kMaxCutoff2d)
+    throw Error("2D cutoff too large for the grid (got " + std::to_string(cutoff) + ", at most " + std::to_string(kMaxCutoff2d) + ")");
 }
 
 int frontier_depth_2d(const EnumerateOptions& opt) {

@@ -3,6 +3,8 @@
 
 #include <cstring>
 
+#include "core/limits.hpp"
+
 namespace ctm::detail {
 
 struct Explorer::Sink {
@@ -28,18 +30,12 @@ struct Explorer::Sink {
     ex.frontier_->push_back(WorkItem{m, r, mult, std::vector<uint8_t>(tape + r.lo, tape + r.hi + 1)});
   }
   bool cancelled() {
-    return ex.cancel_ && (ex.acc_.nodes & 0xfff) == 0 && ex.cancel_->load(std::memory_order_relaxed);
+    return ex.cancel_ && (ex.acc_.nodes & kHostCancelPollMask) == 0 && ex.cancel_->load(std::memory_order_relaxed);
   }
 };
 
-std::vector<count_t> Explorer::powers(const Space& space) {
-  std::vector<count_t> pow(space.entries() + 1, 1);
-  for (int i = 1; i <= space.entries(); ++i) pow[i] = pow[i - 1] * static_cast<count_t>(space.options_per_entry());
-  return pow;
-}
-
 Explorer::Explorer(const Space& space, uint32_t cutoff, Accumulator& acc)
-    : space_(space), cutoff_(cutoff), acc_(acc), pow_(powers(space)) {
+    : space_(space), cutoff_(cutoff), acc_(acc), pow_(space.option_powers()) {
   // The head moves at most `cutoff` cells either way from cell 0; one spare cell each side.
   const int32_t origin = static_cast<int32_t>(cutoff) + 2;
   const int32_t stride = 2 * origin + 1;
