@@ -45,7 +45,7 @@ TEST(Keys, BitsPerSymbolIsTheSmallestWidthHoldingEverySymbol) {
   for (int k = 1; k <= 16; ++k) EXPECT_EQ(bits_per_symbol(k), expected[k]) << "k=" << k;
 }
 
-TEST(Keys, DigitStringsRoundTripAndSetDigits) {
+TEST(Keys, DigitStringsRoundTrip) {
   for (int k = 2; k <= 16; ++k) {
     const int bits = bits_per_symbol(k);
     for (int len = 1; len <= max_len_for(k, 4096) && len * bits <= 64; ++len) {
@@ -57,9 +57,7 @@ TEST(Keys, DigitStringsRoundTripAndSetDigits) {
         ASSERT_EQ(back, cells) << "k=" << k;
         for (int i = 0; i < len; ++i) {
           ASSERT_EQ(digit_at(key, i, len, bits), cells[i]);
-          std::vector<uint8_t> changed = cells;
-          changed[i] = static_cast<uint8_t>((cells[i] + 1) % k);
-          ASSERT_EQ(with_digit(key, i, len, bits, changed[i]), pack_digits(changed.data(), len, bits));
+          ASSERT_EQ(key >> digit_shift(i, len, bits) & digit_mask(bits), cells[i]);
         }
         seen.insert(key);
       });

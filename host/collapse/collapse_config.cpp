@@ -176,27 +176,22 @@ const char* name_of(AlphaKind v) { return kAlphaKindNames[static_cast<int>(v)]; 
 const char* name_of(Support v) { return kSupportNames[static_cast<int>(v)]; }
 
 double AlphaSchedule::at(int t) const {
-  switch (kind) {
-    case AlphaKind::kZero: return 0;
-    case AlphaKind::kConstant: return value;
-    case AlphaKind::kHarmonic: return 1.0 / (t + 1);
-    case AlphaKind::kGeometric: return value * std::pow(rate, t - 1);
-    case AlphaKind::kStep: return t >= step_at ? after : value;
-    case AlphaKind::kList: return list.empty() ? 0 : list[std::min<size_t>(t - 1, list.size() - 1)];
-  }
-  throw Error("alpha schedule: unhandled kind");
+  if (kind == AlphaKind::kZero) return 0;
+  if (kind == AlphaKind::kConstant) return value;
+  if (kind == AlphaKind::kHarmonic) return 1.0 / (t + 1);
+  if (kind == AlphaKind::kGeometric) return value * std::pow(rate, t - 1);
+  if (kind == AlphaKind::kStep) return t >= step_at ? after : value;
+  return list.empty() ? 0 : list[std::min<size_t>(t - 1, list.size() - 1)];  // kList
 }
 
 std::string AlphaSchedule::describe() const {
   char buf[160];
-  switch (kind) {
-    case AlphaKind::kZero: return "zero (alpha_t = 0)";
-    case AlphaKind::kHarmonic: return "harmonic (alpha_t = 1/(t+1))";
-    case AlphaKind::kConstant: std::snprintf(buf, sizeof buf, "constant (alpha_t = %g)", value); break;
-    case AlphaKind::kGeometric: std::snprintf(buf, sizeof buf, "geometric (alpha_t = %g * %g^(t-1))", value, rate); break;
-    case AlphaKind::kStep: std::snprintf(buf, sizeof buf, "step (alpha_t = %g, then %g from t = %d)", value, after, step_at); break;
-    case AlphaKind::kList: std::snprintf(buf, sizeof buf, "list (%zu values, last repeats)", list.size()); break;
-  }
+  if (kind == AlphaKind::kZero) return "zero (alpha_t = 0)";
+  if (kind == AlphaKind::kHarmonic) return "harmonic (alpha_t = 1/(t+1))";
+  if (kind == AlphaKind::kConstant) std::snprintf(buf, sizeof buf, "constant (alpha_t = %g)", value);
+  else if (kind == AlphaKind::kGeometric) std::snprintf(buf, sizeof buf, "geometric (alpha_t = %g * %g^(t-1))", value, rate);
+  else if (kind == AlphaKind::kStep) std::snprintf(buf, sizeof buf, "step (alpha_t = %g, then %g from t = %d)", value, after, step_at);
+  else std::snprintf(buf, sizeof buf, "list (%zu values, last repeats)", list.size());
   return buf;
 }
 

@@ -19,51 +19,43 @@ void run_work_items(size_t count, int threads, const EnumerateOptions& opt,
                     std::chrono::steady_clock::time_point start, std::atomic<bool>& cancel,
                     const std::function<void(int, size_t)>& work, const std::function<void(Progress&)>& fill,
                     const std::string& what) {
+  // The items run on parallel_for from a thread of their own (its exception comes back in `failed`)
+  // while this thread reports progress; a throwing report cancels the items before it is rethrown.
   std::atomic<size_t> done{0};
-  auto all = [&] {
-    parallel_for(count, threads, [&](int id, size_t i) {
-      if (cancel.load()) return;
-      work(id, i);
-      done.fetch_add(1);
-    });
-  };
-  if (!opt.progress) {
-    all();
-  } else {
-    // The items run on a thread of their own (parallel_for's exception comes back through `failed`),
-    // while this thread reports progress; a throwing report cancels the items before it is rethrown.
-    std::atomic<bool> finished{false};
-    std::exception_ptr failed;
-    std::thread items([&] {
-      try {
-        all();
-      } catch (...) {
-        failed = std::current_exception();
-      }
-      finished.store(true);
-    });
-    auto elapsed = [&] { return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count(); };
+  std::atomic<bool> finished{false};
+  std::exception_ptr failed;
+  std::thread items([&] {
     try {
-      double next_report = opt.progress_interval;
-      while (!finished.load() && !cancel.load()) {
-        std::this_thread::sleep_for(std::chrono::milliseconds(20));
-        if (elapsed() < next_report) continue;
-        next_report = elapsed() + opt.progress_interval;
-        Progress p;
-        p.items_done = done.load();
-        p.items_total = count;
-        p.elapsed_seconds = elapsed();
-        if (fill) fill(p);
-        if (!opt.progress(p)) cancel.store(true);
-      }
+      parallel_for(count, threads, [&](int id, size_t i) {
+        if (cancel.load()) return;
+        work(id, i);
+        done.fetch_add(1);
+      });
     } catch (...) {
-      cancel.store(true);
-      items.join();
-      throw;
+      failed = std::current_exception();
     }
+    finished.store(true);
+  });
+  auto elapsed = [&] { return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count(); };
+  try {
+    for (double next_report = opt.progress_interval; opt.progress && !finished.load() && !cancel.load();) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+      if (elapsed() < next_report) continue;
+      next_report = elapsed() + opt.progress_interval;
+      Progress p;
+      p.items_done = done.load();
+      p.items_total = count;
+      p.elapsed_seconds = elapsed();
+      if (fill) fill(p);
+      if (!opt.progress(p)) cancel.store(true);
+    }
+  } catch (...) {
+    cancel.store(true);
     items.join();
-    if (failed) std::rethrow_exception(failed);
+    throw;
   }
+  items.join();
+  if (failed) std::rethrow_exception(failed);
   if (cancel.load())
     throw Cancelled(what + " cancelled after " + std::to_string(done.load()) + " of " + std::to_string(count) +
                     " work items");

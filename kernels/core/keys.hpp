@@ -24,11 +24,6 @@ CTM_HD int digit_shift(int i, int cells, int bits) { return (cells - 1 - i) * bi
 CTM_HD unsigned digit_at(uint64_t key, int i, int cells, int bits) {
   return static_cast<unsigned>(key >> digit_shift(i, cells, bits) & digit_mask(bits));
 }
-// `key` with digit i replaced by `digit`.
-CTM_HD uint64_t with_digit(uint64_t key, int i, int cells, int bits, uint64_t digit) {
-  const int sh = digit_shift(i, cells, bits);
-  return (key & ~(digit_mask(bits) << sh)) | digit << sh;
-}
 // cells[0..n) as digits; the caller keeps n * bits <= 64.
 CTM_HD uint64_t pack_digits(const uint8_t* cells, int n, int bits) {
   uint64_t key = 0;
