@@ -1,5 +1,6 @@
-// Internals of the collapse simulator shared by its files (not public API): the run's read-only Context, the Learner interface (one file per family), metric
-// rows whose names and values come from one table, samplers and workflow helpers, small numerics.
+// Internals of the collapse simulator shared by its files (not public API): the run's read-only
+// Context, the Learner interface (one file per family), metric rows whose names and values come from
+// one table, samplers and workflow helpers, small numerics.
 #pragma once
 #include <cmath>
 #include <cstdint>
