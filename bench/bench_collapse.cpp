@@ -17,7 +17,7 @@ static void run_loop(benchmark::State& state, CollapseConfig c) {
 
 static void BM_WrightFisher(benchmark::State& state) {
   CollapseConfig c;
-  c.learner = "categorical";
+  c.learner = LearnerKind::kCategorical;
   c.categories = 100;
   c.samples = 1000;
   c.generations = 100;
@@ -28,7 +28,7 @@ BENCHMARK(BM_WrightFisher)->Arg(1)->Arg(2)->Unit(benchmark::kMillisecond)->UseRe
 
 static void BM_GaussianRefit(benchmark::State& state) {
   CollapseConfig c;
-  c.learner = "gaussian";
+  c.learner = LearnerKind::kGaussian;
   c.samples = 100;
   c.generations = 100;
   c.replicates = 200;
@@ -42,7 +42,7 @@ static void BM_SymbolicSearch(benchmark::State& state) {
   static const SymbolicSpace s32 = build_symbolic_space(3, 4, 20, 2, "", 1.0);
   const SymbolicSpace& space = state.range(0) == 2 ? s22 : s32;
   CollapseConfig c;
-  c.learner = "symbolic";
+  c.learner = LearnerKind::kSymbolic;
   c.space_states = static_cast<int>(state.range(0));
   c.machine = "1RB1RA_1RZ0RA";
   c.samples = 100;

@@ -184,8 +184,7 @@ DeviceLeaves drive_device_walk(Ops& ops, const Space& space, uint32_t cutoff,
                                  static_cast<uint32_t>(h_cells.size()), static_cast<uint32_t>(items[i]->cells.size())};
     h_cells.insert(h_cells.end(), items[i]->cells.begin(), items[i]->cells.end());
   }
-  std::vector<count_t> pow(space.entries() + 1, 1);
-  for (int i = 1; i <= space.entries(); ++i) pow[i] = pow[i - 1] * static_cast<count_t>(space.options_per_entry());
+  const std::vector<count_t> pow = space.option_powers();
 
   DeviceBuffers<Ops> run_buffers(ops);
   DeviceItem<Geo>* d_items = run_buffers.template get<DeviceItem<Geo>>(h_items.size(), false);

@@ -12,6 +12,7 @@
 #include <memory>
 #include <random>
 #include <sstream>
+#include <thread>
 
 #include "bdm/detail.hpp"
 #include "bdm_testing.hpp"
@@ -564,4 +565,27 @@ TEST(Bdm, FlatMapAndParallelFor) {
     detail::parallel_for(1000, threads, [&](int, size_t i) { ++once[i]; });
     EXPECT_EQ(std::count(once.begin(), once.end(), 1), 1000);
   }
+}
+
+// Issue 13 point 4: run_work_items (the enumerators' and the CPU sampler's pool) sits on parallel_for,
+// so a throw in a worker, or in the progress report on the calling thread, becomes an exception.
+TEST(Bdm, RunWorkItemsPassesWorkerAndProgressExceptionsOn) {
+  for (bool report : {false, true}) {
+    EnumerateOptions opt;
+    opt.progress_interval = 0.001;
+    if (report) opt.progress = [](const Progress&) { return true; };
+    std::atomic<bool> cancel{false};
+    EXPECT_THROW(detail::run_work_items(
+                     200, 3, opt, std::chrono::steady_clock::now(), cancel,
+                     [](int, size_t i) { if (i == 7) throw Error("item 7"); }, nullptr, "test"),
+                 Error);
+  }
+  EnumerateOptions opt;
+  opt.progress_interval = 0.001;
+  opt.progress = [](const Progress&) -> bool { throw std::runtime_error("report"); };
+  std::atomic<bool> cancel{false};
+  EXPECT_THROW(detail::run_work_items(
+                   1000, 2, opt, std::chrono::steady_clock::now(), cancel,
+                   [](int, size_t) { std::this_thread::sleep_for(std::chrono::milliseconds(1)); }, nullptr, "test"),
+               std::runtime_error);
 }

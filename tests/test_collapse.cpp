@@ -8,6 +8,7 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <stdexcept>
 
 #include "ctm/collapse.hpp"
 #include "ctm/types.hpp"
@@ -22,7 +23,7 @@ const std::string kTable = std::string(CTM_SOURCE_DIR) + "/data/d5-2.ctm";
 
 CollapseConfig categorical(std::vector<double> p0, int n, int generations, int replicates) {
   CollapseConfig c;
-  c.learner = "categorical";
+  c.learner = LearnerKind::kCategorical;
   c.p0 = std::move(p0);
   c.samples = n;
   c.generations = generations;
@@ -186,10 +187,10 @@ TEST(CollapseCategorical, LostSupportNeverReturnsAndProbabilitiesSumToOne) {
   auto d = categorical({0.5, 0.25, 0.25, 0}, 10, 20, 50);
   d.smoothing = 0.5;
   d.lambda = 0.7;
-  d.workflow = "accumulate-subsample";
-  d.alpha.kind = "harmonic";
+  d.workflow = Workflow::kAccumulateSubsample;
+  d.alpha.kind = AlphaKind::kHarmonic;
   for (std::string support : {"alphabet", "observed"}) {
-    d.support = support;
+    d.support = parse_support(support);
     const auto rd = run_collapse(d);
     for (int rep = 0; rep < rd.replicates; ++rep)
       for (int t = 0; t <= 20; ++t) ASSERT_NEAR(rd.value(rep, t, rd.metric_index("total_mass")), 1.0, 1e-12);
@@ -200,8 +201,8 @@ TEST(CollapseCategorical, AlphaOneHasNoMemory) {
   // With alpha = 1 every model is fitted on fresh real data only: nothing about P_{t-1} (here its
   // sampling temperature) can change any later generation, and every generation looks like the first.
   auto a = categorical({0.4, 0.3, 0.2, 0.1}, 15, 25, 400);
-  a.workflow = "fresh";
-  a.alpha.kind = "constant";
+  a.workflow = Workflow::kFresh;
+  a.alpha.kind = AlphaKind::kConstant;
   a.alpha.value = 1.0;
   auto b = a;
   b.lambda = 0.3;
@@ -218,8 +219,8 @@ TEST(CollapseCategorical, AlphaOneHasNoMemory) {
 TEST(CollapseCategorical, FreshDataGiniSettlesAtClosedForm) {
   const std::vector<double> p0{0.4, 0.3, 0.2, 0.1};
   auto c = categorical(p0, 20, 240, 600);
-  c.workflow = "fresh";
-  c.alpha.kind = "constant";
+  c.workflow = Workflow::kFresh;
+  c.alpha.kind = AlphaKind::kConstant;
   c.alpha.value = 0.25;
   c.light_metrics = true;
   const auto r = run_collapse(c);
@@ -242,7 +243,7 @@ TEST(CollapseCategorical, FreshDataGiniSettlesAtClosedForm) {
 TEST(CollapseGaussian, SigmaAndLogVarianceFollowTheClosedForms) {
   for (bool unbiased : {false, true}) {
     CollapseConfig c;
-    c.learner = "gaussian";
+    c.learner = LearnerKind::kGaussian;
     c.unbiased = unbiased;
     c.samples = 10;
     c.generations = 20;
@@ -276,9 +277,9 @@ TEST(CollapseGaussian, SufficientStatisticPathMatchesTheItemPath) {
   // accepts everything forces the item-by-item path. Same law: same means within Monte Carlo error,
   // here with real and synthetic items mixed (their between-group term matters) and lambda != 1.
   CollapseConfig c;
-  c.learner = "gaussian";
-  c.workflow = "fresh";
-  c.alpha.kind = "constant";
+  c.learner = LearnerKind::kGaussian;
+  c.workflow = Workflow::kFresh;
+  c.alpha.kind = AlphaKind::kConstant;
   c.alpha.value = 0.3;
   c.samples = 10;
   c.generations = 6;
@@ -303,7 +304,7 @@ TEST(CollapseGaussian, SufficientStatisticPathMatchesTheItemPath) {
 
 TEST(CollapseGaussian, MultivariateTraceAndLogDetShrinkUnderMle) {
   CollapseConfig c;
-  c.learner = "gaussian";
+  c.learner = LearnerKind::kGaussian;
   c.dim = 3;
   c.samples = 12;
   c.generations = 10;
@@ -382,8 +383,8 @@ TEST(CollapseGaussian, MonteCarloMetricsOfMultivariateModelsMatchClosedForms) {
 TEST(CollapseOls, ReplaceGrowsLinearlyAccumulateStaysBounded) {
   for (std::string wf : {"replace", "accumulate"}) {
     CollapseConfig c;
-    c.learner = "ols";
-    c.workflow = wf;
+    c.learner = LearnerKind::kOls;
+    c.workflow = parse_workflow(wf);
     c.samples = 30;
     c.ols_dim = 5;
     c.generations = 12;
@@ -402,13 +403,13 @@ TEST(CollapseOls, ReplaceGrowsLinearlyAccumulateStaysBounded) {
 
 TEST(CollapseGmm, EmRecoversTheTruthWithRealDataAndDriftsWithout) {
   CollapseConfig c;
-  c.learner = "gmm";
+  c.learner = LearnerKind::kGmm;
   c.samples = 400;
   c.generations = 3;
   c.replicates = 40;
   c.threads = 2;
-  c.workflow = "fresh";
-  c.alpha.kind = "constant";
+  c.workflow = Workflow::kFresh;
+  c.alpha.kind = AlphaKind::kConstant;
   c.alpha.value = 1.0;
   const auto r = run_collapse(c);
   expect_within(summarize(r, r.metric_index("mean1"), 3), -2.0, "mean1");
@@ -437,11 +438,11 @@ TEST(CollapseVerifier, PerfectVerifierKeepsWrongItemsOut) {
 TEST(CollapseRunner, SameSeedSameOutputOnOneAndTwoThreads) {
   std::vector<CollapseConfig> configs;
   configs.push_back(categorical({0.5, 0.3, 0.2}, 30, 20, 37));
-  configs.back().workflow = "accumulate-subsample";
-  configs.back().alpha.kind = "geometric";
+  configs.back().workflow = Workflow::kAccumulateSubsample;
+  configs.back().alpha.kind = AlphaKind::kGeometric;
   configs.back().alpha.value = 0.5;
   CollapseConfig g;
-  g.learner = "gaussian";
+  g.learner = LearnerKind::kGaussian;
   g.dim = 2;
   g.samples = 20;
   g.generations = 15;
@@ -453,19 +454,19 @@ TEST(CollapseRunner, SameSeedSameOutputOnOneAndTwoThreads) {
   // The direct (count / sufficient-statistic) paths: Wright-Fisher, grounded iid mixture, 1-D Gaussian.
   configs.push_back(categorical(std::vector<double>(20, 0.05), 200, 12, 31));
   configs.push_back(categorical({0.6, 0.4}, 50, 12, 19));
-  configs.back().workflow = "fresh";
+  configs.back().workflow = Workflow::kFresh;
   configs.back().iid_mixture = true;
-  configs.back().alpha.kind = "constant";
+  configs.back().alpha.kind = AlphaKind::kConstant;
   configs.back().alpha.value = 0.3;
   CollapseConfig g1;
-  g1.learner = "gaussian";
+  g1.learner = LearnerKind::kGaussian;
   g1.samples = 30;
   g1.generations = 15;
   g1.replicates = 21;
-  g1.alpha.kind = "harmonic";
+  g1.alpha.kind = AlphaKind::kHarmonic;
   configs.push_back(g1);
   CollapseConfig s;
-  s.learner = "symbolic";
+  s.learner = LearnerKind::kSymbolic;
   s.machine = "1RB1RA_1RZ0RA";
   s.samples = 10;
   s.generations = 10;
@@ -478,10 +479,20 @@ TEST(CollapseRunner, SameSeedSameOutputOnOneAndTwoThreads) {
     const auto two = run_collapse(c);
     ASSERT_EQ(one.values.size(), two.values.size());
     for (size_t i = 0; i < one.values.size(); ++i)
-      if (!std::isnan(one.values[i])) ASSERT_EQ(one.values[i], two.values[i]) << c.learner << " value " << i;
+      if (!std::isnan(one.values[i])) ASSERT_EQ(one.values[i], two.values[i]) << name_of(c.learner) << " value " << i;
     c.seed += 1;
     const auto other = run_collapse(c);
-    EXPECT_NE(one.values, other.values) << c.learner;
+    EXPECT_NE(one.values, other.values) << name_of(c.learner);
+  }
+}
+
+// Issue 13 point 4: the replicates run on parallel_for, so a throw in a worker (here the progress
+// callback, which runs there) reaches the caller as an exception instead of ending the process.
+TEST(CollapseRunner, AThrowInAReplicateWorkerBecomesAnError) {
+  CollapseConfig c = categorical({0.5, 0.5}, 20, 5, 64);
+  for (int threads : {1, 3}) {
+    c.threads = threads;
+    EXPECT_THROW(run_collapse(c, [](int done, int) { if (done == 4) throw std::runtime_error("stop"); }), std::runtime_error);
   }
 }
 
@@ -507,9 +518,9 @@ TEST(CollapseSymbolic, SpaceCoversEveryMachineAndTheLearnerDoesNotCollapse) {
   c.replicates = 200;
   c.threads = 2;
   c.table_path = kTable;
-  c.learner = "symbolic";
+  c.learner = LearnerKind::kSymbolic;
   const auto sym = run_collapse(c, &space);
-  c.learner = "density";
+  c.learner = LearnerKind::kDensity;
   const auto den = run_collapse(c, &space);
   const double id = summarize(sym, sym.metric_index("identified"), 40).mean;
   EXPECT_GE(id, 0.9);

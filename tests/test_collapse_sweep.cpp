@@ -104,7 +104,7 @@ TEST(CollapseSweep, AxesParseListsAndRangesAndRejectBadText) {
   ASSERT_EQ(c.values.size(), 10u);
   EXPECT_DOUBLE_EQ(c.values.back(), 90.0);
   set_config_key(c, "alpha", "0");
-  EXPECT_EQ(c.alpha.kind, "zero");
+  EXPECT_EQ(c.alpha.kind, AlphaKind::kZero);
 }
 
 TEST(CollapseSweep, StreamsAreIndependentPerPointAndReproducible) {
@@ -148,8 +148,8 @@ TEST(CollapseSweep, ExactWrightFisherSolver) {
 // and the grounded Gini-Simpson equilibrium (alpha > 0), each within kSe standard errors.
 TEST(CollapseSweep, SimulatedPointsAgreeWithTheClosedForms) {
   SweepSpec s;
-  s.base.learner = "categorical";
-  s.base.workflow = "fresh";
+  s.base.learner = LearnerKind::kCategorical;
+  s.base.workflow = Workflow::kFresh;
   s.base.p0 = {0.7, 0.3};
   s.base.generations = 500;  // leaves about e^-20 of the alpha = 0 replicates unfixed
   s.base.replicates = 2000;
@@ -274,7 +274,7 @@ TEST(CollapsePresets, ShippedPresetsReproduceThePublishedClaims) {
     c.threads = 2;
     const auto r = run_collapse(c);
     const auto s = summarize(r, r.metric_index("gini_simpson"), c.generations);
-    const double expected = c.alpha.kind == "zero" ? r.expected.at("gini_simpson")[c.generations]
+    const double expected = c.alpha.kind == AlphaKind::kZero ? r.expected.at("gini_simpson")[c.generations]
                                                    : r.reference.at("gini_stationary");
     EXPECT_NEAR(s.mean, expected, kSe * s.se + 1e-3) << c.label;
   }
@@ -283,8 +283,8 @@ TEST(CollapsePresets, ShippedPresetsReproduceThePublishedClaims) {
     c.threads = 2;
     const auto r = run_collapse(c);
     const auto s = summarize(r, r.metric_index("test_error"), c.generations);
-    if (c.workflow == "replace") EXPECT_NEAR(s.mean, 100 * r.reference.at("sigma2_trace_xtx_inv"), kSe * s.se);
-    if (c.workflow == "accumulate") {
+    if (c.workflow == Workflow::kReplace) EXPECT_NEAR(s.mean, 100 * r.reference.at("sigma2_trace_xtx_inv"), kSe * s.se);
+    if (c.workflow == Workflow::kAccumulate) {
       EXPECT_NEAR(s.mean, r.expected.at("test_error")[c.generations], kSe * s.se);
       EXPECT_LT(r.expected.at("test_error")[c.generations], r.reference.at("accumulate_limit_pi2_6"));
     }
@@ -294,7 +294,7 @@ TEST(CollapsePresets, ShippedPresetsReproduceThePublishedClaims) {
     c.threads = 2;
     const auto r = run_collapse(c);
     const int id = r.metric_index("identified"), loss = r.metric_index("support_loss"), h = r.metric_index("entropy");
-    if (c.learner == "symbolic") {
+    if (c.learner == LearnerKind::kSymbolic) {
       for (int t = 0; t <= c.generations; ++t) ASSERT_EQ(summarize(r, id, t).mean, 1.0) << "t " << t;
       EXPECT_NEAR(summarize(r, h, c.generations).mean, 3.375, 1e-12);
     } else {
@@ -341,22 +341,41 @@ TEST(CollapseConfigCheck, BadConfigsAreRejectedWithAClearMessage) {
     return std::string("accepted");
   };
   CollapseConfig c;
-  c.alpha.kind = "constant";
+  c.alpha.kind = AlphaKind::kConstant;
   c.alpha.value = 1.5;
   EXPECT_NE(message(c).find("alpha must lie in [0, 1]"), std::string::npos) << message(c);
   c.alpha.value = -0.1;
   EXPECT_NE(message(c).find("alpha must lie in [0, 1]"), std::string::npos);
   c = CollapseConfig{};
-  c.alpha.kind = "list";
+  c.alpha.kind = AlphaKind::kList;
   c.alpha.list = {0.5, 2};
   EXPECT_NE(message(c).find("alpha.list[1]"), std::string::npos) << message(c);
   c = CollapseConfig{};
   c.samples = 1;
   EXPECT_NE(message(c).find("N must be >= 2"), std::string::npos) << message(c);
-  c = CollapseConfig{};
-  c.learner = "transformer";
-  EXPECT_NE(message(c).find("unknown learner 'transformer'"), std::string::npos) << message(c);
-  EXPECT_THROW(run_collapse(c), ctm::Error);
+  auto parse_message = [](auto parse, const std::string& name) {
+    try {
+      parse(name);
+    } catch (const ctm::Error& e) {
+      return std::string(e.what());
+    }
+    return std::string("accepted");
+  };
+  EXPECT_EQ(parse_message(parse_learner, "transformer"),
+            "unknown learner 'transformer' (categorical, gaussian, gmm, ols, symbolic, density)");
+  EXPECT_EQ(parse_message(parse_workflow, "keep"), "unknown workflow 'keep' (replace, accumulate, accumulate-subsample, fresh)");
+  EXPECT_EQ(parse_message(parse_alpha_kind, "cosine"),
+            "alpha schedule: unknown kind 'cosine' (zero, constant, harmonic, geometric, step, list)");
+  EXPECT_EQ(parse_message(parse_support, "all"), "support must be 'alphabet' or 'observed', got 'all'");
+  // Every name parses to the enumerator whose name it is (one table per enum).
+  for (const char* n : {"categorical", "gaussian", "gmm", "ols", "symbolic", "density"}) EXPECT_STREQ(name_of(parse_learner(n)), n);
+  for (const char* n : {"replace", "accumulate", "accumulate-subsample", "fresh"}) EXPECT_STREQ(name_of(parse_workflow(n)), n);
+  for (const char* n : {"zero", "constant", "harmonic", "geometric", "step", "list"}) EXPECT_STREQ(name_of(parse_alpha_kind(n)), n);
+  for (const char* n : {"alphabet", "observed"}) EXPECT_STREQ(name_of(parse_support(n)), n);
+  EXPECT_EQ(parse_learner("gmm"), LearnerKind::kGmm);
+  EXPECT_EQ(parse_workflow("accumulate-subsample"), Workflow::kAccumulateSubsample);
+  EXPECT_THROW(config_from_json("{\"workflow\": \"keep\"}"), ctm::Error);
+  EXPECT_THROW(config_from_json("{\"alpha\": \"cosine\"}"), ctm::Error);
   EXPECT_THROW(config_from_json("{\"alpha\": 2}"), ctm::Error);
   EXPECT_THROW(config_from_json("{\"samples\": 1}"), ctm::Error);
   EXPECT_THROW(config_from_json("{\"learner\": \"x\"}"), ctm::Error);

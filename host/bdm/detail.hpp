@@ -1,4 +1,4 @@
-// Internals shared by the BDM sources (host/bdm/*.cpp): packed-key helpers and the one flat hash
+// Internals shared by the BDM sources (host/bdm/*.cpp): block-key helpers and the one flat hash
 // map used for block counts and K lookups. Not part of the public API (include/ctm/bdm.hpp).
 #pragma once
 #include <cstddef>
@@ -6,11 +6,12 @@
 #include <limits>
 #include <vector>
 
+#include "core/keys.hpp"  // block keys: digit strings, tagged with their shape
+
 namespace ctm::bdm_detail {
 
 constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
 constexpr int kDirectBits = 16;  // shapes with at most 2^16 packed keys are indexed directly
-constexpr int kMaxKeyBits = 56;  // packed key bits; the shape index sits above them when counting
 constexpr uint64_t kEmpty = ~0ull;
 
 inline uint64_t mix(uint64_t x) {
@@ -22,12 +23,6 @@ inline uint64_t mix(uint64_t x) {
   return x;
 }
 
-inline int bits_for(int symbols) {
-  int b = 1;
-  while ((1 << b) < symbols) ++b;
-  return b;
-}
-
 // k!/(k-u)!: concrete strings one normalised key with u distinct symbols stands for.
 inline double arrangements(int k, int u) {
   double m = 1;
@@ -37,8 +32,7 @@ inline double arrangements(int k, int u) {
 
 inline int distinct_symbols(uint64_t packed, int cells, int bits) {
   uint32_t seen = 0;
-  const uint64_t mask = (1ull << bits) - 1;
-  for (int i = 0; i < cells; ++i) seen |= 1u << ((packed >> (i * bits)) & mask);
+  for (int i = 0; i < cells; ++i) seen |= 1u << digit_at(packed, i, cells, bits);
   return __builtin_popcount(seen);
 }
 

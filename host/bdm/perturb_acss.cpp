@@ -29,7 +29,7 @@ std::vector<double> perturbation_deltas(const BdmTable& table, const BdmOptions&
     for (int i = 0; i < b.h; ++i)
       for (int j = 0; j < b.w; ++j) {
         const int r = wrap ? (b.r0 + i) % x.rows : b.r0 + i, c = wrap ? (b.c0 + j) % x.cols : b.c0 + j;
-        f(static_cast<size_t>(r) * x.cols + c, (cells - 1 - (i * b.w + j)) * bits);
+        f(static_cast<size_t>(r) * x.cols + c, digit_shift(i * b.w + j, cells, bits));
       }
   };
   for (const auto& b : blocks) for_cells(b, [&](size_t cell, int) { ++start[cell + 1]; });
@@ -45,11 +45,11 @@ std::vector<double> perturbation_deltas(const BdmTable& table, const BdmOptions&
       });
   }
   FlatMap<uint32_t> base;
-  for (size_t b = 0; b < blocks.size(); ++b) ++base[(static_cast<uint64_t>(blocks[b].shape) << kMaxKeyBits) | keys[b]];
+  for (size_t b = 0; b < blocks.size(); ++b) ++base[tag_block_key(blocks[b].shape, keys[b])];
   const double log_scale = options.log_alphabet ? 1.0 / std::log2(static_cast<double>(k)) : 1.0;
   auto k_of = [&](uint64_t tagged) {
-    const int shape = static_cast<int>(tagged >> kMaxKeyBits);
-    const double v = table.k_of(shape, tagged & ((1ull << kMaxKeyBits) - 1));
+    const int shape = tagged_shape(tagged);
+    const double v = table.k_of(shape, tagged_block_key(tagged));
     return std::isnan(v) ? table.shape(shape).max_k + 1 : v;
   };
   auto term = [&](uint64_t tagged, uint32_t c) { return c == 0 ? 0.0 : k_of(tagged) + std::log2(static_cast<double>(c)) * log_scale; };
@@ -70,13 +70,12 @@ std::vector<double> perturbation_deltas(const BdmTable& table, const BdmOptions&
         changes.clear();
         for (uint32_t e = start[cell]; e < start[cell + 1];) {
           const uint32_t b = entry_block[e];
-          const uint64_t tag = static_cast<uint64_t>(blocks[b].shape) << kMaxKeyBits;
-          uint64_t new_key = keys[b];
+                    uint64_t new_key = keys[b];
           for (; e < start[cell + 1] && entry_block[e] == b; ++e) {
             const int sh = entry_shift[e];
-            new_key = (new_key & ~(((1ull << bits) - 1) << sh)) | (static_cast<uint64_t>(s) << sh);
+            new_key = (new_key & ~(digit_mask(bits) << sh)) | (static_cast<uint64_t>(s) << sh);
           }
-          const uint64_t old_t = tag | keys[b], new_t = tag | new_key;
+          const uint64_t old_t = tag_block_key(blocks[b].shape, keys[b]), new_t = tag_block_key(blocks[b].shape, new_key);
           uint32_t& co = counts[old_t];
           d += term(old_t, co - 1) - term(old_t, co);
           --co;

@@ -115,35 +115,32 @@ uint64_t BdmScorer::block_key(const SymbolArray& x, const Block& b) const {
     if (wrap) r %= x.rows;
     const uint8_t* row = x.cells.data() + static_cast<size_t>(r) * x.cols;
     if (!wrap || b.c0 + b.w <= x.cols) {
-      for (int j = 0; j < b.w; ++j) key = (key << bits) | row[b.c0 + j];
+      for (int j = 0; j < b.w; ++j) key = append_digit(key, row[b.c0 + j], bits);
     } else {
-      for (int j = 0; j < b.w; ++j) key = (key << bits) | row[(b.c0 + j) % x.cols];
+      for (int j = 0; j < b.w; ++j) key = append_digit(key, row[(b.c0 + j) % x.cols], bits);
     }
   }
   return key;
 }
 
 void BdmScorer::clear_counts() {
-  const uint64_t main_tag = static_cast<uint64_t>(main_shape_) << kMaxKeyBits;
-  const uint64_t mask = (1ull << kMaxKeyBits) - 1;
   if (!direct_counts_.empty())
     for (uint64_t t : touched_)
-      if ((t & ~mask) == main_tag) direct_counts_[t & mask] = 0;
+      if (tagged_shape(t) == main_shape_) direct_counts_[tagged_block_key(t)] = 0;
   hashed_->clear();
   touched_.clear();
 }
 
 // Fills the counts (direct array for the main shape when small, hash otherwise); `touched_` lists
-// the distinct (shape << 56 | key) in order of first occurrence, which fixes the summation order.
+// the distinct tag_block_key(shape, key) in order of first occurrence, which fixes the summation order.
 void BdmScorer::count_blocks(const SymbolArray& x) {
   clear_counts();
   const bool direct = !direct_counts_.empty();
-  const uint64_t main_tag = static_cast<uint64_t>(main_shape_) << kMaxKeyBits;
   auto add = [&](int shape, uint64_t key) {
     if (direct && shape == main_shape_) {
-      if (direct_counts_[key]++ == 0) touched_.push_back(main_tag | key);
+      if (direct_counts_[key]++ == 0) touched_.push_back(tag_block_key(shape, key));
     } else {
-      const uint64_t tagged = (static_cast<uint64_t>(shape) << kMaxKeyBits) | key;
+      const uint64_t tagged = tag_block_key(shape, key);
       if ((*hashed_)[tagged]++ == 0) touched_.push_back(tagged);
     }
   };
@@ -157,16 +154,14 @@ void BdmScorer::count_blocks(const SymbolArray& x) {
     if (step == 1 && n >= L) {
       const uint64_t kmask = (L * bits >= 64) ? ~0ull : ((1ull << (L * bits)) - 1);
       uint64_t key = 0;
-      for (int i = 0; i < L - 1; ++i) key = (key << bits) | p[i];
+      for (int i = 0; i < L - 1; ++i) key = append_digit(key, p[i], bits);
       for (int i = L - 1; i < n; ++i) {
-        key = ((key << bits) | p[i]) & kmask;
+        key = append_digit(key, p[i], bits) & kmask;
         add(main_shape_, key);
       }
     } else {
       for (int s = 0; s + L <= n; s += step) {
-        uint64_t key = 0;
-        for (int j = 0; j < L; ++j) key = (key << bits) | p[s + j];
-        add(main_shape_, key);
+        add(main_shape_, pack_digits(p + s, L, bits));
       }
     }
     return;
@@ -176,11 +171,10 @@ void BdmScorer::count_blocks(const SymbolArray& x) {
 
 template <class F>
 void BdmScorer::for_each_count(F&& f) {
-  const uint64_t mask = (1ull << kMaxKeyBits) - 1;
   const bool direct = !direct_counts_.empty();
   for (uint64_t t : touched_) {
-    const int shape = static_cast<int>(t >> kMaxKeyBits);
-    const uint64_t key = t & mask;
+    const int shape = tagged_shape(t);
+    const uint64_t key = tagged_block_key(t);
     uint32_t n;
     if (direct && shape == main_shape_) {
       n = direct_counts_[key];
@@ -257,7 +251,7 @@ std::vector<CycleEntry> cycle_order(const BdmTable& t, int shape) {
     present += copies;
   }
   std::stable_sort(e.begin(), e.end(), [](const CycleEntry& a, const CycleEntry& b) { return a.k > b.k; });
-  uint64_t all = 1;  // k^cells concrete blocks (cells * bits <= 56, so no overflow)
+  uint64_t all = 1;  // k^cells concrete blocks (cells * bits <= kBlockKeyBits, so no overflow)
   for (int i = 0; i < s.cells(); ++i) all *= static_cast<uint64_t>(t.symbols());
   if (all > present) e.insert(e.begin(), CycleEntry{s.max_k + 1, all - present});
   return e;

@@ -76,7 +76,7 @@ std::string to_string(Decomposition d) {
 // Tables
 
 BdmTable::BdmTable(const KTable& kt, int symbols, bool two_d)
-    : symbols_(symbols), bits_(bits_for(symbols)), two_d_(two_d), normalized_(kt.normalized), source_(kt.source) {
+    : symbols_(symbols), bits_(bits_per_symbol(symbols)), two_d_(two_d), normalized_(kt.normalized), source_(kt.source) {
   if (symbols < 2 || symbols > 16) throw Error("BDM alphabet of " + std::to_string(symbols) + " symbols (expected 2..16)");
   std::map<std::pair<int, int>, Shape> by_shape;
   // 2D keys: a table with rows joined by '-' (docs/table-format.md, ctm blocks2d) names every shape,
@@ -98,7 +98,7 @@ BdmTable::BdmTable(const KTable& kt, int symbols, bool two_d)
       key = raw_key;
     }
     const int len = static_cast<int>(key.size());
-    if (len * bits_ > kMaxKeyBits) continue;
+    if (len * bits_ > kBlockKeyBits) continue;
     if (two_d && !has_rows) {
       const int side = static_cast<int>(std::lround(std::sqrt(static_cast<double>(len))));
       if (side * side != len) continue;
@@ -130,10 +130,9 @@ BdmTable::BdmTable(const KTable& kt, int symbols, bool two_d)
     if (key_bits <= kDirectBits) {
       s.direct = true;
       s.k_direct.assign(size_t{1} << key_bits, kNaN);
-      const uint64_t digit_mask = (1ull << bits_) - 1;
       for (uint64_t code = 0; code < (1ull << key_bits); ++code) {
         bool valid = true;
-        for (int i = 0; i < s.cells() && valid; ++i) valid = ((code >> (i * bits_)) & digit_mask) < static_cast<uint64_t>(symbols);
+        for (int i = 0; i < s.cells() && valid; ++i) valid = digit_at(code, i, s.cells(), bits_) < static_cast<unsigned>(symbols);
         if (!valid) continue;
         double k = lookup_hashed(s, code);
         if (std::isnan(k)) k = lookup_hashed(s, normalize_packed(code, s.cells()));
@@ -164,7 +163,7 @@ int BdmTable::shape_index(int rows, int cols) const {
 
 uint64_t BdmTable::pack(const std::string& s) const {
   uint64_t key = 0;
-  for (char c : s) key = (key << bits_) | static_cast<uint64_t>(symbol_value(c));
+  for (char c : s) key = append_digit(key, static_cast<uint64_t>(symbol_value(c)), bits_);
   return key;
 }
 
@@ -173,11 +172,10 @@ uint64_t BdmTable::normalize_packed(uint64_t packed, int cells) const {
   for (int& m : map) m = -1;
   int next = 0;
   uint64_t out = 0;
-  const uint64_t mask = (1ull << bits_) - 1;
-  for (int i = cells - 1; i >= 0; --i) {
-    const int v = static_cast<int>((packed >> (i * bits_)) & mask);
+  for (int i = 0; i < cells; ++i) {
+    const unsigned v = digit_at(packed, i, cells, bits_);
     if (map[v] < 0) map[v] = next++;
-    out = (out << bits_) | static_cast<uint64_t>(map[v]);
+    out = append_digit(out, static_cast<uint64_t>(map[v]), bits_);
   }
   return out;
 }

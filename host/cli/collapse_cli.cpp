@@ -38,12 +38,12 @@ std::string safe_name(const std::string& label) {
 
 void apply(const CollapseArgs& a, collapse::CollapseConfig& c) {
   if (!a.label.empty()) c.label = a.label;
-  if (!a.learner.empty()) c.learner = a.learner;
-  if (!a.workflow.empty()) c.workflow = a.workflow;
-  if (!a.alpha_kind.empty()) c.alpha.kind = a.alpha_kind;
+  if (!a.learner.empty()) c.learner = collapse::parse_learner(a.learner);
+  if (!a.workflow.empty()) c.workflow = collapse::parse_workflow(a.workflow);
+  if (!a.alpha_kind.empty()) c.alpha.kind = collapse::parse_alpha_kind(a.alpha_kind);
   if (a.alpha) {
     c.alpha.value = *a.alpha;
-    if (a.alpha_kind.empty()) c.alpha.kind = "constant";
+    if (a.alpha_kind.empty()) c.alpha.kind = collapse::AlphaKind::kConstant;
   }
   if (!a.estimator.empty()) {
     if (a.estimator != "mle" && a.estimator != "unbiased") throw Error("--estimator must be mle or unbiased, got '" + a.estimator + "'");
@@ -198,7 +198,7 @@ void run(const CollapseArgs& a) {
     std::unique_ptr<collapse::SymbolicSpace> space;
     for (auto& c : runs) {
       const collapse::SymbolicSpace* sp = nullptr;
-      if (c.learner == "symbolic" || c.learner == "density") {
+      if (c.learner == collapse::LearnerKind::kSymbolic || c.learner == collapse::LearnerKind::kDensity) {
         if (!space || space->states != c.space_states || space->input_bits != c.input_bits || space->cutoff != c.cutoff) {
           if (!a.quiet) std::cerr << "ctm collapse: enumerating the (" << c.space_states << ",2) machine space on "
                                   << (1 << c.input_bits) << " inputs...\n";

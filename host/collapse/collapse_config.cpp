@@ -5,7 +5,6 @@
 #include <immintrin.h>
 #endif
 #include <nlohmann/json.hpp>
-#include <set>
 
 #include "ctm/collapse.hpp"
 #include "ctm/machine.hpp"
@@ -143,50 +142,76 @@ uint32_t RandomStream::below(uint32_t bound) {
 }
 
 // ---------------------------------------------------------------------------------------------
+namespace {
+// The names of each enum, in the order of its enumerators.
+constexpr const char* kLearnerNames[] = {"categorical", "density", "symbolic", "gaussian", "gmm", "ols"};
+constexpr const char* kWorkflowNames[] = {"replace", "accumulate", "accumulate-subsample", "fresh"};
+constexpr const char* kAlphaKindNames[] = {"zero", "constant", "harmonic", "geometric", "step", "list"};
+constexpr const char* kSupportNames[] = {"alphabet", "observed"};
+
+template <class E, size_t N>
+E parse_name(const char* const (&names)[N], const std::string& name, const std::string& error) {
+  for (size_t i = 0; i < N; ++i)
+    if (name == names[i]) return static_cast<E>(i);
+  throw Error(error);
+}
+}  // namespace
+
+LearnerKind parse_learner(const std::string& n) {
+  return parse_name<LearnerKind>(kLearnerNames, n, "unknown learner '" + n + "' (categorical, gaussian, gmm, ols, symbolic, density)");
+}
+Workflow parse_workflow(const std::string& n) {
+  return parse_name<Workflow>(kWorkflowNames, n, "unknown workflow '" + n + "' (replace, accumulate, accumulate-subsample, fresh)");
+}
+AlphaKind parse_alpha_kind(const std::string& n) {
+  return parse_name<AlphaKind>(kAlphaKindNames, n,
+                               "alpha schedule: unknown kind '" + n + "' (zero, constant, harmonic, geometric, step, list)");
+}
+Support parse_support(const std::string& n) {
+  return parse_name<Support>(kSupportNames, n, "support must be 'alphabet' or 'observed', got '" + n + "'");
+}
+const char* name_of(LearnerKind v) { return kLearnerNames[static_cast<int>(v)]; }
+const char* name_of(Workflow v) { return kWorkflowNames[static_cast<int>(v)]; }
+const char* name_of(AlphaKind v) { return kAlphaKindNames[static_cast<int>(v)]; }
+const char* name_of(Support v) { return kSupportNames[static_cast<int>(v)]; }
+
 double AlphaSchedule::at(int t) const {
-  if (kind == "zero") return 0;
-  if (kind == "constant") return value;
-  if (kind == "harmonic") return 1.0 / (t + 1);
-  if (kind == "geometric") return value * std::pow(rate, t - 1);
-  if (kind == "step") return t >= step_at ? after : value;
-  if (kind == "list") return list.empty() ? 0 : list[std::min<size_t>(t - 1, list.size() - 1)];
-  throw Error("alpha schedule: unknown kind '" + kind + "'");
+  if (kind == AlphaKind::kZero) return 0;
+  if (kind == AlphaKind::kConstant) return value;
+  if (kind == AlphaKind::kHarmonic) return 1.0 / (t + 1);
+  if (kind == AlphaKind::kGeometric) return value * std::pow(rate, t - 1);
+  if (kind == AlphaKind::kStep) return t >= step_at ? after : value;
+  return list.empty() ? 0 : list[std::min<size_t>(t - 1, list.size() - 1)];  // kList
 }
 
 std::string AlphaSchedule::describe() const {
   char buf[160];
-  if (kind == "zero") return "zero (alpha_t = 0)";
-  if (kind == "harmonic") return "harmonic (alpha_t = 1/(t+1))";
-  if (kind == "constant") std::snprintf(buf, sizeof buf, "constant (alpha_t = %g)", value);
-  else if (kind == "geometric") std::snprintf(buf, sizeof buf, "geometric (alpha_t = %g * %g^(t-1))", value, rate);
-  else if (kind == "step") std::snprintf(buf, sizeof buf, "step (alpha_t = %g, then %g from t = %d)", value, after, step_at);
+  if (kind == AlphaKind::kZero) return "zero (alpha_t = 0)";
+  if (kind == AlphaKind::kHarmonic) return "harmonic (alpha_t = 1/(t+1))";
+  if (kind == AlphaKind::kConstant) std::snprintf(buf, sizeof buf, "constant (alpha_t = %g)", value);
+  else if (kind == AlphaKind::kGeometric) std::snprintf(buf, sizeof buf, "geometric (alpha_t = %g * %g^(t-1))", value, rate);
+  else if (kind == AlphaKind::kStep) std::snprintf(buf, sizeof buf, "step (alpha_t = %g, then %g from t = %d)", value, after, step_at);
   else std::snprintf(buf, sizeof buf, "list (%zu values, last repeats)", list.size());
   return buf;
 }
 
+// Kinds whose schedule reads `value` (constant, geometric: alpha_1, step: before step_at).
+static bool uses_value(AlphaKind k) { return k == AlphaKind::kConstant || k == AlphaKind::kGeometric || k == AlphaKind::kStep; }
+
 void AlphaSchedule::validate() const {
-  static const std::set<std::string> kinds{"zero", "constant", "harmonic", "geometric", "step", "list"};
-  if (!kinds.count(kind))
-    throw Error("alpha schedule: unknown kind '" + kind + "' (zero, constant, harmonic, geometric, step, list)");
   auto in01 = [](double a, const std::string& what) {
     if (!(a >= 0 && a <= 1)) throw Error("alpha must lie in [0, 1]: " + what + " = " + std::to_string(a));
   };
-  if (kind == "constant" || kind == "geometric" || kind == "step") in01(value, "alpha.value");
-  if (kind == "geometric") in01(rate, "alpha.rate");
-  if (kind == "step") { in01(after, "alpha.after"); if (step_at < 1) throw Error("alpha.step_at must be >= 1"); }
-  if (kind == "list") {
+  if (uses_value(kind)) in01(value, "alpha.value");
+  if (kind == AlphaKind::kGeometric) in01(rate, "alpha.rate");
+  if (kind == AlphaKind::kStep) { in01(after, "alpha.after"); if (step_at < 1) throw Error("alpha.step_at must be >= 1"); }
+  if (kind == AlphaKind::kList) {
     if (list.empty()) throw Error("alpha schedule 'list' needs at least one value");
     for (size_t i = 0; i < list.size(); ++i) in01(list[i], "alpha.list[" + std::to_string(i) + "]");
   }
 }
 
 void CollapseConfig::validate() const {
-  static const std::set<std::string> learners{"categorical", "gaussian", "gmm", "ols", "symbolic", "density"};
-  static const std::set<std::string> workflows{"replace", "accumulate", "accumulate-subsample", "fresh"};
-  if (!learners.count(learner))
-    throw Error("unknown learner '" + learner + "' (categorical, gaussian, gmm, ols, symbolic, density)");
-  if (!workflows.count(workflow))
-    throw Error("unknown workflow '" + workflow + "' (replace, accumulate, accumulate-subsample, fresh)");
   alpha.validate();
   if (samples < 2) throw Error("samples per generation N must be >= 2, got " + std::to_string(samples));
   if (generations < 1 || generations > 1000000) throw Error("generations must be in 1..1e6, got " + std::to_string(generations));
@@ -199,8 +224,7 @@ void CollapseConfig::validate() const {
   if (!(tail_quantile > 0 && tail_quantile < 1)) throw Error("tail_quantile must lie in (0, 1)");
   if (metric_samples < 0 || metric_samples > 100000000) throw Error("metric_samples must be in 0..1e8, got " + std::to_string(metric_samples));
   if (!(smoothing >= 0)) throw Error("smoothing must be >= 0");
-  if (support != "alphabet" && support != "observed") throw Error("support must be 'alphabet' or 'observed', got '" + support + "'");
-  if (learner == "categorical") {
+  if (learner == LearnerKind::kCategorical) {
     const size_t k = p0.empty() ? static_cast<size_t>(categories) : p0.size();
     if (k < 2) throw Error("categorical learner needs at least 2 categories");
     double sum = 0;
@@ -208,23 +232,24 @@ void CollapseConfig::validate() const {
     if (!p0.empty() && !(sum > 0)) throw Error("p0 sums to 0");
     if (!values.empty() && values.size() != k) throw Error("values must have one entry per category");
   }
-  if (learner == "gaussian" && (dim < 1 || dim > 1000)) throw Error("dim must be in 1..1000, got " + std::to_string(dim));
-  if ((learner == "gaussian" || learner == "gmm") && !(sigma0 > 0)) throw Error("sigma0 must be > 0");
-  if (learner == "gaussian" && samples <= dim) throw Error("gaussian learner needs samples > dim");
-  if (learner == "gmm") {
+  if (learner == LearnerKind::kGaussian && (dim < 1 || dim > 1000)) throw Error("dim must be in 1..1000, got " + std::to_string(dim));
+  if ((learner == LearnerKind::kGaussian || learner == LearnerKind::kGmm) && !(sigma0 > 0)) throw Error("sigma0 must be > 0");
+  if (learner == LearnerKind::kGaussian && samples <= dim) throw Error("gaussian learner needs samples > dim");
+  if (learner == LearnerKind::kGmm) {
     if (gmm_weights.size() != 2 || gmm_means.size() != 2 || gmm_sigmas.size() != 2)
       throw Error("gmm needs 2 weights, 2 means and 2 sigmas");
     if (!(gmm_weights[0] > 0 && gmm_weights[1] > 0) || !(gmm_sigmas[0] > 0 && gmm_sigmas[1] > 0))
       throw Error("gmm weights and sigmas must be > 0");
   }
-  if (learner == "ols") {
+  if (learner == LearnerKind::kOls) {
     if (ols_dim < 1 || samples < ols_dim + 2) throw Error("ols needs 1 <= ols_dim <= samples - 2");
     if (verifier) throw Error("ols learner: the verifier is not defined for regression labels (drop --eps-fp/--eps-fn)");
   }
-  if (learner == "symbolic" || learner == "density") {
-    if (space_states < 1 || space_states > 3) throw Error("space_states must be 1, 2 or 3 (the (n,2) space is enumerated whole)");
-    if (input_bits < 0 || input_bits > 10) throw Error("input_bits must be in 0..10");
-    if (cutoff < 1 || cutoff > 40) throw Error("cutoff must be in 1..40 for the symbolic learner");
+  if (learner == LearnerKind::kSymbolic || learner == LearnerKind::kDensity) {
+    if (space_states < 1 || space_states > kSymbolicMaxStates)
+      throw Error("space_states must be 1, 2 or 3 (the (n,2) space is enumerated whole)");
+    if (input_bits < 0 || input_bits > kSymbolicMaxInputBits) throw Error("input_bits must be in 0..10");
+    if (cutoff < 1 || cutoff > kSymbolicMaxCutoff) throw Error("cutoff must be in 1..40 for the symbolic learner");
     const Machine m = parse_standard_text(machine, 2);  // throws on a malformed machine, before any work
     if (m.space.states > 8) throw Error("machine '" + machine + "' has more than 8 states");
     for (const MachineEntry& e : m.entries)
@@ -247,15 +272,15 @@ using nlohmann::json;
 
 static AlphaSchedule alpha_from_json(const json& j) {
   AlphaSchedule a;
-  if (j.is_number()) { a.kind = "constant"; a.value = j.get<double>(); return a; }
+  if (j.is_number()) { a.kind = AlphaKind::kConstant; a.value = j.get<double>(); return a; }
   if (j.is_string()) {
-    a.kind = j.get<std::string>();
+    a.kind = parse_alpha_kind(j.get<std::string>());
     return a;
   }
-  if (j.is_array()) { a.kind = "list"; a.list = j.get<std::vector<double>>(); return a; }
+  if (j.is_array()) { a.kind = AlphaKind::kList; a.list = j.get<std::vector<double>>(); return a; }
   for (auto it = j.begin(); it != j.end(); ++it) {
     const std::string& k = it.key();
-    if (k == "kind") a.kind = it->get<std::string>();
+    if (k == "kind") a.kind = parse_alpha_kind(it->get<std::string>());
     else if (k == "value") a.value = it->get<double>();
     else if (k == "rate") a.rate = it->get<double>();
     else if (k == "step_at") a.step_at = it->get<int>();
@@ -280,8 +305,8 @@ CollapseConfig config_from_json(const std::string& text) {
       const std::string& k = it.key();
       const json& v = *it;
       if (k == "label") c.label = v.get<std::string>();
-      else if (k == "learner") c.learner = v.get<std::string>();
-      else if (k == "workflow") c.workflow = v.get<std::string>();
+      else if (k == "learner") c.learner = parse_learner(v.get<std::string>());
+      else if (k == "workflow") c.workflow = parse_workflow(v.get<std::string>());
       else if (k == "alpha") c.alpha = alpha_from_json(v);
       else if (k == "fixed_real") c.fixed_real = v.get<bool>();
       else if (k == "iid_mixture") c.iid_mixture = v.get<bool>();
@@ -304,7 +329,7 @@ CollapseConfig config_from_json(const std::string& text) {
       else if (k == "p0") c.p0 = v.get<std::vector<double>>();
       else if (k == "values") c.values = v.get<std::vector<double>>();
       else if (k == "smoothing") c.smoothing = v.get<double>();
-      else if (k == "support") c.support = v.get<std::string>();
+      else if (k == "support") c.support = parse_support(v.get<std::string>());
       else if (k == "dim") c.dim = v.get<int>();
       else if (k == "mu0") c.mu0 = v.get<double>();
       else if (k == "sigma0") c.sigma0 = v.get<double>();
@@ -335,29 +360,29 @@ CollapseConfig config_from_json(const std::string& text) {
 }
 
 std::string config_to_json(const CollapseConfig& c) {
-  json a{{"kind", c.alpha.kind}};
-  if (c.alpha.kind == "constant" || c.alpha.kind == "geometric" || c.alpha.kind == "step") a["value"] = c.alpha.value;
-  if (c.alpha.kind == "geometric") a["rate"] = c.alpha.rate;
-  if (c.alpha.kind == "step") { a["step_at"] = c.alpha.step_at; a["after"] = c.alpha.after; }
-  if (c.alpha.kind == "list") a["list"] = c.alpha.list;
-  json j{{"label", c.label}, {"learner", c.learner}, {"workflow", c.workflow}, {"alpha", a},
+  json a{{"kind", name_of(c.alpha.kind)}};
+  if (uses_value(c.alpha.kind)) a["value"] = c.alpha.value;
+  if (c.alpha.kind == AlphaKind::kGeometric) a["rate"] = c.alpha.rate;
+  if (c.alpha.kind == AlphaKind::kStep) { a["step_at"] = c.alpha.step_at; a["after"] = c.alpha.after; }
+  if (c.alpha.kind == AlphaKind::kList) a["list"] = c.alpha.list;
+  json j{{"label", c.label}, {"learner", name_of(c.learner)}, {"workflow", name_of(c.workflow)}, {"alpha", a},
          {"fixed_real", c.fixed_real}, {"iid_mixture", c.iid_mixture}, {"generations", c.generations},
          {"replicates", c.replicates}, {"samples", c.samples}, {"initial_samples", c.initial_samples},
          {"seed", c.seed}, {"stream", c.stream}, {"lambda", c.lambda}, {"verifier", c.verifier}, {"eps_fp", c.eps_fp},
          {"eps_fn", c.eps_fn}, {"tail_quantile", c.tail_quantile}, {"light_metrics", c.light_metrics}};
-  if (c.learner == "categorical") {
+  if (c.learner == LearnerKind::kCategorical) {
     j["categories"] = c.p0.empty() ? c.categories : static_cast<int>(c.p0.size());
     if (!c.p0.empty()) j["p0"] = c.p0;
     j["smoothing"] = c.smoothing;
-    j["support"] = c.support;
-  } else if (c.learner == "gaussian") {
+    j["support"] = name_of(c.support);
+  } else if (c.learner == LearnerKind::kGaussian) {
     j["dim"] = c.dim; j["mu0"] = c.mu0; j["sigma0"] = c.sigma0;
     j["estimator"] = c.unbiased ? "unbiased" : "mle";
     if (c.dim > 1) j["metric_samples"] = c.metric_samples;
-  } else if (c.learner == "gmm") {
+  } else if (c.learner == LearnerKind::kGmm) {
     j["gmm_weights"] = c.gmm_weights; j["gmm_means"] = c.gmm_means; j["gmm_sigmas"] = c.gmm_sigmas;
     j["em_iterations"] = c.em_iterations;
-  } else if (c.learner == "ols") {
+  } else if (c.learner == LearnerKind::kOls) {
     j["ols_dim"] = c.ols_dim; j["ols_noise"] = c.ols_noise;
   } else {
     j["machine"] = c.machine; j["space_states"] = c.space_states; j["input_bits"] = c.input_bits;

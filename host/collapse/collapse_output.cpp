@@ -13,11 +13,11 @@ namespace ctm::collapse {
 namespace {
 
 std::string estimator_of(const CollapseConfig& c) {
-  if (c.learner == "gaussian") return c.unbiased ? "unbiased (divide by N-1)" : "MLE (divide by N)";
-  if (c.learner == "gmm") return "EM maximum likelihood, warm start";
-  if (c.learner == "ols") return "ordinary least squares";
-  if (c.learner == "symbolic") return "MAP machine behaviour (log-likelihood + algorithmic-probability prior)";
-  if (c.smoothing > 0) return "add-" + std::to_string(c.smoothing) + " smoothing over " + c.support;
+  if (c.learner == LearnerKind::kGaussian) return c.unbiased ? "unbiased (divide by N-1)" : "MLE (divide by N)";
+  if (c.learner == LearnerKind::kGmm) return "EM maximum likelihood, warm start";
+  if (c.learner == LearnerKind::kOls) return "ordinary least squares";
+  if (c.learner == LearnerKind::kSymbolic) return "MAP machine behaviour (log-likelihood + algorithmic-probability prior)";
+  if (c.smoothing > 0) return "add-" + std::to_string(c.smoothing) + " smoothing over " + name_of(c.support);
   return "MLE (empirical frequencies)";
 }
 
@@ -35,7 +35,7 @@ nlohmann::json num(double v) { return std::isfinite(v) ? nlohmann::json(v) : nlo
 
 void write_csv(const CollapseResult& r, std::ostream& out) {
   const CollapseConfig& c = r.config;
-  out << "# ctm collapse run '" << c.label << "': learner " << c.learner << ", workflow " << c.workflow
+  out << "# ctm collapse run '" << c.label << "': learner " << name_of(c.learner) << ", workflow " << name_of(c.workflow)
       << ", estimator " << estimator_of(c) << ", alpha " << c.alpha.describe() << ", N " << c.samples
       << ", lambda " << c.lambda << ", replicates " << c.replicates << ", seed " << c.seed << ", stream " << c.stream << "\n";
   out << "generation,metric,mean,sd,se,q05,q25,median,q75,q95,finite,expected\n";
@@ -58,7 +58,7 @@ std::string summary_json(const std::vector<CollapseResult>& runs, const std::str
     nlohmann::json run;
     run["label"] = c.label;
     run["config"] = nlohmann::json::parse(config_to_json(c));
-    run["workflow"] = c.workflow;
+    run["workflow"] = name_of(c.workflow);
     run["estimator"] = estimator_of(c);
     run["alpha_schedule"] = c.alpha.describe();
     run["seconds"] = r.seconds;
@@ -110,7 +110,7 @@ void write_svg(const std::vector<CollapseResult>& runs, const std::string& title
   for (size_t k = 0; k < runs.size(); ++k) {
     const CollapseConfig& c = runs[k].config;
     out << "<rect x=\"10\" y=\"" << 24 + 16 * k << "\" width=\"12\" height=\"10\" fill=\"" << colors[k % 8] << "\"/>"
-        << "<text x=\"28\" y=\"" << 33 + 16 * k << "\">" << svg::escape(c.label) << " (" << c.learner << ", " << c.workflow
+        << "<text x=\"28\" y=\"" << 33 + 16 * k << "\">" << svg::escape(c.label) << " (" << name_of(c.learner) << ", " << name_of(c.workflow)
         << ", alpha " << c.alpha.describe() << ", N " << c.samples << ", " << c.replicates << " replicates)</text>\n";
   }
   for (size_t mi = 0; mi < metrics.size(); ++mi) {

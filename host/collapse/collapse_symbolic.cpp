@@ -12,7 +12,9 @@
 #include "ctm/machine.hpp"
 #include "ctm/bdm.hpp"
 #include "ctm/table_io.hpp"
+#include "core/keys.hpp"
 #include "core/tm.hpp"
+#include "engine/parallel.hpp"
 
 namespace ctm::collapse {
 namespace {
@@ -60,10 +62,11 @@ struct InputTape {
   Cell operator[](int32_t i) { return Cell{*this, i}; }
 };
 
-// Output key: (1 << length) | bits (bit i = cell leftmost + i); 0 = did not halt. The step is the
+// Output key: pack_binary_output (keys.hpp); 0 = did not halt. The step is the
 // engine's apply_transition (tm.hpp); the halting transition writes, does not move and counts.
 uint64_t run_key(const CompactMachine& m, int input_bits, uint32_t x, uint32_t cutoff) {
-  constexpr int kTape = 128, kOrigin = 60;  // input_bits <= 10 and cutoff <= 40 fit
+  constexpr int kTape = 128, kOrigin = 60;  // the head stays within kSymbolicMaxCutoff cells of the origin
+  static_assert(kOrigin >= static_cast<int>(kSymbolicMaxCutoff) && kOrigin + kSymbolicMaxInputBits + kSymbolicMaxCutoff < kTape);
   uint8_t cells[kTape] = {}, visited[kTape] = {};
   for (int i = 0; i < input_bits; ++i) cells[kOrigin + i] = (x >> i) & 1u;
   visited[kOrigin] = 1;
@@ -73,9 +76,7 @@ uint64_t run_key(const CompactMachine& m, int input_bits, uint32_t x, uint32_t c
     const int e = r.state * 2 + cells[r.head];
     if (m.halts[e]) {
       cells[r.head] = m.halt_write[e];
-      uint64_t bits = 0;
-      for (int c = r.lo; c <= r.hi; ++c) bits |= static_cast<uint64_t>(cells[c]) << (c - r.lo);
-      return (uint64_t{1} << (r.hi - r.lo + 1)) | bits;
+      return pack_binary_output(cells + r.lo, r.hi - r.lo + 1);
     }
     apply_transition(m.entry[e], r, tape, 0);
   }
@@ -84,10 +85,8 @@ uint64_t run_key(const CompactMachine& m, int input_bits, uint32_t x, uint32_t c
 
 std::string key_string(uint64_t key) {
   if (key == 0) return "*";
-  int len = 63;
-  while (!((key >> len) & 1u)) --len;
-  std::string s(len, '0');
-  for (int i = 0; i < len; ++i) s[i] = ((key >> i) & 1u) ? '1' : '0';
+  std::string s(binary_output_length(key), '0');
+  for (size_t i = 0; i < s.size(); ++i) s[i] = binary_output_cell(key, static_cast<int>(i)) ? '1' : '0';
   return s;
 }
 
@@ -125,15 +124,15 @@ struct Group {
 }  // namespace
 
 std::string run_on_input(const std::string& machine_text, int input_bits, uint32_t x, uint32_t cutoff) {
-  if (input_bits < 0 || input_bits > 10 || cutoff > 40) throw Error("run_on_input: input_bits <= 10 and cutoff <= 40");
+  if (input_bits < 0 || input_bits > kSymbolicMaxInputBits || cutoff > kSymbolicMaxCutoff) throw Error("run_on_input: input_bits <= 10 and cutoff <= 40");
   return key_string(run_key(compact(parse_standard_text(machine_text, 2)), input_bits, x, cutoff));
 }
 
 SymbolicSpace build_symbolic_space(int states, int input_bits, uint32_t cutoff, int threads,
                                    const std::string& table_path, double prior_weight) {
   const auto start = std::chrono::steady_clock::now();
-  if (states < 1 || states > 3) throw Error("symbolic space: states must be 1..3, got " + std::to_string(states));
-  if (input_bits < 0 || input_bits > 10 || cutoff < 1 || cutoff > 40)
+  if (states < 1 || states > kSymbolicMaxStates) throw Error("symbolic space: states must be 1..3, got " + std::to_string(states));
+  if (input_bits < 0 || input_bits > kSymbolicMaxInputBits || cutoff < 1 || cutoff > kSymbolicMaxCutoff)
     throw Error("symbolic space: input_bits in 0..10 and cutoff in 1..40");
   const Space space{states, 2, 1};
   const uint64_t total = static_cast<uint64_t>(space.machine_count());
@@ -142,20 +141,16 @@ SymbolicSpace build_symbolic_space(int states, int input_bits, uint32_t cutoff, 
 
   // Each thread takes one contiguous slice of machine numbers; merging keeps the lowest number.
   std::vector<std::unordered_map<Signature, Group, SignatureHash>> maps(nthreads);
-  std::vector<std::thread> pool;
-  for (int w = 0; w < nthreads; ++w) {
-    pool.emplace_back([&, w] {
-      std::vector<uint64_t> scratch;
-      const uint64_t begin = total * w / nthreads, end = total * (w + 1) / nthreads;
-      for (uint64_t number = begin; number < end; ++number) {
-        const CompactMachine m = compact(decode_machine_number(space, number));
-        Group& g = maps[w][signature_of(m, input_bits, cutoff, scratch)];
-        if (g.count == 0) g.first = number;
-        ++g.count;
-      }
-    });
-  }
-  for (auto& t : pool) t.join();
+  ctm::detail::parallel_for(static_cast<size_t>(nthreads), nthreads, [&](int, size_t w) {
+    std::vector<uint64_t> scratch;
+    const uint64_t begin = total * w / nthreads, end = total * (w + 1) / nthreads;
+    for (uint64_t number = begin; number < end; ++number) {
+      const CompactMachine m = compact(decode_machine_number(space, number));
+      Group& g = maps[w][signature_of(m, input_bits, cutoff, scratch)];
+      if (g.count == 0) g.first = number;
+      ++g.count;
+    }
+  });
   std::unordered_map<Signature, Group, SignatureHash> all = std::move(maps[0]);
   for (int w = 1; w < nthreads; ++w)
     for (auto& [sig, g] : maps[w]) {

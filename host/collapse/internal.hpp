@@ -1,6 +1,6 @@
-// Internals of the collapse simulator shared by its files (not public API): learner and workflow
-// enums parsed once, the run's read-only Context, the Learner interface (one file per family), metric
-// rows whose names and values come from one table, samplers and workflow helpers, small numerics.
+// Internals of the collapse simulator shared by its files (not public API): the run's read-only
+// Context, the Learner interface (one file per family), metric rows whose names and values come from
+// one table, samplers and workflow helpers, small numerics.
 #pragma once
 #include <cmath>
 #include <cstdint>
@@ -19,12 +19,6 @@ namespace ctm::collapse::detail {
 constexpr double kLn2 = 0.6931471805599453;
 constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
 constexpr double kPi = 3.141592653589793;
-
-// ---- names parsed once, at the edge (CollapseConfig keeps the text for files and messages) ----
-enum class LearnerKind { kCategorical, kDensity, kSymbolic, kGaussian, kGmm, kOls };
-enum class Workflow { kReplace, kAccumulate, kAccumulateSubsample, kFresh };
-LearnerKind parse_learner(const std::string& name);  // throws ctm::Error for an unknown name
-Workflow parse_workflow(const std::string& name);
 
 // ---- numerics (numerics.cpp) ----
 inline double normal_cdf(double x) { return 0.5 * std::erfc(-x / std::sqrt(2.0)); }
@@ -87,13 +81,13 @@ struct Context {
   double trace_inv = 0;
 
   explicit Context(const CollapseConfig& cfg)
-      : c(cfg), key(cfg.stream_key()), learner(parse_learner(cfg.learner)), workflow(parse_workflow(cfg.workflow)),
-        support_alphabet(cfg.support == "alphabet") {}
+      : c(cfg), key(cfg.stream_key()), learner(cfg.learner), workflow(cfg.workflow),
+        support_alphabet(cfg.support == Support::kAlphabet) {}
   // replace and fresh fit on the new batch only; the accumulate workflows keep a pool.
   bool new_batch_only() const { return workflow == Workflow::kReplace || workflow == Workflow::kFresh; }
   // alpha = 0, fit on the new batch from P_0 = P*: the set-up of the spec's closed forms.
   bool pure_loop() const {
-    return c.alpha.kind == "zero" && new_batch_only() && !c.verifier && c.initial_samples == 0 && !c.fixed_real;
+    return c.alpha.kind == AlphaKind::kZero && new_batch_only() && !c.verifier && c.initial_samples == 0 && !c.fixed_real;
   }
 };
 

@@ -372,7 +372,7 @@ class CategoricalLearner final : public Learner {
           return (hi - lo) * (hi - lo) / 4;
         }();
       }
-      if (c.alpha.kind == "constant" && ctx.new_batch_only() && !c.iid_mixture &&
+      if (c.alpha.kind == AlphaKind::kConstant && ctx.new_batch_only() && !c.iid_mixture &&
           !c.verifier && c.lambda == 1 && c.smoothing == 0 && !c.fixed_real) {
         const double a = std::lround(c.alpha.value * n) / n;
         r.reference["gini_stationary"] = g0 * (1 - 1 / (n * a * (2 - a) + 1 - a));

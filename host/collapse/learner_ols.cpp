@@ -97,7 +97,7 @@ class OlsLearner final : public Learner {
   static void closed_forms(const Context& ctx, CollapseResult& r) {
     const CollapseConfig& c = ctx.c;
     const int g = c.generations;
-    if (c.alpha.kind == "zero" && !c.verifier && c.initial_samples == 0 && c.lambda == 1) {
+    if (c.alpha.kind == AlphaKind::kZero && !c.verifier && c.initial_samples == 0 && c.lambda == 1) {
       const double base = c.ols_noise * c.ols_noise * ctx.trace_inv;
       r.reference["sigma2_trace_xtx_inv"] = base;
       r.reference["sigma2_d_over_T_d_1"] = c.ols_noise * c.ols_noise * ctx.ols_d / (ctx.ols_t - ctx.ols_d - 1.0);

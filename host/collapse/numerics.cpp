@@ -1,6 +1,5 @@
 // Small numerics of the collapse simulator: the normal quantile, digamma, dense Cholesky / inverse /
-// Jacobi eigenvalues for the Gaussian learner, the regularized incomplete gamma and chi-square
-// quantile, and the parsing of learner and workflow names into enums.
+// Jacobi eigenvalues for the Gaussian learner, the regularized incomplete gamma and chi-square quantile.
 #include <algorithm>
 #include <cmath>
 
@@ -8,24 +7,6 @@
 
 namespace ctm::collapse {
 namespace detail {
-
-LearnerKind parse_learner(const std::string& name) {
-  if (name == "categorical") return LearnerKind::kCategorical;
-  if (name == "density") return LearnerKind::kDensity;
-  if (name == "symbolic") return LearnerKind::kSymbolic;
-  if (name == "gaussian") return LearnerKind::kGaussian;
-  if (name == "gmm") return LearnerKind::kGmm;
-  if (name == "ols") return LearnerKind::kOls;
-  throw Error("unknown learner '" + name + "' (categorical, gaussian, gmm, ols, symbolic, density)");
-}
-
-Workflow parse_workflow(const std::string& name) {
-  if (name == "replace") return Workflow::kReplace;
-  if (name == "accumulate") return Workflow::kAccumulate;
-  if (name == "accumulate-subsample") return Workflow::kAccumulateSubsample;
-  if (name == "fresh") return Workflow::kFresh;
-  throw Error("unknown workflow '" + name + "' (replace, accumulate, accumulate-subsample, fresh)");
-}
 
 double normal_quantile(double p) {  // bisection: only used once per run
   double lo = -40, hi = 40;

@@ -22,7 +22,7 @@ std::vector<CollapseConfig> preset(const std::string& name) {
     for (int m : {100, 500, 1000, 10000}) {
       CollapseConfig c;
       c.label = "M=" + std::to_string(m);
-      c.learner = "gaussian";
+      c.learner = LearnerKind::kGaussian;
       c.unbiased = true;
       c.samples = m;
       c.generations = 1000;
@@ -33,7 +33,7 @@ std::vector<CollapseConfig> preset(const std::string& name) {
   } else if (name == "shumailov-gmm") {
     CollapseConfig c;
     c.label = "gmm-N=1000";
-    c.learner = "gmm";
+    c.learner = LearnerKind::kGmm;
     c.samples = 1000;
     c.generations = 2050;
     c.replicates = 10;
@@ -45,8 +45,8 @@ std::vector<CollapseConfig> preset(const std::string& name) {
     for (std::string wf : {"replace", "accumulate", "accumulate-subsample"}) {
       CollapseConfig c;
       c.label = wf;
-      c.learner = "ols";
-      c.workflow = wf;
+      c.learner = LearnerKind::kOls;
+      c.workflow = parse_workflow(wf);
       c.samples = 64;
       c.ols_dim = 10;
       c.ols_noise = 1;
@@ -58,7 +58,7 @@ std::vector<CollapseConfig> preset(const std::string& name) {
     for (double lambda : {1.0, 0.8}) {
       CollapseConfig c;
       c.label = "lambda=" + std::string(lambda == 1 ? "1" : "0.8");
-      c.learner = "gaussian";
+      c.learner = LearnerKind::kGaussian;
       c.dim = 100;
       c.samples = 1000;
       c.lambda = lambda;
@@ -73,10 +73,10 @@ std::vector<CollapseConfig> preset(const std::string& name) {
       for (int n0 : {100, 1000}) {  // the paper's initial sample sizes
         CollapseConfig c;
         c.label = "lambda=" + std::string(lambda == 1 ? "1" : "0.8") + ",n0=" + std::to_string(n0);
-        c.learner = "gaussian";
+        c.learner = LearnerKind::kGaussian;
         c.dim = 100;
-        c.workflow = "fresh";
-        c.alpha.kind = "constant";
+        c.workflow = Workflow::kFresh;
+        c.alpha.kind = AlphaKind::kConstant;
         c.alpha.value = 0.1;  // n_r = 100 real + n_s = 900 synthetic
         c.samples = 1000;
         c.initial_samples = n0;
@@ -93,12 +93,12 @@ std::vector<CollapseConfig> preset(const std::string& name) {
       char buf[32];
       std::snprintf(buf, sizeof buf, "lambda_B=%g", lb);
       c.label = buf;
-      c.learner = "gaussian";
-      c.workflow = "fresh";
+      c.learner = LearnerKind::kGaussian;
+      c.workflow = Workflow::kFresh;
       c.fixed_real = true;
       c.initial_samples = 100;  // the real data set, fitted first and reused every generation
       c.samples = static_cast<int>(std::lround(100 * (1 + lb)));
-      c.alpha.kind = "constant";
+      c.alpha.kind = AlphaKind::kConstant;
       c.alpha.value = 100.0 / c.samples;
       c.generations = 200;
       c.replicates = 200;
@@ -111,9 +111,9 @@ std::vector<CollapseConfig> preset(const std::string& name) {
       char buf[32];
       std::snprintf(buf, sizeof buf, "alpha=%g", a);
       c.label = buf;
-      c.learner = "categorical";
-      c.workflow = "fresh";
-      c.alpha.kind = a == 0 ? "zero" : "constant";
+      c.learner = LearnerKind::kCategorical;
+      c.workflow = Workflow::kFresh;
+      c.alpha.kind = a == 0 ? AlphaKind::kZero : AlphaKind::kConstant;
       c.alpha.value = a;
       c.samples = 100;
       c.p0.clear();
@@ -127,7 +127,7 @@ std::vector<CollapseConfig> preset(const std::string& name) {
     for (std::string learner : {"density", "symbolic"}) {
       CollapseConfig c;
       c.label = learner;
-      c.learner = learner;
+      c.learner = parse_learner(learner);
       c.machine = "1RB1RA_1RZ0RA";  // 12 outputs on 4-bit inputs, halts on all of them
       c.space_states = 2;
       c.input_bits = 4;

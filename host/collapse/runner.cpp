@@ -9,6 +9,7 @@
 #include <mutex>
 #include <thread>
 
+#include "engine/parallel.hpp"
 #include "internal.hpp"
 
 namespace ctm::collapse {
@@ -17,7 +18,7 @@ using namespace detail;
 
 int CollapseResult::metric_index(const std::string& name) const {
   for (size_t i = 0; i < metrics.size(); ++i) if (metrics[i] == name) return static_cast<int>(i);
-  throw Error("collapse result: no metric '" + name + "' for learner " + config.learner);
+  throw Error("collapse result: no metric '" + name + "' for learner " + name_of(config.learner));
 }
 
 CollapseResult run_collapse(const CollapseConfig& config, ProgressFn progress) {
@@ -60,35 +61,24 @@ CollapseResult run_collapse(const CollapseConfig& config, const SymbolicSpace* g
   int threads = c.threads > 0 ? c.threads : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
   threads = std::min(threads, c.replicates);
   r.threads_used = threads;
-  std::atomic<int> next{0}, done{0};
-  std::mutex progress_mutex, error_mutex;
-  std::string first_error;
-  auto worker = [&] {
-    for (;;) {
-      const int rep = next.fetch_add(1);
-      if (rep >= c.replicates) return;
-      try {
-        ReplicateOut out{r.values.data() + per_rep * rep, m};
-        learner->run_replicate(ctx, rep, out);
-        r.fixation_time[rep] = out.fix_time;
-        r.fixation_winner[rep] = out.fix_winner;
-      } catch (const std::exception& e) {
-        std::lock_guard<std::mutex> lock(error_mutex);
-        if (first_error.empty()) first_error = "replicate " + std::to_string(rep) + ": " + e.what();
-        next.store(c.replicates);
-      }
-      const int d = done.fetch_add(1) + 1;
-      if (progress) {
-        std::lock_guard<std::mutex> lock(progress_mutex);
-        progress(d, c.replicates);
-      }
+  std::atomic<int> done{0};
+  std::mutex progress_mutex;
+  ctm::detail::parallel_for(static_cast<size_t>(c.replicates), threads, [&](int, size_t i) {
+    const int rep = static_cast<int>(i);
+    try {
+      ReplicateOut out{r.values.data() + per_rep * rep, m};
+      learner->run_replicate(ctx, rep, out);
+      r.fixation_time[rep] = out.fix_time;
+      r.fixation_winner[rep] = out.fix_winner;
+    } catch (const std::exception& e) {
+      throw Error("collapse run '" + c.label + "': replicate " + std::to_string(rep) + ": " + e.what());
     }
-  };
-  std::vector<std::thread> pool;
-  for (int i = 1; i < threads; ++i) pool.emplace_back(worker);
-  worker();
-  for (auto& t : pool) t.join();
-  if (!first_error.empty()) throw Error("collapse run '" + c.label + "': " + first_error);
+    const int d = done.fetch_add(1) + 1;
+    if (progress) {
+      std::lock_guard<std::mutex> lock(progress_mutex);
+      progress(d, c.replicates);
+    }
+  });
   r.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   return r;
 }

@@ -85,7 +85,7 @@ void set_config_key(CollapseConfig& c, const std::string& key, const std::string
   if (key == "alpha") {
     c.alpha = AlphaSchedule{};
     c.alpha.value = num();
-    c.alpha.kind = c.alpha.value == 0 ? "zero" : "constant";
+    c.alpha.kind = c.alpha.value == 0 ? AlphaKind::kZero : AlphaKind::kConstant;
   } else if (key == "samples" || key == "N") c.samples = integer();
   else if (key == "generations") c.generations = integer();
   else if (key == "replicates") c.replicates = integer();
@@ -116,8 +116,8 @@ void set_config_key(CollapseConfig& c, const std::string& key, const std::string
   else if (key == "ols_dim") c.ols_dim = integer();
   else if (key == "ols_noise") c.ols_noise = num();
   else if (key == "em_iterations") c.em_iterations = integer();
-  else if (key == "learner") c.learner = v;
-  else if (key == "workflow") c.workflow = v;
+  else if (key == "learner") c.learner = parse_learner(v);
+  else if (key == "workflow") c.workflow = parse_workflow(v);
   else if (key == "estimator") {
     if (v != "mle" && v != "unbiased") throw Error("sweep: estimator must be mle or unbiased, got '" + v + "'");
     c.unbiased = v == "unbiased";
@@ -267,19 +267,19 @@ std::vector<SweepQuantity> summarize_run(const CollapseResult& r, double loss) {
             lo = std::min(lo, x);
             hi = std::max(hi, x);
           }
-        if (c.learner == "categorical") bound = (hi - lo) * (hi - lo) / 4;
+        if (c.learner == LearnerKind::kCategorical) bound = (hi - lo) * (hi - lo) / 4;
       }
       out.push_back({"drift_bound_d2_over_4", bound, kNaN, kNaN});
     }
     if (has_metric(r, "identified")) final_of("identified", "final_identified", kNaN);
-  } else if (c.learner == "gaussian") {
+  } else if (c.learner == LearnerKind::kGaussian) {
     final_of("sigma", "final_sigma", expected_at_end("sigma"));
     final_of("mean_drift", "final_mean_drift", expected_at_end("mean_drift"));
     if (!c.light_metrics) {
       out.push_back(plateau(r, "w2", "w2_plateau"));
       out.push_back(plateau(r, "w2_squared", "w2_squared_plateau"));
     }
-  } else if (c.learner == "ols") {
+  } else if (c.learner == LearnerKind::kOls) {
     final_of("test_error", "final_test_error", expected_at_end("test_error"));
   }
   // Time to loss: the first generation whose mean entropy is at most (1 - loss) of generation 0's.
@@ -353,7 +353,7 @@ SweepResult run_sweep(const SweepSpec& spec, ProgressFn progress) {
     SweepPoint& p = res.points[idx];
     const CollapseConfig& c = p.config;
     const SymbolicSpace* sp = nullptr;
-    if (c.learner == "symbolic" || c.learner == "density") {
+    if (c.learner == LearnerKind::kSymbolic || c.learner == LearnerKind::kDensity) {
       if (!space || space->states != c.space_states || space->input_bits != c.input_bits || space->cutoff != c.cutoff)
         space = std::make_unique<SymbolicSpace>(
             build_symbolic_space(c.space_states, c.input_bits, c.cutoff, c.threads, c.table_path, c.prior_weight));
@@ -363,7 +363,7 @@ SweepResult run_sweep(const SweepSpec& spec, ProgressFn progress) {
     p.seconds = r.seconds;
     p.metrics = spec.metrics.empty() ? r.metrics : spec.metrics;
     for (const auto& m : p.metrics)
-      if (!has_metric(r, m)) throw Error("sweep: metric '" + m + "' is not computed for learner " + c.learner);
+      if (!has_metric(r, m)) throw Error("sweep: metric '" + m + "' is not computed for learner " + name_of(c.learner));
     const int every = spec.every > 0 ? spec.every : std::max(1, r.generations / 100);
     for (int t = 0; t <= r.generations; t += every) p.generations.push_back(t);
     if (p.generations.back() != r.generations) p.generations.push_back(r.generations);

@@ -34,7 +34,7 @@ std::string csv_field(const std::string& s) {
 
 void header(const SweepResult& r, std::ostream& out) {
   const CollapseConfig& c = r.spec.base;
-  out << "# ctm collapse sweep '" << r.spec.name << "': learner " << c.learner << ", workflow " << c.workflow
+  out << "# ctm collapse sweep '" << r.spec.name << "': learner " << name_of(c.learner) << ", workflow " << name_of(c.workflow)
       << ", base N " << c.samples << ", replicates " << c.replicates << ", generations " << c.generations
       << ", seed " << c.seed << ", streams " << (r.spec.paired ? "shared (paired comparison)" : "independent per combination")
       << "\n";
@@ -219,8 +219,8 @@ SweepSpec sweep_preset(const std::string& name) {
   };
   if (name == "entropy-categorical" || name == "bench-categorical") {
     // Failure mode 1: final entropy and fixation over alpha x N, Zipf truth over 20 categories, fresh data.
-    c.learner = "categorical";
-    c.workflow = "fresh";
+    c.learner = LearnerKind::kCategorical;
+    c.workflow = Workflow::kFresh;
     c.p0 = zipf(20);
     c.generations = name == "bench-categorical" ? 500 : 300;
     c.replicates = name == "bench-categorical" ? 200 : 100;
@@ -233,8 +233,8 @@ SweepSpec sweep_preset(const std::string& name) {
              "fixation time: diffusion -2N sum (1-p) ln(1-p)";
   } else if (name == "fixation-gaussian") {
     // Failure mode 1 for densities: the fitted sigma over alpha x M (1-D Gaussian, unbiased fit).
-    c.learner = "gaussian";
-    c.workflow = "fresh";
+    c.learner = LearnerKind::kGaussian;
+    c.workflow = Workflow::kFresh;
     c.unbiased = true;
     c.generations = 500;
     c.replicates = 100;
@@ -244,8 +244,8 @@ SweepSpec sweep_preset(const std::string& name) {
     s.note = "variance loss: closed form E[sigma_t] = sigma_0 c^t at alpha = 0 (c from the Gamma function ratio)";
   } else if (name == "drift-diameter") {
     // Failure mode 2: the drift of the mean, a random walk bounded by D^2/4, over alpha x D.
-    c.learner = "categorical";
-    c.workflow = "fresh";
+    c.learner = LearnerKind::kCategorical;
+    c.workflow = Workflow::kFresh;
     c.categories = 10;
     c.samples = 50;
     c.generations = 300;
@@ -259,8 +259,8 @@ SweepSpec sweep_preset(const std::string& name) {
   } else if (name == "verifier-alpha") {
     // RL with an imperfect verifier: a truth on 10 of 20 categories, model smoothed over the alphabet,
     // the verifier lets wrong (off-support) synthetic items through with probability eps_fp.
-    c.learner = "categorical";
-    c.workflow = "fresh";
+    c.learner = LearnerKind::kCategorical;
+    c.workflow = Workflow::kFresh;
     c.p0.assign(20, 0.0);
     for (int i = 0; i < 10; ++i) c.p0[i] = 1.0 / (i + 1);
     c.smoothing = 0.01;
@@ -274,7 +274,7 @@ SweepSpec sweep_preset(const std::string& name) {
     s.note = "imperfect verifier: no closed form; eps_fp = 1 is the loop without a verifier";
   } else if (name == "symbolic-alpha") {
     // The remedy: the symbolic learner against the density learner over alpha (same machine truth).
-    c.learner = "density";
+    c.learner = LearnerKind::kDensity;
     c.machine = "1RB1RA_1RZ0RA";
     c.space_states = 2;
     c.input_bits = 4;
@@ -282,7 +282,7 @@ SweepSpec sweep_preset(const std::string& name) {
     c.samples = 30;
     c.generations = 100;
     c.replicates = 100;
-    c.workflow = "fresh";
+    c.workflow = Workflow::kFresh;
     c.table_path = BdmTable::default_path(2, false);
     s.axes = {parse_sweep_axis("alpha=0,0.05,0.1,0.2,0.5"), parse_sweep_axis("learner=density,symbolic")};
     s.metrics = {"entropy", "gini_simpson", "support", "tv", "identified"};

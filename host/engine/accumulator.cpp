@@ -8,11 +8,10 @@ namespace {
 
 // The text key of a packed output: pack_output (1D) or pack_grid_output (2D) read back.
 std::string text_of_packed(Tape1d, uint64_t key, int bits) {
-  const uint64_t digit_mask = (1ull << bits) - 1;
-  const int len = static_cast<int>(key >> 58);
-  std::string s(len, '0');
-  for (int i = len - 1, shift = 0; i >= 0; --i, shift += bits)
-    s[i] = symbol_char(static_cast<int>((key >> shift) & digit_mask));
+  uint8_t cells[kOutputDigitBits];
+  unpack_output(key, bits, cells);
+  std::string s(output_key_length(key), '0');
+  for (size_t i = 0; i < s.size(); ++i) s[i] = symbol_char(cells[i]);
   return s;
 }
 std::string text_of_packed(Grid2d, uint64_t key, int bits) { return grid_key_of_packed(key, bits); }

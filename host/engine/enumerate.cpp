@@ -10,6 +10,7 @@
 #include <thread>
 
 #include "ctm/grid_key.hpp"
+#include "ctm/limits.hpp"
 #include "ctm/version.hpp"
 #include "cuda_probe.hpp"
 #include "parallel.hpp"
@@ -40,7 +41,8 @@ template <class F> void for_each_image(Grid2d, const std::string& s, F&& f) {
 }
 void check_cutoff(Tape1d, uint32_t) {}
 void check_cutoff(Grid2d, uint32_t cutoff) {
-  if (cutoff > 4096) throw Error("2D cutoff too large for the grid (got " + std::to_string(cutoff) + ", at most 4096)");
+  if (cutoff > kMaxCutoff2d)
+    throw Error("2D cutoff too large for the grid (got " + std::to_string(cutoff) + ", at most " + std::to_string(kMaxCutoff2d) + ")");
 }
 
 template <class Geo>
@@ -278,7 +280,7 @@ Table enumerate(const EnumerateOptions& options) {
   uint32_t cutoff = opt.cutoff ? opt.cutoff : standard_cutoff(opt.space);
   if (cutoff == 0)
     throw Error("no standard cutoff for space " + opt.space.name() + ": give one with --cutoff");
-  if (cutoff > 1000000) throw Error("cutoff too large (got " + std::to_string(cutoff) + ", at most 1000000)");
+  if (cutoff > kMaxCutoff1d) throw Error("cutoff too large (got " + std::to_string(cutoff) + ", at most " + std::to_string(kMaxCutoff1d) + ")");
   if (opt.shard_count < 1 || opt.shard_index >= opt.shard_count)
     throw Error("shard " + std::to_string(opt.shard_index) + "/" + std::to_string(opt.shard_count) + " is not a valid slice");
   if (opt.threads < 0) throw Error("threads must be >= 0 (got " + std::to_string(opt.threads) + ")");

@@ -19,22 +19,26 @@ void run_work_items(size_t count, int threads, const EnumerateOptions& opt,
                     std::chrono::steady_clock::time_point start, std::atomic<bool>& cancel,
                     const std::function<void(int, size_t)>& work, const std::function<void(Progress&)>& fill,
                     const std::string& what) {
-  std::atomic<size_t> next{0}, done{0};
-  auto worker = [&](int id) {
-    for (;;) {
-      const size_t i = next.fetch_add(1);
-      if (i >= count || cancel.load()) break;
-      work(id, i);
-      done.fetch_add(1);
+  // The items run on parallel_for from a thread of their own (its exception comes back in `failed`)
+  // while this thread reports progress; a throwing report cancels the items before it is rethrown.
+  std::atomic<size_t> done{0};
+  std::atomic<bool> finished{false};
+  std::exception_ptr failed;
+  std::thread items([&] {
+    try {
+      parallel_for(count, threads, [&](int id, size_t i) {
+        if (cancel.load()) return;
+        work(id, i);
+        done.fetch_add(1);
+      });
+    } catch (...) {
+      failed = std::current_exception();
     }
-  };
-  std::vector<std::thread> pool;
-  for (int i = 0; i < threads; ++i) pool.emplace_back(worker, i);
-
+    finished.store(true);
+  });
   auto elapsed = [&] { return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count(); };
-  if (opt.progress) {
-    double next_report = opt.progress_interval;
-    while (done.load() < count && !cancel.load()) {
+  try {
+    for (double next_report = opt.progress_interval; opt.progress && !finished.load() && !cancel.load();) {
       std::this_thread::sleep_for(std::chrono::milliseconds(20));
       if (elapsed() < next_report) continue;
       next_report = elapsed() + opt.progress_interval;
@@ -45,8 +49,13 @@ void run_work_items(size_t count, int threads, const EnumerateOptions& opt,
       if (fill) fill(p);
       if (!opt.progress(p)) cancel.store(true);
     }
+  } catch (...) {
+    cancel.store(true);
+    items.join();
+    throw;
   }
-  for (auto& t : pool) t.join();
+  items.join();
+  if (failed) std::rethrow_exception(failed);
   if (cancel.load())
     throw Cancelled(what + " cancelled after " + std::to_string(done.load()) + " of " + std::to_string(count) +
                     " work items");

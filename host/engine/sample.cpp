@@ -11,6 +11,8 @@
 #include <thread>
 #include <unordered_map>
 
+#include "ctm/limits.hpp"
+
 #include "accumulator.hpp"
 #include "cuda_probe.hpp"
 #include "parallel.hpp"
@@ -76,7 +78,7 @@ struct SampleAccumulator {
 void check_sample_options(const SampleOptions& opt, uint32_t cutoff) {
   opt.space.validate_sampled();
   if (cutoff == 0) throw Error("no standard cutoff for space " + opt.space.name() + ": give one with --cutoff");
-  if (cutoff > (opt.space.dims == 2 ? 4096u : 1000000u))
+  if (cutoff > max_cutoff(opt.space.dims))
     throw Error("cutoff too large for sampling " + opt.space.name() + " (got " + std::to_string(cutoff) + ")");
   if (opt.machines == 0) throw Error("the number of machines to sample must be at least 1");
   if (opt.start + opt.machines < opt.start) throw Error("machine index range overflows 64 bits");

@@ -2,6 +2,8 @@
 // for Tape1d and Grid2d.
 #include "tree.hpp"
 
+#include "core/limits.hpp"
+
 namespace ctm::detail {
 
 template <class Geo>
@@ -35,20 +37,13 @@ struct ExplorerOf<Geo>::Sink {
     ex.frontier_->push_back(std::move(item));
   }
   bool cancelled() {
-    return ex.cancel_ && (ex.acc_.nodes & 0xfff) == 0 && ex.cancel_->load(std::memory_order_relaxed);
+    return ex.cancel_ && (ex.acc_.nodes & kHostCancelPollMask) == 0 && ex.cancel_->load(std::memory_order_relaxed);
   }
 };
 
 template <class Geo>
-std::vector<count_t> ExplorerOf<Geo>::powers(const Space& space) {
-  std::vector<count_t> pow(space.entries() + 1, 1);
-  for (int i = 1; i <= space.entries(); ++i) pow[i] = pow[i - 1] * static_cast<count_t>(space.options_per_entry());
-  return pow;
-}
-
-template <class Geo>
 ExplorerOf<Geo>::ExplorerOf(const Space& space, uint32_t cutoff, AccumulatorOf<Geo>& acc)
-    : space_(space), cutoff_(cutoff), acc_(acc), pow_(powers(space)) {
+    : space_(space), cutoff_(cutoff), acc_(acc), pow_(space.option_powers()) {
   typename Geo::Store store = Geo::store_for(cutoff);
   const int levels = space.entries() + 2;
   cells_.assign(static_cast<size_t>(levels) * Geo::level_bytes(store), 0);

@@ -58,8 +58,6 @@ class ExplorerOf {
 
   // The root of the tree: empty machine, head on blank cell 0, step 1 about to read (state 0, blank).
   static Item root(const Space& space);
-  // pow[i] = (options per entry)^i, i = 0..n*k.
-  static std::vector<count_t> powers(const Space& space);
 
  private:
   struct Sink;

@@ -10,6 +10,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "core/keys.hpp"
 #include "ctm/grid_key.hpp"
 #include "ctm/output_file.hpp"
 #include "ctm/table.hpp"
@@ -19,12 +20,6 @@ namespace ctm {
 namespace {
 
 constexpr int kDirectBits = 20;  // shapes with at most 2^20 packed keys are counted in a flat array
-
-int bits_for(int symbols) {
-  int b = 1;
-  while ((1 << b) < symbols) ++b;
-  return b;
-}
 
 long double to_long_double(count_t v) {
   return static_cast<long double>(static_cast<uint64_t>(v >> 64)) * 18446744073709551616.0L +
@@ -44,12 +39,10 @@ struct ShapeCounter {
 };
 
 std::string unpack(uint64_t key, int rows, int cols, int bits) {
+  uint8_t cells[64];
+  unpack_digits(key, rows * cols, bits, cells);
   std::vector<std::string> out(rows, std::string(cols, '0'));
-  const uint64_t mask = (1ull << bits) - 1;
-  for (int i = rows * cols - 1; i >= 0; --i) {
-    out[i / cols][i % cols] = symbol_char(static_cast<int>(key & mask));
-    key >>= bits;
-  }
+  for (int i = 0; i < rows * cols; ++i) out[i / cols][i % cols] = symbol_char(cells[i]);
   return join_grid_key(out);
 }
 
@@ -77,7 +70,7 @@ BlockCounts block_counts(const Table& table, int max_rows, int max_cols, BlockMo
   if (max_rows < 1 || max_cols < 1 || max_rows > 8 || max_cols > 8)
     throw Error("block table: largest block " + std::to_string(max_rows) + "x" + std::to_string(max_cols) +
                 " (expected sides 1..8)");
-  const int bits = bits_for(sp.symbols);
+  const int bits = bits_per_symbol(sp.symbols);
   if (max_rows * max_cols * bits > 64)
     throw Error("block table: blocks of " + std::to_string(max_rows) + "x" + std::to_string(max_cols) + " over " +
                 std::to_string(sp.symbols) + " symbols do not fit 64-bit keys");
@@ -115,7 +108,7 @@ BlockCounts block_counts(const Table& table, int max_rows, int max_cols, BlockMo
         for (int c0 = 0; c0 + s.cols <= C; ++c0) {
           uint64_t packed = 0;
           for (int i = 0; i < s.rows; ++i)
-            for (int j = 0; j < s.cols; ++j) packed = (packed << bits) | grid[static_cast<size_t>(r0 + i) * C + c0 + j];
+            for (int j = 0; j < s.cols; ++j) packed = append_digit(packed, grid[static_cast<size_t>(r0 + i) * C + c0 + j], bits);
           s.add(packed, c);  // once per occurrence: c x occurrences in all
         }
     }

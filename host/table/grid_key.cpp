@@ -1,6 +1,7 @@
 // 2D output keys: joining, splitting, rotation, reflection, symbol exchange (see grid_key.hpp).
 #include "ctm/grid_key.hpp"
 
+#include "core/keys.hpp"
 #include "ctm/types.hpp"
 
 namespace ctm {
@@ -15,13 +16,12 @@ std::string join_grid_key(const std::vector<std::string>& rows) {
 }
 
 std::string grid_key_of_packed(uint64_t key, int bits) {
-  const int h = static_cast<int>(key >> 57 & 63), w = static_cast<int>(key >> 51 & 63);
-  const uint64_t digit_mask = (1ull << bits) - 1;
+  const int h = grid_key_height(key), w = grid_key_width(key);
+  uint8_t cells[kGridDigitBits];
+  unpack_grid_output(key, bits, cells);
   std::string out(static_cast<size_t>(h) * (w + 1) - 1, '-');
-  int shift = 0;
-  for (int i = h - 1; i >= 0; --i)
-    for (int j = w - 1; j >= 0; --j, shift += bits)
-      out[static_cast<size_t>(i) * (w + 1) + j] = symbol_char(static_cast<int>(key >> shift & digit_mask));
+  for (int i = 0; i < h; ++i)
+    for (int j = 0; j < w; ++j) out[static_cast<size_t>(i) * (w + 1) + j] = symbol_char(cells[i * w + j]);
   return out;
 }
 

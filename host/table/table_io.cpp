@@ -1,6 +1,7 @@
 // The table file format (docs/table-format.md): magic, version, JSON metadata, zstd payload, CRC-32.
 #include "ctm/table_io.hpp"
 
+#include "ctm/limits.hpp"  // the engine's cutoff limits: a file beyond them was not written by ctm
 #include "ctm/output_file.hpp"
 #include "ctm/sample.hpp"
 
@@ -98,10 +99,6 @@ nlohmann::json meta_json(const Table& t, size_t raw_size) {
   }
   return j;
 }
-
-// The engine's cutoff limits (enumerate.cpp, sample.cpp): a file beyond them was
-// not written by ctm.
-constexpr int64_t kMaxCutoff1d = 1000000, kMaxCutoff2d = 4096;
 
 // An integer metadata field within [lo, hi], read wide so that 4e9 or -1 cannot wrap.
 int64_t checked_int(const nlohmann::json& parent, const char* name, int64_t lo, int64_t hi) {
@@ -223,7 +220,7 @@ Table decode_table(const std::string& file, const std::string& what) {
     m.space.states = checked_int(j.at("space"), "states", 1, 16);
     m.space.symbols = checked_int(j.at("space"), "symbols", 2, 16);
     m.space.dims = checked_int(j.at("space"), "dims", 1, 2);
-    m.cutoff = checked_int(j, "cutoff", 1, m.space.dims == 2 ? kMaxCutoff2d : kMaxCutoff1d);
+    m.cutoff = checked_int(j, "cutoff", 1, max_cutoff(m.space.dims));
     m.backend = j.at("backend");
     m.code_version = j.at("code_version");
     m.wall_seconds = j.at("wall_seconds");

@@ -30,10 +30,12 @@ double to_double(count_t v) {
          static_cast<double>(static_cast<uint64_t>(v));
 }
 
-count_t Space::machine_count() const {
-  count_t total = 1;
-  for (int i = 0; i < entries(); ++i) total *= static_cast<count_t>(options_per_entry());
-  return total;
+count_t Space::machine_count() const { return option_powers().back(); }
+
+std::vector<count_t> Space::option_powers() const {
+  std::vector<count_t> pow(entries() + 1, 1);
+  for (int i = 1; i <= entries(); ++i) pow[i] = pow[i - 1] * static_cast<count_t>(options_per_entry());
+  return pow;
 }
 
 std::string Space::name() const {

@@ -77,10 +77,25 @@ GaussianMcMetrics gaussian_mc_metrics(const std::vector<double>& mu, const std::
 double chi2_quantile(double p, int dof);
 
 // ---------------------------------------------------------------------------------------------
+// Learners, workflows, alpha schedules and smoothing supports: their names are parsed once where
+// they come in (JSON, TOML, CLI, presets, sweep axes); name_of() gives the text back for outputs.
+enum class LearnerKind { kCategorical, kDensity, kSymbolic, kGaussian, kGmm, kOls };
+enum class Workflow { kReplace, kAccumulate, kAccumulateSubsample, kFresh };
+enum class AlphaKind { kZero, kConstant, kHarmonic, kGeometric, kStep, kList };
+enum class Support { kAlphabet, kObserved };
+LearnerKind parse_learner(const std::string& name);  // each throws ctm::Error naming the choices
+Workflow parse_workflow(const std::string& name);
+AlphaKind parse_alpha_kind(const std::string& name);
+Support parse_support(const std::string& name);
+const char* name_of(LearnerKind v);
+const char* name_of(Workflow v);
+const char* name_of(AlphaKind v);
+const char* name_of(Support v);
+
 // Configuration. Generation 0 is the truth itself (P_0 = P*), or a fit on `initial_samples` real
 // samples when that is > 0; generation t >= 1 fits the learner on data built from P_{t-1}.
 struct AlphaSchedule {
-  std::string kind = "zero";  // zero | constant | harmonic (1/(t+1)) | geometric | step | list
+  AlphaKind kind = AlphaKind::kZero;  // zero | constant | harmonic (1/(t+1)) | geometric | step | list
   double value = 0;           // constant: alpha; geometric: alpha_1; step: alpha before step_at
   double rate = 0.5;          // geometric: alpha_t = value * rate^(t-1)
   int step_at = 1;            // step: alpha_t = after for t >= step_at
@@ -93,8 +108,8 @@ struct AlphaSchedule {
 
 struct CollapseConfig {
   std::string label = "run";           // names the run in outputs
-  std::string learner = "categorical";  // categorical | gaussian | gmm | ols | symbolic | density
-  std::string workflow = "replace";     // replace | accumulate | accumulate-subsample | fresh
+  LearnerKind learner = LearnerKind::kCategorical;
+  Workflow workflow = Workflow::kReplace;
   AlphaSchedule alpha;                  // fraction of each new batch drawn from the truth
   bool fixed_real = false;   // real items are the same pool every generation (Bertrand et al.)
   bool iid_mixture = false;  // fresh: each item real with probability alpha instead of fixed counts
@@ -120,7 +135,7 @@ struct CollapseConfig {
   std::vector<double> p0;          // truth probabilities (normalised)
   std::vector<double> values;      // value of each category (default 0..K-1) for drift, W1, W2
   double smoothing = 0;            // add-c smoothing
-  std::string support = "alphabet";  // alphabet | observed (smooth only over categories seen so far)
+  Support support = Support::kAlphabet;  // observed: smooth only over categories seen so far
 
   // gaussian
   int dim = 1;
@@ -166,6 +181,12 @@ struct Behaviour {
   double log2_prior = 0;
   std::string example;                              // one machine, standard text
 };
+
+// Limits of the symbolic space: (n,2) enumerated whole for n <= 3; the simulator's fixed tape holds
+// an input of 10 bits and a run of 40 steps either way (collapse_symbolic.cpp).
+constexpr int kSymbolicMaxStates = 3;
+constexpr int kSymbolicMaxInputBits = 10;
+constexpr uint32_t kSymbolicMaxCutoff = 40;
 
 struct SymbolicSpace {
   int states = 0, input_bits = 0;

@@ -3,6 +3,7 @@
 #include <cstdint>
 #include <stdexcept>
 #include <string>
+#include <vector>
 
 namespace ctm {
 
@@ -31,6 +32,7 @@ struct Space {
   // Options per table entry: k halting + 2nk running (1D) or 4nk running (2D: up, down, left, right).
   int options_per_entry() const { return symbols * ((dims == 2 ? 4 : 2) * states + 1); }
   count_t machine_count() const;  // options^entries
+  std::vector<count_t> option_powers() const;  // [i] = options^i, i = 0..entries (the leaf weights)
   std::string name() const;       // "(5,2)"
   void validate() const;          // throws ctm::Error with the offending value; n*k <= 16 (the tree engine)
   // Whole-machine sampling has no entry limit (the tree's masks and counts do not apply): n <= 16,

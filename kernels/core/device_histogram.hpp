@@ -9,6 +9,7 @@
 #include <string>
 #include <unordered_map>
 
+#include "core/limits.hpp"
 #include "core/tree_walk.hpp"
 #include "ctm/types.hpp"
 
@@ -192,7 +193,7 @@ void for_each_hash_entry(const hd::u64* keys, const hd::u64* counts, size_t n, F
 
 // What every device sink (1D and 2D enumeration) sums per thread and flushes once at the end, and the
 // poll that stops a voided attempt: a full hash or arena voids it (it is rerun larger), so the walk
-// stops soon. Polled once per 1024 nodes so the walk does not read global memory at every step.
+// stops soon. Polled every kDeviceCancelPollMask + 1 nodes so the walk does not read global memory at every step.
 struct DeviceSinkTotals {
   const DeviceHistogram& h;
   count_t halting_w = 0, proved_w = 0, cutoff_w = 0;
@@ -203,7 +204,7 @@ struct DeviceSinkTotals {
   CTM_HD void cutoff(count_t w) { cutoff_w += w; }
   CTM_HD void proved(count_t w) { proved_w += w; }
   CTM_HD void steps(uint32_t n) { steps_n += n; }
-  CTM_HD bool cancelled() { return (nodes & 0x3ff) == 0 && hd::load_u32(h.error) != 0; }
+  CTM_HD bool cancelled() { return (nodes & kDeviceCancelPollMask) == 0 && hd::load_u32(h.error) != 0; }
   CTM_HD void flush() {
     hd::atomic_add_u128(&h.stats[kStatHalting], halting_w);
     hd::atomic_add_u128(&h.stats[kStatProved], proved_w);

@@ -2,6 +2,7 @@
 // tests and the grid symmetries of the tree for (n,k)_2D, host/device (CTM_HD) like tm.hpp. The walk
 // itself is tree_walk.hpp's, through the Grid2d policy of geometry.hpp.
 #pragma once
+#include "core/keys.hpp"
 #include "core/tree_walk.hpp"
 
 namespace ctm {
@@ -58,22 +59,6 @@ CTM_HD void buffer_to_box(const Grid& g, const uint8_t* in, const RunState2d& r)
   int32_t i = 0;
   for (int32_t y = r.y_lo; y <= r.y_hi; ++y)
     for (int32_t x = r.x_lo; x <= r.x_hi; ++x) g.at(x, y) = in[i++];
-}
-
-// Packed key of a 2D output (the box of r, cell (r.x, r.y) replaced by head_value, rows bottom to
-// top when `reflect`): top bit set, height and width in 6 bits each, cells row-major in `bits` bits
-// each below. 0 when the cells do not fit in 51 bits (such outputs are keyed by their text).
-// grid_key_of_packed() (grid_key.hpp) turns it back into the text key.
-CTM_HD uint64_t pack_grid_output(const Grid& g, const RunState2d& r, uint8_t head_value, bool reflect, int bits) {
-  const int h = box_height(r), w = box_width(r);
-  if (h >= 64 || w >= 64 || h * w * bits > 51) return 0;
-  uint64_t digits = 0;
-  for (int i = 0; i < h; ++i) {
-    const int32_t y = reflect ? r.y_hi - i : r.y_lo + i;
-    for (int32_t x = r.x_lo; x <= r.x_hi; ++x)
-      digits = digits << bits | ((x == r.x && y == r.y) ? head_value : g.at(x, y));
-  }
-  return 1ull << 63 | static_cast<uint64_t>(h) << 57 | static_cast<uint64_t>(w) << 51 | digits;
 }
 
 // Moves the head one cell; when it leaves the bounding box, the box grows by one row or column,

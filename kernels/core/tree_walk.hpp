@@ -3,27 +3,12 @@
 // policies of geometry.hpp). Each backend supplies only memory and a Sink that receives the leaves;
 // the weights and filters are here, in tm.hpp / tm2d.hpp and in the geometry's policy.
 #pragma once
+#include "core/keys.hpp"
 #include "core/tm.hpp"
 
 namespace ctm {
 
 using count_t = unsigned __int128;
-
-// Packs an output (cells[0..len), with cells[head] replaced by head_value) into a non-zero 64-bit
-// key: length in the top 6 bits, symbols in `bits` bits each below. Returns 0 when it does not fit
-// (len > 58 / bits); such outputs take the long-output path of a sink.
-CTM_HD uint64_t pack_output(const uint8_t* cells, int len, int head, uint8_t head_value, int bits) {
-  if (len * bits > 58) return 0;
-  uint64_t digits = 0;
-  for (int i = 0; i < len; ++i) digits = (digits << bits) | (i == head ? head_value : cells[i]);
-  return static_cast<uint64_t>(len) << 58 | digits;
-}
-
-CTM_HD int bits_per_symbol(int k) {
-  int bits = 1;
-  while ((1 << bits) < k) ++bits;
-  return bits;
-}
 
 // Defaults of WalkConfig::ngram_after and ngram_long, chosen by measurement on D(5,2)
 // (docs/deciders.md, docs/benchmarks.md).
