@@ -5,12 +5,14 @@
 #include <gtest/gtest.h>
 
 #include <cstdio>
+#include <cstring>
 #include <algorithm>
 #include <functional>
 #include <vector>
 
 #include "ctm/enumerate.hpp"
 #include "ctm/machine.hpp"
+#include "core/deciders.hpp"
 #include "core/tm.hpp"
 #include "core/tree_walk.hpp"
 #include "ctm/table_io.hpp"
@@ -56,12 +58,12 @@ struct Verdict {
   uint8_t proof;
   uint32_t steps;
 };
-Verdict run_from_blank(const PartialMachine& m, uint32_t cutoff, uint32_t ngram_after) {
+Verdict run_from_blank(const PartialMachine& m, uint32_t cutoff, uint32_t ngram_after, uint8_t state = 0) {
   std::vector<uint8_t> cells(2 * static_cast<size_t>(cutoff) + 5, 0), scratch(3 * cells.size(), 0);
   uint8_t* tape = cells.data() + cutoff + 2;
   const ProofScratch ps{scratch.data(), scratch.data() + cells.size(), scratch.data() + 2 * cells.size(),
                         static_cast<int32_t>(cells.size())};
-  RunState r{0, 0, 0, 0, 0, 0};
+  RunState r{0, 0, 0, 0, state, 0};
   const StopReason stop = run_until_branch(m, r, tape, cutoff, 0, ps, ngram_after, kNgramLong);
   return Verdict{stop, r.proof, r.steps};
 }
@@ -265,7 +267,12 @@ TEST(Deciders, NamedMachinesStopWhereEachFilterSaysSo) {
   const Named named[] = {
       {"0LA---_------_------", 0, kProofEscape, 1},              // left forever in state A on blanks
       {"0LB---_0LC---_0RB---", 0, kProofCycle, 10},             // B C B ... between two cells
-      {"0LB---_0LC---_0RA---", 0, kProofTranslated, 8},         // drifts left, three steps a cell
+      // Drifts left, three steps a cell: the record test (deciders.hpp) sees B's second record at
+      // step 5; the doubling references alone needed 8.
+      {"0LB---_0LC---_0RA---", 0, kProofTranslated, 5},
+      // A (5,2) translated cycler with a period of 23 steps and a 4-cell excursion back: caught at
+      // the second record in state D (step 26); the doubling references alone needed 49.
+      {"0RB---_0LC1RA_0LD---_0LE1LD_1LA0LA", 0, kProofTranslated, 26},
       {"0LB---_0LC0RB_1RB1LC", 0, kProofReach, 8},              // A's undefined entry left behind
       // Bouncers, cut off without the n-gram proof: the short window (L=2) decides the first at
       // step 32; it fails on the second, which the long one decides at step 32 + 3 * 32.
@@ -286,6 +293,48 @@ TEST(Deciders, NamedMachinesStopWhereEachFilterSaysSo) {
       EXPECT_TRUE(ngram_proof(m, kNgramLong, 0));
       EXPECT_EQ(ngram_proof(m, kNgramShortWindow, 0), x.steps == x.ngram_after);
     }
+  }
+}
+
+// The reachability test runs before the first step: a run that starts (as a child does, where its
+// parent branched) in a state from which no state with an undefined entry is reachable is settled
+// at once. Here B and C only lead to each other and A holds the undefined entry.
+TEST(Deciders, UnreachableUndefinedEntriesAreSettledBeforeAnyStep) {
+  const PartialMachine m = partial_from_text("0LB---_0LC0RB_1RB1LC", 2);
+  const Verdict from_b = run_from_blank(m, 2000, 0, 1);
+  EXPECT_EQ(from_b.stop, StopReason::kProvedNonHalt);
+  EXPECT_STREQ(proof_name(from_b.proof), "reachability");
+  EXPECT_EQ(from_b.steps, 0u);  // the snapshot-time test alone settled it after 8 steps
+  const Verdict from_a = run_from_blank(m, 2000, 0, 0);  // A reaches its own undefined entry
+  EXPECT_EQ(from_a.steps, 8u);
+}
+
+// RecordCycles on hand-made tapes: two right records in the same state with the cells read in
+// between equal (shifted) are a translated cycle; a difference inside the cells read, another
+// state, or an excursion back wider than the window is not.
+TEST(Deciders, RecordTestComparesExactlyTheCellsReadBetweenTwoRecords) {
+  struct Case { const char* name; const char* t1; const char* t2; int32_t back; int state2; bool cycle; };
+  // Tapes from cell 0, the record cell last (blank, just reached). Records at cells 9 and 12
+  // (shift 3); `back` is the leftmost cell the head visited in between (9 - back cells read).
+  const Case cases[] = {
+      {"same cells read", "0000000100", "0000000100100", 7, 0, true},
+      {"differs in a cell read", "0000000100", "0000000100000", 7, 0, false},
+      {"differs only in a cell not read", "0000000100", "0000000100000", 8, 0, true},
+      {"another state", "0000000100", "0000000100100", 7, 1, false},
+      {"excursion wider than the window", "0000000000", "0000000000000", 0, 0, false},
+  };
+  for (const Case& c : cases) {
+    SCOPED_TRACE(c.name);
+    std::vector<uint8_t> t1(c.t1, c.t1 + std::strlen(c.t1)), t2(c.t2, c.t2 + std::strlen(c.t2));
+    for (auto& x : t1) x -= '0';
+    for (auto& x : t2) x -= '0';
+    RecordCycles rc;
+    rc.reset(0);
+    const uint8_t* tape1 = t1.data();
+    EXPECT_FALSE(rc.on_record(1, 0, 9, tape1, 0, 9, 0));
+    rc.track(c.back);  // the head goes back to `back` and returns
+    const uint8_t* tape2 = t2.data();
+    EXPECT_EQ(rc.on_record(1, c.state2, 12, tape2, 0, 12, 0), c.cycle);
   }
 }
 

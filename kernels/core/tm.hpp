@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <cstring>
 
+#include "core/deciders.hpp"
 #include "core/hd.hpp"
 #include "ctm/types.hpp"  // Move
 
@@ -296,31 +297,34 @@ struct ProofScratch {
 // each of which only ever proves that a run never reads an undefined entry again (so a halting run
 // is never touched; spec section 2):
 //  - escape: the head on fresh blank tape in a state of the escape set (see escape_sets);
-//  - reachability: no state with an undefined entry is reachable from the current state;
+//  - reachability: no state with an undefined entry is reachable from the current state (tested
+//    before the first step, so a child can be settled at creation, and at each snapshot);
 //  - exact cycle: the whole configuration repeats (snapshots at doubling step counts; a repeat
 //    needs the same visited block, since the block never shrinks);
 //  - translated cycle: the head reaches fresh tape on the right in state q at steps t1 < t2, and
 //    the cells from the leftmost cell read in between up to the head are the same at t1 and at t2
-//    (shifted). The run from t2 then replays the run from t1 shifted, forever. Mirrored on the left;
+//    (shifted). The run from t2 then replays the run from t1 shifted, forever. Mirrored on the left.
+//    t1 is the previous record in the same state (RecordCycles, deciders.hpp: up to 8 cells read
+//    back) or a reference taken at doubling step counts (any width);
 //  - n-gram: ngram_proof(), tried once after `ngram_after` steps of this call (0: never).
 // r.proof says which one settled a kProvedNonHalt run.
 template <class Tape>
 CTM_HD StopReason run_until_branch(const PartialMachine& m, RunState& r, Tape& tape, uint32_t cutoff,
                                    uint8_t blank, const ProofScratch& scratch, uint32_t ngram_after = 0,
                                    int ngram_long = kNgramMaxWindow) {
-  // With every entry defined (all running) nothing can halt. The reachability test proper is
-  // deferred to the first snapshot: most runs reach an undefined entry within a few steps.
+  // With every entry defined (all running) nothing can halt; with no state that has an undefined
+  // entry reachable from the current one, nothing can either (both settled before any step).
   const uint32_t all_entries = m.n * m.k >= 32 ? 0xffffffffu : ((1u << (m.n * m.k)) - 1u);
   if (m.defined == all_entries) { r.proof = kProofComplete; return StopReason::kProvedNonHalt; }
-  uint32_t undefined_states = 0;
+  uint32_t undefined_states = states_with_undefined(m);
+  if (!(reachable_states(m, r.state) & undefined_states)) { r.proof = kProofReach; return StopReason::kProvedNonHalt; }
   uint8_t proof = kProofNone;
   // The n-gram proof is a property of the machine; it is tried once, on runs that go on for
   // `ngram_after` steps without branching (most runs branch within a few steps).
   // Two tries: a short window (cheap, decides most) after `ngram_after` steps, the full window
   // after 4x as many.
   uint32_t ngram_at = ngram_after ? r.steps + ngram_after : 0xffffffffu;
-  const int ngram_full = ngram_window(m.n, m.k) < ngram_long ? ngram_window(m.n, m.k) : ngram_long;
-  int ngram_len = ngram_full < kNgramShortWindow ? ngram_full : kNgramShortWindow;
+  int ngram_full = 0, ngram_len = 0;  // set at the first try: most runs never get there
 
   // The run's registers live in locals: stores through the (byte) tape pointer would otherwise
   // force the compiler to reload them at every step.
@@ -348,14 +352,22 @@ CTM_HD StopReason run_until_branch(const PartialMachine& m, RunState& r, Tape& t
     uint32_t next_at;
   } ref[2] = {{false, -1, 0, 0, 0, 0, steps + 4}, {false, -1, 0, 0, 0, 0, steps + 4}};
   uint8_t* const ref_tape[2] = {scratch.left, scratch.right};
+  RecordCycles records;  // the per-state record test (deciders.hpp)
+  records.reset(head);
 
+  uint32_t next_stop = ngram_at < cutoff ? ngram_at : cutoff;  // one test a step for both
   for (;;) {
-    if (steps >= cutoff) { result = StopReason::kCutoff; break; }
-    if (steps >= ngram_at) {
+    if (steps >= next_stop) {
+      if (steps >= cutoff) { result = StopReason::kCutoff; break; }
+      if (!ngram_len) {
+        ngram_full = ngram_window(m.n, m.k) < ngram_long ? ngram_window(m.n, m.k) : ngram_long;
+        ngram_len = ngram_full < kNgramShortWindow ? ngram_full : kNgramShortWindow;
+      }
       if (ngram_proof(m, ngram_len, blank)) { proof = kProofNgram; result = StopReason::kProvedNonHalt; break; }
       const bool last = ngram_len >= ngram_full;
       ngram_at = last ? 0xffffffffu : steps + 3 * ngram_after;
       ngram_len = ngram_full;
+      next_stop = ngram_at < cutoff ? ngram_at : cutoff;
     }
     const int e = state * k + tape[head];
     if (!((defined >> e) & 1u)) { result = StopReason::kUndefined; break; }
@@ -364,14 +376,19 @@ CTM_HD StopReason run_until_branch(const PartialMachine& m, RunState& r, Tape& t
     state = t.next;
     head += 2 * t.move - 1;
     ++steps;
-    if (head < ref[kRight].reach) ref[kRight].reach = head;
-    if (head > ref[kLeft].reach) ref[kLeft].reach = head;
+    records.track(head);
     if (head > hi || head < lo) {
       const int dir = head > hi ? kRight : kLeft;
       if (dir == kRight) hi = head; else lo = head;
       tape[head] = blank;
       if (escapes(m, state, dir, blank)) { proof = kProofEscape; result = StopReason::kProvedNonHalt; break; }
       EdgeReference& rf = ref[dir];
+      // The farthest back since the last record of this direction (RecordCycles tracks it).
+      const int32_t back = records.back_since_record(dir);
+      if (dir == kRight ? back < rf.reach : back > rf.reach) rf.reach = back;
+      if (records.on_record(dir, state, head, tape, lo, hi, blank)) {
+        proof = kProofTranslated; result = StopReason::kProvedNonHalt; break;
+      }
       const uint8_t* saved = ref_tape[dir];
       if (rf.valid && state == rf.state) {
         // Compare the cells read since the reference (reach..pos then) with the same cells shifted.
@@ -401,7 +418,6 @@ CTM_HD StopReason run_until_branch(const PartialMachine& m, RunState& r, Tape& t
       }
       next_snapshot = steps * 2;
       // The reachable set only shrinks along a run; re-test it at each snapshot.
-      if (!undefined_states) undefined_states = states_with_undefined(m);
       if (!(reachable_states(m, state) & undefined_states)) { proof = kProofReach; result = StopReason::kProvedNonHalt; break; }
     }
   }

@@ -1,0 +1,85 @@
+// Early translated-cycle detection at record-breaking head positions (docs/deciders.md, issue 11).
+// Every time the head reaches fresh tape it is compared with the previous record in the same state
+// and direction, through the last 16 cells behind the head, so a translated cycler is caught one
+// period after it settles instead of at the next doubling reference of run_until_branch. CTM_HD:
+// the CPU walk and the CUDA kernels run the same test.
+#pragma once
+#include <cstdint>
+
+#include "core/hd.hpp"
+
+namespace ctm {
+
+// Per (direction, state): the cells behind the head at the last record, packed 4 bits a cell
+// (k <= 16), nearest cell in the lowest digit, and how far back the head has gone since.
+class RecordCycles {
+ public:
+  static constexpr int kWindow = 8;  // cells behind the head a comparison covers (8 catch nearly all, half the cost of 16)
+  static constexpr int kStates = 16;  // kMaxStates of tm.hpp
+
+  CTM_HD void reset(int32_t head) {
+    valid_[0] = valid_[1] = 0;
+    back_[0] = back_[1] = head;
+  }
+  // Called after every step: the farthest the head has gone back since the last record of each
+  // direction (left for right records, right for left records).
+  CTM_HD void track(int32_t head) {
+    if (head < back_[1]) back_[1] = head;
+    if (head > back_[0]) back_[0] = head;
+  }
+  // The farthest point back since the last record in direction `dir` (for the doubling references
+  // of run_until_branch, which fold it in the same way).
+  CTM_HD int32_t back_since_record(int dir) const { return back_[dir]; }
+
+  // The head has just reached fresh tape at `head` moving in `dir` (1 = right, 0 = left) in
+  // `state`; lo..hi is the visited block (cells outside it are blank). Returns true when the run
+  // provably repeats itself shifted forever (a translated cycle); records this position otherwise.
+  template <class Tape>
+  CTM_HD bool on_record(int dir, int state, int32_t head, const Tape& tape, int32_t lo, int32_t hi, uint8_t blank) {
+    const int32_t step_back = dir == 1 ? -1 : 1;
+    // Fold the excursion since the last record into every reference of this direction.
+    const int32_t back = back_[dir];
+    for (uint32_t v = valid_[dir]; v; v &= v - 1) {
+      Ref& rf = ref_[dir][lowest(v)];
+      if (dir == 1 ? back < rf.reach : back > rf.reach) rf.reach = back;
+    }
+    back_[dir] = head;
+    // Digit i: the cell i + 1 behind the head; beyond the visited block the tape is blank.
+    const int32_t inside = dir == 1 ? head - lo : hi - head;
+    const int count = inside < kWindow ? inside : kWindow;
+    uint64_t cells = count < kWindow ? (blank * 0x1111111111111111ull) << (4 * count) : 0;
+    for (int i = 0; i < count; ++i) cells |= static_cast<uint64_t>(tape[head + step_back * (i + 1)]) << (4 * i);
+    if (state >= kStates) return false;
+    Ref& rf = ref_[dir][state];
+    if ((valid_[dir] >> state) & 1u) {
+      // Cells read since the last record in this state: from its head back to `reach`.
+      const int32_t span = dir == 1 ? rf.pos - rf.reach : rf.reach - rf.pos;
+      if (span <= kWindow) {
+        const uint64_t mask = span >= kWindow ? ~0ull : ((1ull << (4 * span)) - 1);
+        if (((cells ^ rf.cells) & mask) == 0) return true;
+      }
+    }
+    rf.cells = cells;
+    rf.pos = rf.reach = head;
+    valid_[dir] |= 1u << state;
+    return false;
+  }
+
+ private:
+  struct Ref {
+    uint64_t cells;
+    int32_t pos, reach;
+  };
+  CTM_HD static int lowest(uint32_t x) {
+#if defined(__CUDA_ARCH__)
+    return __ffs(static_cast<int>(x)) - 1;
+#else
+    return __builtin_ctz(x);
+#endif
+  }
+  uint32_t valid_[2];
+  int32_t back_[2];  // [1]: leftmost head since the last right record; [0]: rightmost since the last left one
+  Ref ref_[2][kStates];
+};
+
+}  // namespace ctm
