@@ -10,8 +10,9 @@ __global__ void wavefront_run_nodes_kernel(const WaveNode* d_nodes, uint32_t cou
                                            NodeRun* d_runs, WaveNode* d_first_children) {
   const uint32_t i = blockIdx.x * blockDim.x + threadIdx.x;
   if (i >= count) return;
-  WaveTape<32> tape, snapshot;
-  const NodeRun r = run_node(d_nodes[i], cutoff, proofs, tape, &snapshot);
+  WaveTape<32> tape;
+  WaveScratch<32> scratch;
+  const NodeRun r = run_node(d_nodes[i], cutoff, proofs, tape, &scratch);
   d_runs[i] = r;
   if (r.stop == static_cast<uint8_t>(StopReason::kUndefined) && !last_free_entry(d_nodes[i]))
     d_first_children[i] = make_child(d_nodes[i], r.entry, 0, r.steps);

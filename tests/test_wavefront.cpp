@@ -52,10 +52,12 @@ void expect_equal_to_cpu(const WaveCase& c) {
   const Table cpu = enumerate_table(r);
   const WavefrontResult w = wavefront(c);
   ASSERT_GT(cpu.counts.size(), 0u);
-  expect_same_outputs(w.table, cpu);
-  // The same leaves are reached: the resumed steps of the halting and branching runs are the CPU
-  // walk's; only runs the CPU settles by the translated-cycle proof may go on longer here.
-  EXPECT_GE(w.report.steps_resumed, cpu.meta.simulated_steps);
+  // Every count, the proved / cut-off split included: run_node runs the CPU walk's proofs on the
+  // same schedule, so the nodes resumed from their parent's step take exactly the CPU's steps.
+  ctm::test_support::expect_identical(w.table, cpu);
+  EXPECT_EQ(w.table.meta.simulated_steps, cpu.meta.simulated_steps);
+  EXPECT_EQ(w.table.meta.tree_nodes, cpu.meta.tree_nodes);
+  if (c.shards == 1) EXPECT_EQ(w.report.steps_resumed, cpu.meta.simulated_steps);
   EXPECT_GE(w.report.steps_from_blank, w.report.steps_resumed);
 }
 
@@ -103,6 +105,12 @@ TEST(Wavefront, UtilisationOfConstructedLanes) {
   const LaneUtilisation b = budgeted_utilisation(lanes, 10);
   EXPECT_EQ(b.useful, u.useful);
   EXPECT_EQ(b.issued, 32u * 10u + 32u * 4u + 9u * 32u * 10u);
+  // Restarting from the blank tape: rounds of 10 and 40 steps, the long lane alone from round 2
+  // (10 + 40 steps wasted), its whole run of 100 in round 3.
+  const LaneUtilisation rs = restart_utilisation(lanes, 10);
+  EXPECT_EQ(rs.useful, u.useful);
+  EXPECT_EQ(rs.issued, 32u * 10u + 32u * 4u + 32u * 40u + 32u * 100u);
+  EXPECT_EQ(restart_utilisation(equal, 37).value(), 1.0);
 }
 
 TEST(Wavefront, ReportAddsUp) {
@@ -137,7 +145,8 @@ TEST(Wavefront, NodeRunsAsTheEngine) {
   for (int e = 0; e < 3; ++e) { w.entry[e] = pack_transition(bb[e]); w.defined |= 1u << e; }
   w.defined_count = 3;
   w.used_states = 2;
-  WaveTape<32> tape, snap;
+  WaveTape<32> tape;
+  WaveScratch<32> snap;
   const NodeRun r = run_node(w, 107, WaveProofs{}, tape, &snap);
   EXPECT_EQ(r.stop, static_cast<uint8_t>(StopReason::kUndefined));
   EXPECT_EQ(r.steps, 5u);
@@ -200,7 +209,8 @@ TEST(Wavefront, DISABLED_Measure) {
               double(rep.steps_from_blank) / double(cpu.meta.simulated_steps), to_string(w.table.nonhalting_cutoff).c_str(),
               rep.launches.size());
   std::printf("utilisation: in order %.4f, sorted by parent run %.4f", rep.in_order.value(), rep.sorted.value());
-  for (size_t b = 0; b < o.budgets.size(); ++b) std::printf(", budget %u %.4f", o.budgets[b], rep.budgeted[b].value());
+  for (size_t b = 0; b < o.budgets.size(); ++b)
+    std::printf(", budget %u %.4f (restart %.4f)", o.budgets[b], rep.budgeted[b].value(), rep.restarted[b].value());
   std::printf("\ntoday's design (lane = item subtree at depth %d): %llu items, utilisation %.4f\n", rep.item_depth,
               (unsigned long long)rep.items, rep.per_item.value());
   // Per level, the launches summed.

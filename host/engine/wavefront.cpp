@@ -46,6 +46,28 @@ LaneUtilisation budgeted_utilisation(const std::vector<uint32_t>& lane_steps, ui
   return total;
 }
 
+LaneUtilisation restart_utilisation(const std::vector<uint32_t>& lane_steps, uint32_t budget) {
+  LaneUtilisation total;
+  std::vector<uint32_t> left = lane_steps, round, next;
+  uint64_t cap = budget;
+  while (!left.empty()) {
+    round.clear();
+    next.clear();
+    for (uint32_t s : left) {
+      round.push_back(static_cast<uint32_t>(std::min<uint64_t>(s, cap)));
+      if (s > cap) next.push_back(s);
+    }
+    LaneUtilisation u = lane_utilisation(round);
+    u.useful = 0;
+    for (uint32_t s : left)
+      if (s <= cap) u.useful += s;  // only finished runs count; the others start over
+    total.add(u);
+    left.swap(next);
+    cap *= 4;
+  }
+  return total;
+}
+
 namespace {
 
 constexpr uint32_t kNoItem = 0xffffffffu;
@@ -97,7 +119,10 @@ class Driver {
     t.meta.shard_count = opt_.shard_count;
     t.meta.accounting = RunAccounting{};
     t.meta.deciders = {proof_name(kProofComplete), proof_name(kProofReach), proof_name(kProofEscape)};
-    if (opt_.cycle_proof) t.meta.deciders.push_back(proof_name(kProofCycle));
+    if (opt_.cycle_proof) {
+      t.meta.deciders.push_back(proof_name(kProofCycle));
+      t.meta.deciders.push_back(proof_name(kProofTranslated));
+    }
     if (opt_.ngram_after) t.meta.deciders.push_back(proof_name(kProofNgram));
     return out;
   }
@@ -112,7 +137,7 @@ class Driver {
     for (size_t i = from; i < to; ++i) {
       const Lane& lane = lanes[i];
       const WaveNode& w = lane.node;
-      const NodeRun r = run_node(w, cutoff_, proofs_, tape_, opt_.cycle_proof ? &snapshot_ : nullptr);
+      const NodeRun r = run_node(w, cutoff_, proofs_, tape_, opt_.cycle_proof ? &scratch_ : nullptr);
       steps_.push_back(r.steps);
       parent_.push_back(w.root ? 0 : w.parent_steps);
       rec.steps += r.steps;
@@ -137,8 +162,9 @@ class Driver {
         item_steps_.push_back(0);
       }
       Accumulator& acc = w.root ? unmirrored_ : right_first_;
+      // The shard depth's own runs are the frontier's (shard 0), their leaves and subtrees the items'.
+      if (lv > shard_depth_ || opt_.shard_index == 0) acc.steps += resumed;
       if (mine) {
-        acc.steps += resumed;
         if (branch) {
           acc.nodes++;
           add_halting(acc, w, r);
@@ -162,7 +188,11 @@ class Driver {
     report_.in_order.add(rec.in_order);
     report_.sorted.add(rec.sorted);
     report_.budgeted.resize(opt_.budgets.size());
-    for (size_t b = 0; b < opt_.budgets.size(); ++b) report_.budgeted[b].add(budgeted_utilisation(steps_, opt_.budgets[b]));
+    report_.restarted.resize(opt_.budgets.size());
+    for (size_t b = 0; b < opt_.budgets.size(); ++b) {
+      report_.budgeted[b].add(budgeted_utilisation(steps_, opt_.budgets[b]));
+      report_.restarted[b].add(restart_utilisation(steps_, opt_.budgets[b]));
+    }
     report_.launches.push_back(rec);
   }
 
@@ -192,7 +222,8 @@ class Driver {
   uint64_t shard_counter_ = 0;
   WavefrontReport report_;
   std::vector<uint64_t> item_steps_;
-  WaveTape<Words> tape_, snapshot_;
+  WaveTape<Words> tape_;
+  WaveScratch<Words> scratch_;
   std::vector<uint32_t> steps_, parent_, sorted_;
   std::vector<uint8_t> cells_;
 };

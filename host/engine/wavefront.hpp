@@ -17,7 +17,7 @@ struct WavefrontOptions {
   int frontier_depth = 0;                    // depth that defines the shards (0 = enumerate()'s default)
   uint32_t launch_nodes = 1u << 17;          // nodes per launch (a level is cut into launches)
   uint32_t ngram_after = 128;                // as EnumerateOptions::ngram_after (0 = never)
-  bool cycle_proof = true;                   // the exact-cycle proof (needs a second tape per lane)
+  bool cycle_proof = true;                   // the exact and translated cycle proofs (3 more tapes a lane)
   std::vector<uint32_t> budgets;             // per-launch step budgets whose schedule to measure
 };
 
@@ -35,6 +35,10 @@ LaneUtilisation lane_utilisation(const std::vector<uint32_t>& lane_steps);
 // `budget` steps; lanes not finished are compacted, in order, into the next round (which would
 // resume them from a saved tape).
 LaneUtilisation budgeted_utilisation(const std::vector<uint32_t>& lane_steps, uint32_t budget);
+// The same without saved tapes (a node stays just its table): round r runs every remaining lane
+// for at most budget * 4^r steps from the blank tape; lanes not finished run again, from the blank
+// tape, in the next round. Useful lane-steps are the runs' own steps, the repeats are waste.
+LaneUtilisation restart_utilisation(const std::vector<uint32_t>& lane_steps, uint32_t budget);
 
 struct WavefrontLaunch {
   int level;             // defined entries of its nodes
@@ -48,6 +52,7 @@ struct WavefrontReport {
   std::vector<WavefrontLaunch> launches;
   LaneUtilisation in_order, sorted;             // over all launches
   std::vector<LaneUtilisation> budgeted;        // one per WavefrontOptions::budgets entry (batch order)
+  std::vector<LaneUtilisation> restarted;       // the same budgets, restarting from the blank tape
   uint64_t nodes = 0;                           // partial machines run (the root included)
   uint64_t steps_from_blank = 0;                // what the wavefront simulates
   uint64_t steps_resumed = 0;                   // the same nodes resumed from their parent's tape

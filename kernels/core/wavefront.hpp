@@ -91,25 +91,32 @@ struct NodeRun {
   uint8_t state, stop, proof, entry;  // stop: StopReason; proof: Proof (for kProvedNonHalt)
 };
 
-// The proofs run_node tries: the cheap ones always (complete, escape, reachability); the exact cycle
-// when a snapshot tape is given; the n-gram proof (machine only, no tape) after ngram_after steps
-// of the node's own segment (0: never), as run_until_branch does. The translated-cycle proof is not
-// tried: its runs go to the cutoff (or the n-gram proof), which changes only the proved / cut-off
-// split, never a halting count.
+// The proofs run_node tries: the cheap ones always (complete, escape, reachability); the exact and
+// translated cycles when tape scratch (WaveScratch) is given; the n-gram proof (machine only, no
+// tape) after ngram_after steps of the node's own segment (0: never). All as run_until_branch runs
+// them; without scratch their runs go on to the cutoff (or the n-gram proof), which changes only the
+// proved / cut-off split, never a halting count.
 struct WaveProofs {
   uint32_t ngram_after = kNgramAfter;
   int ngram_long = kNgramLong;
 };
 
+// The tapes the cycle proofs compare with: the last exact-cycle snapshot and one translated-cycle
+// reference per direction (indexed by Move), each a copy of the tape's words over a visited block.
+template <int Words>
+struct WaveScratch {
+  WaveTape<Words> cycle, edge[2];
+};
+
 // One lane's work: runs node `w` from the blank tape until it reads an undefined entry, is proved
 // non-halting or reaches the cutoff. `tape` must fit the cutoff (WaveTape::fits) and comes back
-// holding the final tape; `snapshot` (or nullptr) enables the exact-cycle proof. The transitions are
+// holding the final tape; `scratch` (or nullptr) enables the exact and translated cycle proofs. The transitions are
 // the engine's own (tm.hpp); every proof is one of run_until_branch's, scheduled from the step where
 // the node's own segment starts (its parent's branch step + 1), so the halting runs, their steps
 // and outputs are exactly the CPU walk's.
 template <int Words>
 CTM_HD NodeRun run_node(const WaveNode& w, uint32_t cutoff, const WaveProofs& proofs, WaveTape<Words>& tape,
-                        WaveTape<Words>* snapshot) {
+                        WaveScratch<Words>* scratch) {
   PartialMachine m;
   unpack_node(w, m);
   const int k = w.k, bits = tape_bits(k);
@@ -131,6 +138,19 @@ CTM_HD NodeRun run_node(const WaveNode& w, uint32_t cutoff, const WaveProofs& pr
   int32_t cycle_head = 0, cycle_lo = 0, cycle_hi = 0;
   int cycle_state = -1;
   uint32_t next_snapshot = own + 8;
+  // Translated-cycle references, one per direction, as run_until_branch keeps them: the fresh cell
+  // the head stood on, the state, the visited block then (in scratch->edge) and the farthest the
+  // head has gone back since.
+  struct EdgeReference {
+    bool valid;
+    int state;
+    int32_t pos, reach;
+    uint32_t next_at;
+  } ref[2] = {{false, -1, 0, 0, own + 4}, {false, -1, 0, 0, own + 4}};
+  if (scratch) {
+    scratch->edge[0].clear();
+    scratch->edge[1].clear();
+  }
 
   int32_t head = origin, lo = origin, hi = origin;
   uint32_t steps = 0;
@@ -149,27 +169,51 @@ CTM_HD NodeRun run_node(const WaveNode& w, uint32_t cutoff, const WaveProofs& pr
     state = t.next;
     head += 2 * t.move - 1;
     ++steps;
+    if (head < ref[kRight].reach) ref[kRight].reach = head;
+    if (head > ref[kLeft].reach) ref[kLeft].reach = head;
     if (head > hi || head < lo) {
       const int dir = head > hi ? kRight : kLeft;
       if (dir == kRight) hi = head; else lo = head;
-      if (steps > own && escapes(m, state, dir, 0)) {
+      if (steps <= own) continue;  // the parent's segment and the step it branched on
+      if (escapes(m, state, dir, 0)) {
         out.stop = static_cast<uint8_t>(StopReason::kProvedNonHalt);
         out.proof = kProofEscape;
         break;
       }
+      if (!scratch) continue;
+      EdgeReference& rf = ref[dir];
+      const WaveTape<Words>& saved = scratch->edge[dir];
+      if (rf.valid && state == rf.state) {
+        // The cells read since the reference (reach..pos then) against the same cells shifted; the
+        // saved copy is blank outside the block it was taken over.
+        const int32_t shift = head - rf.pos;
+        const int32_t from = dir == kRight ? rf.reach : rf.pos;
+        const int32_t to = dir == kRight ? rf.pos : rf.reach;
+        bool same = true;
+        for (int32_t p = from; p <= to && same; ++p) same = tape.get(p + shift, bits) == saved.get(p, bits);
+        if (same) {
+          out.stop = static_cast<uint8_t>(StopReason::kProvedNonHalt);
+          out.proof = kProofTranslated;
+          break;
+        }
+      }
+      if (steps >= rf.next_at) {
+        for (int32_t i = lo * bits >> 5, last = hi * bits >> 5; i <= last; ++i) scratch->edge[dir].word[i] = tape.word[i];
+        rf = EdgeReference{true, state, head, head, steps * 2};
+      }
       continue;  // the block grew: no exact repeat is possible at this step
     }
-    if (steps < own) continue;
+    if (steps <= own) continue;
     // Cells outside [lo, hi] are blank in both tapes, so equal words over the block mean an equal tape.
     const int32_t w_lo = lo * bits >> 5, w_hi = hi * bits >> 5;
-    if (snapshot && cycle_valid && state == cycle_state && head == cycle_head && lo == cycle_lo && hi == cycle_hi) {
+    if (scratch && cycle_valid && state == cycle_state && head == cycle_head && lo == cycle_lo && hi == cycle_hi) {
       bool same = true;
-      for (int32_t i = w_lo; i <= w_hi && same; ++i) same = tape.word[i] == snapshot->word[i];
+      for (int32_t i = w_lo; i <= w_hi && same; ++i) same = tape.word[i] == scratch->cycle.word[i];
       if (same) { out.stop = static_cast<uint8_t>(StopReason::kProvedNonHalt); out.proof = kProofCycle; break; }
     }
     if (steps >= next_snapshot) {
-      if (snapshot) {
-        for (int32_t i = w_lo; i <= w_hi; ++i) snapshot->word[i] = tape.word[i];
+      if (scratch) {
+        for (int32_t i = w_lo; i <= w_hi; ++i) scratch->cycle.word[i] = tape.word[i];
         cycle_valid = true; cycle_state = state; cycle_head = head; cycle_lo = lo; cycle_hi = hi;
       }
       next_snapshot = steps * 2;
