@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <numeric>
+#include <queue>
 #include <string>
 
 #include "core/wavefront.hpp"
@@ -66,6 +67,25 @@ LaneUtilisation restart_utilisation(const std::vector<uint32_t>& lane_steps, uin
     cap *= 4;
   }
   return total;
+}
+
+LaneUtilisation refill_utilisation(const std::vector<uint32_t>& lane_steps, uint32_t lanes) {
+  LaneUtilisation u;
+  if (lanes < 32 || lanes % 32) throw Error("refilling lanes must be a positive multiple of 32 (got " + std::to_string(lanes) + ")");
+  // Earliest-free lane first (ties: lowest lane), as a queue handing out nodes in order would.
+  using Slot = std::pair<uint64_t, uint32_t>;
+  std::priority_queue<Slot, std::vector<Slot>, std::greater<Slot>> free_at;
+  for (uint32_t l = 0; l < lanes; ++l) free_at.push({0, l});
+  std::vector<uint64_t> done(lanes, 0);
+  for (uint32_t s : lane_steps) {
+    const Slot slot = free_at.top();
+    free_at.pop();
+    done[slot.second] = slot.first + s;
+    free_at.push({slot.first + s, slot.second});
+    u.useful += s;
+  }
+  for (uint32_t w = 0; w < lanes; w += 32) u.issued += 32ull * *std::max_element(done.begin() + w, done.begin() + w + 32);
+  return u;
 }
 
 namespace {
@@ -131,7 +151,7 @@ class Driver {
   // Runs lanes [from, to) of one level, sends their leaves to the accumulators, appends their
   // children to `next` and records the launch's lane utilisation.
   void launch(int lv, const std::vector<Lane>& lanes, size_t from, size_t to, std::vector<Lane>& next) {
-    WavefrontLaunch rec{lv, static_cast<uint32_t>(to - from), 0, 0, {}, {}};
+    WavefrontLaunch rec{lv, static_cast<uint32_t>(to - from), 0, 0, {}, {}, {}};
     steps_.clear();
     parent_.clear();
     for (size_t i = from; i < to; ++i) {
@@ -193,6 +213,8 @@ class Driver {
       report_.budgeted[b].add(budgeted_utilisation(steps_, opt_.budgets[b]));
       report_.restarted[b].add(restart_utilisation(steps_, opt_.budgets[b]));
     }
+    rec.refill = refill_utilisation(steps_, opt_.refill_lanes);
+    report_.refill.add(rec.refill);
     report_.launches.push_back(rec);
   }
 
@@ -238,6 +260,8 @@ WavefrontResult enumerate_wavefront(const WavefrontOptions& options) {
   if (opt.cutoff == 0) throw Error("no standard cutoff for space " + opt.space.name() + ": give one");
   if (opt.shard_count < 1 || opt.shard_index >= opt.shard_count)
     throw Error("shard " + std::to_string(opt.shard_index) + "/" + std::to_string(opt.shard_count) + " is not a valid slice");
+  if (opt.refill_lanes < 32 || opt.refill_lanes % 32)
+    throw Error("refilling lanes must be a positive multiple of 32 (got " + std::to_string(opt.refill_lanes) + ")");
   if (opt.launch_nodes < 1) throw Error("wavefront launches need at least one node");
   for (uint32_t b : opt.budgets)
     if (b < 1) throw Error("a wavefront step budget must be at least 1");

@@ -19,6 +19,7 @@ struct WavefrontOptions {
   uint32_t ngram_after = 128;                // as EnumerateOptions::ngram_after (0 = never)
   bool cycle_proof = true;                   // the exact and translated cycle proofs (3 more tapes a lane)
   std::vector<uint32_t> budgets;             // per-launch step budgets whose schedule to measure
+  uint32_t refill_lanes = 4096;              // lanes of the refilling schedule (a multiple of 32)
 };
 
 // Lane-steps of a schedule: useful ones (steps a lane simulates) and issued ones (32 x the longest
@@ -40,12 +41,18 @@ LaneUtilisation budgeted_utilisation(const std::vector<uint32_t>& lane_steps, ui
 // tape, in the next round. Useful lane-steps are the runs' own steps, the repeats are waste.
 LaneUtilisation restart_utilisation(const std::vector<uint32_t>& lane_steps, uint32_t budget);
 
+// Persistent lanes that refill: `lanes` lanes (lanes / 32 warps) take the nodes in order from the
+// launch's queue, each lane its next node the moment its run ends (from the blank tape: the node is
+// just its table, so no state is saved). A warp is issued until its last lane is done.
+LaneUtilisation refill_utilisation(const std::vector<uint32_t>& lane_steps, uint32_t lanes);
+
 struct WavefrontLaunch {
   int level;             // defined entries of its nodes
   uint32_t nodes;
   uint64_t steps;        // from the blank tape, summed over its lanes
   uint32_t longest;
   LaneUtilisation in_order, sorted;  // lanes in batch order / sorted by their parent's run length
+  LaneUtilisation refill;            // persistent refilling lanes
 };
 
 struct WavefrontReport {
@@ -53,6 +60,7 @@ struct WavefrontReport {
   LaneUtilisation in_order, sorted;             // over all launches
   std::vector<LaneUtilisation> budgeted;        // one per WavefrontOptions::budgets entry (batch order)
   std::vector<LaneUtilisation> restarted;       // the same budgets, restarting from the blank tape
+  LaneUtilisation refill;                       // persistent refilling lanes (refill_utilisation)
   uint64_t nodes = 0;                           // partial machines run (the root included)
   uint64_t steps_from_blank = 0;                // what the wavefront simulates
   uint64_t steps_resumed = 0;                   // the same nodes resumed from their parent's tape
