@@ -110,10 +110,10 @@ struct WaveScratch {
 
 // One lane's work: runs node `w` from the blank tape until it reads an undefined entry, is proved
 // non-halting or reaches the cutoff. `tape` must fit the cutoff (WaveTape::fits) and comes back
-// holding the final tape; `scratch` (or nullptr) enables the exact and translated cycle proofs. The transitions are
-// the engine's own (tm.hpp); every proof is one of run_until_branch's, scheduled from the step where
-// the node's own segment starts (its parent's branch step + 1), so the halting runs, their steps
-// and outputs are exactly the CPU walk's.
+// holding the final tape; `scratch` (or nullptr) enables the exact and translated cycle proofs.
+// The transitions are the engine's own (tm.hpp); every proof is one of run_until_branch's,
+// scheduled from the step where the node's own segment starts (its parent's branch step + 1), so
+// the runs, their steps, outputs and proofs are exactly the CPU walk's (tests/test_wavefront.cpp).
 template <int Words>
 CTM_HD NodeRun run_node(const WaveNode& w, uint32_t cutoff, const WaveProofs& proofs, WaveTape<Words>& tape,
                         WaveScratch<Words>* scratch) {
