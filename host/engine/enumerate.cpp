@@ -272,6 +272,11 @@ Table enumerate_device(const EnumerateOptions& opt, uint32_t cutoff, const Devic
   return enumerate_on_device<Grid2d>(opt, cutoff, walk, backend);
 }
 
+int default_frontier_depth_1d(const Space& space) { return default_frontier_depth(Tape1d{}, space); }
+Table symmetrize_1d(const Space& space, uint32_t cutoff, const Accumulator& unmirrored, const Accumulator& right_first) {
+  return symmetrize(space, cutoff, unmirrored, right_first);
+}
+
 }  // namespace detail
 
 Table enumerate(const EnumerateOptions& options) {

@@ -79,4 +79,9 @@ class ExplorerOf {
 using Explorer = ExplorerOf<Tape1d>;
 using Explorer2d = ExplorerOf<Grid2d>;
 
+// host/engine/enumerate.cpp's 1D frontier depth (a function of the space only: shard-stable) and
+// symmetrisation of blank-0 leaves into a table, for the other 1D pipelines (the wavefront emulation).
+int default_frontier_depth_1d(const Space& space);
+Table symmetrize_1d(const Space& space, uint32_t cutoff, const Accumulator& unmirrored, const Accumulator& right_first);
+
 }  // namespace ctm::detail
