@@ -133,7 +133,6 @@ CTM_HD NodeRun run_node(const WaveNode& w, uint32_t cutoff, const WaveProofs& pr
   uint32_t ngram_at = proofs.ngram_after ? own + proofs.ngram_after : 0xffffffffu;
   const int ngram_full = ngram_window(w.n, w.k) < proofs.ngram_long ? ngram_window(w.n, w.k) : proofs.ngram_long;
   int ngram_len = ngram_full < kNgramShortWindow ? ngram_full : kNgramShortWindow;
-  uint32_t undefined_states = 0;
   bool cycle_valid = false;
   int32_t cycle_head = 0, cycle_lo = 0, cycle_hi = 0;
   int cycle_state = -1;
@@ -152,10 +151,27 @@ CTM_HD NodeRun run_node(const WaveNode& w, uint32_t cutoff, const WaveProofs& pr
     scratch->edge[1].clear();
   }
 
+  // The record test (deciders.hpp) reads the packed tape through this view, from the segment start.
+  struct PackedView {
+    const WaveTape<Words>& t;
+    int bits;
+    CTM_HD uint8_t operator[](int32_t p) const { return static_cast<uint8_t>(t.get(p, bits)); }
+  } const view{tape, bits};
+  RecordCycles records;
+  const uint32_t undefined_states = states_with_undefined(m);
+
   int32_t head = origin, lo = origin, hi = origin;
   uint32_t steps = 0;
   int state = 0;
   for (;;) {
+    if (steps == own) {  // run_until_branch starts here: reachability before its first step
+      records.reset(head);
+      if (!(reachable_states(m, state) & undefined_states)) {
+        out.stop = static_cast<uint8_t>(StopReason::kProvedNonHalt);
+        out.proof = kProofReach;
+        break;
+      }
+    }
     if (steps >= cutoff) { out.stop = static_cast<uint8_t>(StopReason::kCutoff); break; }
     if (steps >= ngram_at) {
       if (ngram_proof(m, ngram_len, 0)) { out.stop = static_cast<uint8_t>(StopReason::kProvedNonHalt); out.proof = kProofNgram; break; }
@@ -169,8 +185,7 @@ CTM_HD NodeRun run_node(const WaveNode& w, uint32_t cutoff, const WaveProofs& pr
     state = t.next;
     head += 2 * t.move - 1;
     ++steps;
-    if (head < ref[kRight].reach) ref[kRight].reach = head;
-    if (head > ref[kLeft].reach) ref[kLeft].reach = head;
+    if (steps > own) records.track(head);
     if (head > hi || head < lo) {
       const int dir = head > hi ? kRight : kLeft;
       if (dir == kRight) hi = head; else lo = head;
@@ -182,6 +197,13 @@ CTM_HD NodeRun run_node(const WaveNode& w, uint32_t cutoff, const WaveProofs& pr
       }
       if (!scratch) continue;
       EdgeReference& rf = ref[dir];
+      const int32_t back = records.back_since_record(dir);
+      if (dir == kRight ? back < rf.reach : back > rf.reach) rf.reach = back;
+      if (records.on_record(dir, state, head, view, lo, hi, 0)) {
+        out.stop = static_cast<uint8_t>(StopReason::kProvedNonHalt);
+        out.proof = kProofTranslated;
+        break;
+      }
       const WaveTape<Words>& saved = scratch->edge[dir];
       if (rf.valid && state == rf.state) {
         // The cells read since the reference (reach..pos then) against the same cells shifted; the
@@ -217,7 +239,6 @@ CTM_HD NodeRun run_node(const WaveNode& w, uint32_t cutoff, const WaveProofs& pr
         cycle_valid = true; cycle_state = state; cycle_head = head; cycle_lo = lo; cycle_hi = hi;
       }
       next_snapshot = steps * 2;
-      if (!undefined_states) undefined_states = states_with_undefined(m);
       if (!(reachable_states(m, state) & undefined_states)) {
         out.stop = static_cast<uint8_t>(StopReason::kProvedNonHalt);
         out.proof = kProofReach;
