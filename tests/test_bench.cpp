@@ -19,26 +19,8 @@ namespace {
 using test_support::run_cli;
 using test_support::temp_dir;
 
-Table direct(const BenchWorkload& w, int threads) {
-  if (w.sampled()) {
-    SampleOptions o;
-    o.space = w.space;
-    o.cutoff = w.cutoff;
-    o.seed = 1;
-    o.machines = w.machines;
-    o.threads = threads;
-    o.backend = "cpu";
-    return sample(o);
-  }
-  EnumerateOptions o;
-  o.space = w.space;
-  o.cutoff = w.cutoff;
-  o.shard_index = w.shard_index;
-  o.shard_count = w.shard_count;
-  o.threads = threads;
-  o.backend = "cpu";
-  return enumerate(o);
-}
+// The same workload computed directly, on the CPU with `threads` threads.
+Table direct(const BenchWorkload& w, int threads) { return run_workload(w, {"cpu", 0}, threads); }
 
 TEST(Bench, SuitesHoldTheIssueWorkloads) {
   std::vector<std::string> names;

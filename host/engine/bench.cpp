@@ -113,39 +113,40 @@ std::string table_digest(const Table& t) {
   return buf;
 }
 
-BenchRun run_bench(const BenchWorkload& w, const BenchTarget& target, int threads) {
-  BenchRun r;
-  r.workload = w.name;
-  r.target = target.label();
-  r.threads = threads > 0 ? threads : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
-  const auto start = std::chrono::steady_clock::now();
-  Table t;
+Table run_workload(const BenchWorkload& w, const BenchTarget& target, int threads) {
   if (w.sampled()) {
     SampleOptions o;
     o.space = w.space;
     o.cutoff = w.cutoff;
     o.seed = 1;
     o.machines = w.machines;
-    o.threads = r.threads;
+    o.threads = threads;
     o.backend = target.backend;
     o.device = target.device;
-    t = sample(o);
-    r.machines = w.machines;
-  } else {
-    EnumerateOptions o;
-    o.space = w.space;
-    o.cutoff = w.cutoff;
-    o.shard_index = w.shard_index;
-    o.shard_count = w.shard_count;
-    o.threads = r.threads;
-    o.backend = target.backend;
-    o.device = target.device;
-    t = enumerate(o);
-    r.partial_machines = t.meta.tree_nodes;
-    r.machines = t.machines;
+    return sample(o);
   }
+  EnumerateOptions o;
+  o.space = w.space;
+  o.cutoff = w.cutoff;
+  o.shard_index = w.shard_index;
+  o.shard_count = w.shard_count;
+  o.threads = threads;
+  o.backend = target.backend;
+  o.device = target.device;
+  return enumerate(o);
+}
+
+BenchRun run_bench(const BenchWorkload& w, const BenchTarget& target, int threads) {
+  BenchRun r;
+  r.workload = w.name;
+  r.target = target.label();
+  r.threads = threads > 0 ? threads : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  const auto start = std::chrono::steady_clock::now();
+  const Table t = run_workload(w, target, r.threads);
   r.wall_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   r.steps = t.meta.simulated_steps;
+  r.partial_machines = w.sampled() ? 0 : t.meta.tree_nodes;
+  r.machines = w.sampled() ? static_cast<count_t>(w.machines) : t.machines;
   r.digest = table_digest(t);
   return r;
 }

@@ -48,7 +48,9 @@ struct BenchRun {
   double machines_per_second() const { return wall_seconds > 0 ? to_double(machines) / wall_seconds : 0; }
 };
 
-// Runs one workload on one target (threads: CPU threads, 0 = all).
+// The table of one workload on one target (threads: CPU threads, 0 = all; a sample uses seed 1).
+Table run_workload(const BenchWorkload& w, const BenchTarget& target, int threads);
+// Runs one workload on one target, timed around run_workload().
 BenchRun run_bench(const BenchWorkload& w, const BenchTarget& target, int threads);
 
 // The exact content of a table as a short fingerprint: two backends agree when their digests do.
