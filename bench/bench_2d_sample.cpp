@@ -3,6 +3,7 @@
 //   ./build/bench/bench_2d_sample [--benchmark_filter=...]
 #include <benchmark/benchmark.h>
 
+#include "bench_common.hpp"
 #include "ctm/enumerate.hpp"
 #include "ctm/sample.hpp"
 
@@ -14,17 +15,7 @@ void run_enumerate_2d(benchmark::State& state, const char* backend) {
   o.space = ctm::Space{static_cast<int>(state.range(0)), static_cast<int>(state.range(1)), 2};
   o.cutoff = static_cast<uint32_t>(state.range(2));
   o.backend = backend;
-  double nodes = 0, steps = 0, machines = 0;
-  for (auto _ : state) {
-    const ctm::Table t = ctm::enumerate(o);
-    nodes += static_cast<double>(t.meta.tree_nodes);
-    steps += static_cast<double>(t.meta.simulated_steps);
-    machines += ctm::to_double(t.machines);
-    benchmark::DoNotOptimize(t.halting);
-  }
-  state.counters["partial_machines_per_s"] = benchmark::Counter(nodes, benchmark::Counter::kIsRate);
-  state.counters["steps_per_s"] = benchmark::Counter(steps, benchmark::Counter::kIsRate);
-  state.counters["machines_per_s"] = benchmark::Counter(machines, benchmark::Counter::kIsRate);
+  ctm_bench::time_enumeration(state, o);
 }
 
 void BM_Enumerate2dCpu(benchmark::State& state) { run_enumerate_2d(state, "cpu"); }

@@ -4,6 +4,7 @@
 // D(5,2) runs once per repetition (it is the wall time that matters): BM_Enumerate/5/500.
 #include <benchmark/benchmark.h>
 
+#include "bench_common.hpp"
 #include "ctm/enumerate.hpp"
 
 namespace {
@@ -14,18 +15,7 @@ void run_space(benchmark::State& state, const std::string& backend, int threads)
   o.cutoff = static_cast<uint32_t>(state.range(2));
   o.backend = backend;
   o.threads = threads;
-  double nodes = 0, steps = 0, machines = 0;
-  for (auto _ : state) {
-    const ctm::Table t = ctm::enumerate(o);
-    nodes += static_cast<double>(t.meta.tree_nodes);
-    steps += static_cast<double>(t.meta.simulated_steps);
-    machines += ctm::to_double(t.machines);
-    benchmark::DoNotOptimize(t.halting);
-  }
-  state.counters["partial_machines_per_s"] = benchmark::Counter(nodes, benchmark::Counter::kIsRate);
-  state.counters["steps_per_s"] = benchmark::Counter(steps, benchmark::Counter::kIsRate);
-  state.counters["machines_per_s"] = benchmark::Counter(machines, benchmark::Counter::kIsRate);
-  state.SetItemsProcessed(static_cast<int64_t>(nodes));
+  ctm_bench::time_enumeration(state, o);
 }
 
 void BM_EnumerateCpu(benchmark::State& state) { run_space(state, "cpu", 0); }
