@@ -84,7 +84,8 @@ Table symmetrize(const Space& space, uint32_t cutoff, const AccumulatorOf<Geo>& 
   t.meta.cutoff = cutoff;
   const count_t k = static_cast<count_t>(space.symbols), images = Geo::kImages;
   std::unordered_map<std::string, count_t> blank0 = unmirrored.outputs();
-  for (const auto& [s, c] : mirrored.outputs()) for_each_image(Geo{}, s, [&](const std::string& img) { blank0[img] += c; });
+  for (const auto& out : mirrored.outputs())  // (not a structured binding: clang 14 cannot capture one)
+    for_each_image(Geo{}, out.first, [&](const std::string& img) { blank0[img] += out.second; });
   for (const auto& [s, c] : blank0)
     for (int b = 0; b < space.symbols; ++b) t.counts[swap_symbols(s, 0, b)] += c;
   t.halting = k * (unmirrored.halting + images * mirrored.halting);
