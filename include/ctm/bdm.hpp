@@ -11,8 +11,8 @@
 
 namespace ctm {
 
-namespace bdm_detail {
-template <class V> class FlatMap;
+namespace detail {
+template <class V> class FlatMap;  // host/engine/flat_map.hpp (internal)
 }
 
 // Symbols 0..k-1 in row-major order. A sequence has rows == 1 and two_d == false.
@@ -60,7 +60,7 @@ class BdmTable {
     bool direct = false;             // k_direct holds every packed key
     std::vector<double> k_direct;    // NaN where absent
     std::vector<std::pair<uint64_t, double>> keys;  // packed key as stored -> K, in table order
-    std::shared_ptr<const bdm_detail::FlatMap<double>> hashed;  // packed key -> K, over `keys`
+    std::shared_ptr<const detail::FlatMap<double>> hashed;  // packed key -> K, over `keys`
     double max_k = 0, min_k = 0;
     int cells() const { return rows * cols; }
   };
@@ -148,7 +148,7 @@ class BdmScorer {
   // Counting scratch: direct counts for the main shape when it is indexed directly, else hashed.
   std::vector<uint32_t> direct_counts_;
   std::vector<uint64_t> touched_;
-  std::unique_ptr<bdm_detail::FlatMap<uint32_t>> hashed_;  // counts of other shapes / large keys
+  std::unique_ptr<detail::FlatMap<uint32_t>> hashed_;  // counts of other shapes / large keys
   void count_blocks(const SymbolArray& x);
   template <class F> void for_each_count(F&& f);
   void clear_counts();
