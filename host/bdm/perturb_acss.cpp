@@ -2,7 +2,6 @@
 // (include/ctm/bdm.hpp).
 #include <algorithm>
 #include <cmath>
-#include <thread>
 
 #include "bdm/detail.hpp"
 #include "engine/parallel.hpp"
@@ -55,7 +54,7 @@ std::vector<double> perturbation_deltas(const BdmTable& table, const BdmOptions&
   auto term = [&](uint64_t tagged, uint32_t c) { return c == 0 ? 0.0 : k_of(tagged) + std::log2(static_cast<double>(c)) * log_scale; };
 
   std::vector<double> delta(n * k, 0.0);
-  if (threads <= 0) threads = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  threads = detail::thread_count(threads);
   threads = static_cast<int>(std::min<size_t>(threads, std::max<size_t>(1, n / 4096)));
   // One range of cells per thread, each with its own copy of the counts.
   detail::parallel_for(static_cast<size_t>(threads), threads, [&](int, size_t part) {

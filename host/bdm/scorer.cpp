@@ -3,7 +3,6 @@
 #include <algorithm>
 #include <cmath>
 #include <memory>
-#include <thread>
 
 #include "bdm/detail.hpp"
 #include "engine/parallel.hpp"
@@ -335,7 +334,7 @@ double BdmScorer::entropy(const SymbolArray& x, bool normalized, BdmResult* coun
 std::vector<BatchScore> score_batch(const BdmTable& table, const BdmOptions& options, const std::vector<SymbolArray>& inputs,
                                     int what, int threads) {
   std::vector<BatchScore> out(inputs.size());
-  if (threads <= 0) threads = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  threads = detail::thread_count(threads);
   threads = static_cast<int>(std::min<size_t>(threads, std::max<size_t>(1, inputs.size() / 16)));
   constexpr size_t chunk = 64;
   std::vector<std::unique_ptr<BdmScorer>> scorers(threads);  // one per thread: scratch space

@@ -11,9 +11,9 @@
 #include "commands.hpp"
 
 #include <algorithm>
-#include <thread>
 
 #include "cluster/job.hpp"
+#include "engine/parallel.hpp"
 #include "ctm/sample.hpp"
 
 namespace ctm::cli {
@@ -126,7 +126,7 @@ std::function<void(uint32_t, uint32_t, double)> chunk_progress_line(bool quiet, 
 int rank_threads(int threads) {
   const cluster::World& w = cluster::world();
   if (w.local_size <= 1) return threads;
-  const int total = threads > 0 ? threads : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  const int total = detail::thread_count(threads);
   return std::max(1, total / w.local_size);
 }
 

@@ -5,7 +5,6 @@
 #include <cmath>
 #include <limits>
 #include <map>
-#include <thread>
 #include <unordered_map>
 
 #include "ctm/collapse.hpp"
@@ -136,7 +135,7 @@ SymbolicSpace build_symbolic_space(int states, int input_bits, uint32_t cutoff, 
     throw Error("symbolic space: input_bits in 0..10 and cutoff in 1..40");
   const Space space{states, 2, 1};
   const uint64_t total = static_cast<uint64_t>(space.machine_count());
-  int nthreads = threads > 0 ? threads : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  int nthreads = ctm::detail::thread_count(threads);
   nthreads = static_cast<int>(std::min<uint64_t>(nthreads, std::max<uint64_t>(1, total / 1000)));
 
   // Each thread takes one contiguous slice of machine numbers; merging keeps the lowest number.

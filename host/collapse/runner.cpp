@@ -7,7 +7,6 @@
 #include <chrono>
 #include <cmath>
 #include <mutex>
-#include <thread>
 
 #include "engine/parallel.hpp"
 #include "internal.hpp"
@@ -58,7 +57,7 @@ CollapseResult run_collapse(const CollapseConfig& config, const SymbolicSpace* g
   r.values.assign(per_rep * c.replicates, kNaN);
   r.fixation_time.assign(c.replicates, -1);
   r.fixation_winner.assign(c.replicates, -1);
-  int threads = c.threads > 0 ? c.threads : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  int threads = ctm::detail::thread_count(c.threads);
   threads = std::min(threads, c.replicates);
   r.threads_used = threads;
   std::atomic<int> done{0};

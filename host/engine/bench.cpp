@@ -14,6 +14,7 @@
 #include "ctm/sample.hpp"
 #include "ctm/version.hpp"
 #include "cuda_probe.hpp"
+#include "parallel.hpp"
 #ifdef CTM_WITH_CUDA
 #include "cuda_backend.hpp"
 #include "cuda_devices.hpp"
@@ -140,7 +141,7 @@ BenchRun run_bench(const BenchWorkload& w, const BenchTarget& target, int thread
   BenchRun r;
   r.workload = w.name;
   r.target = target.label();
-  r.threads = threads > 0 ? threads : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  r.threads = detail::thread_count(threads);
   const auto start = std::chrono::steady_clock::now();
   const Table t = run_workload(w, target, r.threads);
   r.wall_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();

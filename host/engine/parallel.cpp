@@ -10,9 +10,12 @@
 
 namespace ctm::detail {
 
+int thread_count(int requested) {
+  return requested > 0 ? requested : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+}
+
 int worker_threads(const EnumerateOptions& opt, size_t items) {
-  const int wanted = opt.threads > 0 ? opt.threads : static_cast<int>(std::thread::hardware_concurrency());
-  return std::max(1, std::min<int>(wanted, static_cast<int>(std::max<size_t>(items, 1))));
+  return std::max(1, std::min<int>(thread_count(opt.threads), static_cast<int>(std::max<size_t>(items, 1))));
 }
 
 void run_work_items(size_t count, int threads, const EnumerateOptions& opt,
@@ -66,8 +69,7 @@ void run_work_items(size_t count, int threads, const EnumerateOptions& opt,
 namespace ctm::detail {
 
 void parallel_for(size_t count, int threads, const std::function<void(int, size_t)>& body) {
-  if (threads <= 0) threads = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
-  threads = static_cast<int>(std::min<size_t>(static_cast<size_t>(threads), std::max<size_t>(count, 1)));
+  threads = static_cast<int>(std::min<size_t>(static_cast<size_t>(thread_count(threads)), std::max<size_t>(count, 1)));
   std::atomic<size_t> next{0};
   std::atomic<bool> failed{false};
   std::exception_ptr first;

@@ -10,6 +10,9 @@
 
 namespace ctm::detail {
 
+// `requested` threads, or every hardware thread (at least 1) when it is 0 or less.
+int thread_count(int requested);
+
 // Threads to use for `items` work items: opt.threads (0 = all hardware threads), at most one per item.
 int worker_threads(const EnumerateOptions& opt, size_t items);
 
