@@ -30,7 +30,7 @@ struct WalkConfig {
   const count_t* pow;  // pow[i] = (options per entry)^i, i = 0..n*k
   int frontier_depth;  // > 0: children with this many defined entries go to sink.frontier()
   // A child's run that goes on this many steps without branching gets the n-gram proof
-  // (ngram_proof in tm.hpp; 0 = never). Changes only the proved / cut-off split, never a count.
+  // (ngram_proof in ngram.hpp; 0 = never). Changes only the proved / cut-off split, never a count.
   uint32_t ngram_after = kNgramAfter;
   int ngram_long = kNgramLong;  // window of the second try (capped by ngram_window)
   // (2D runs have no n-gram proof: Grid2d ignores both.)

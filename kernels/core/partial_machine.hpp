@@ -1,0 +1,91 @@
+// Partial machines (spec sections 1-2): the transitions read so far, the others undefined, and the
+// static facts about them that the proofs use (reachable states, the escape chain). CTM_HD.
+#pragma once
+#include <cstdint>
+
+#include "core/hd.hpp"
+#include "ctm/types.hpp"  // Move
+
+namespace ctm {
+
+constexpr int kMaxStates = 16;   // n
+constexpr int kMaxSymbols = 16;  // k
+constexpr int kMaxEntries = 16;  // n*k table entries (issue: n*k <= 16)
+
+// One running transition of a partial machine. Halting entries are never stored in an internal node
+// of the tree: a halting entry ends the run the first time it is read, so it only appears at leaves.
+struct Transition {
+  uint8_t write;
+  uint8_t move;  // Move
+  uint8_t next;  // 0-based state, 0 = initial
+  uint8_t pad;
+};
+
+// A partial machine: the entries read so far (all running), the others undefined.
+struct PartialMachine {
+  uint8_t n, k;
+  uint8_t used_states;  // states 0..used_states-1 have appeared (state relabelling, spec 2)
+  uint8_t defined_count;
+  uint32_t defined;  // bit e set <=> entry e = state*k + symbol is defined
+  Transition entry[kMaxEntries];
+  uint16_t successors[kMaxStates];  // bit q' of successors[q]: a defined entry of q goes to q'
+};
+
+// Index of the lowest set bit of a non-zero word.
+CTM_HD int lowest_bit(uint32_t x) {
+#if defined(__CUDA_ARCH__)
+  return __ffs(static_cast<int>(x)) - 1;
+#else
+  return __builtin_ctz(x);
+#endif
+}
+
+CTM_HD int entry_index(const PartialMachine& m, int state, int symbol) { return state * m.k + symbol; }
+CTM_HD bool is_defined(const PartialMachine& m, int e) { return (m.defined >> e) & 1u; }
+
+CTM_HD void define_entry(PartialMachine& m, int e, Transition t) {
+  m.entry[e] = t;
+  m.defined |= 1u << e;
+  m.defined_count++;
+  m.successors[e / m.k] |= static_cast<uint16_t>(1u << t.next);
+  if (t.next >= m.used_states) m.used_states = t.next + 1;
+}
+
+// States that still have an undefined entry, as a bitmask over states (only these can lead to a halt).
+CTM_HD uint32_t states_with_undefined(const PartialMachine& m) {
+  uint32_t out = 0;
+  const uint32_t full = (m.k >= 32) ? 0xffffffffu : ((1u << m.k) - 1u);
+  for (int q = 0; q < m.n; ++q)
+    if (((m.defined >> (q * m.k)) & full) != full) out |= 1u << q;
+  return out;
+}
+
+// States reachable from `from` through defined transitions (including `from`).
+CTM_HD uint32_t reachable_states(const PartialMachine& m, int from) {
+  uint32_t reach = 1u << from, todo = reach;
+  while (todo) {
+    const int q = lowest_bit(todo);
+    todo &= todo - 1;
+    const uint32_t fresh = m.successors[q] & ~reach;
+    reach |= fresh;
+    todo |= fresh;
+  }
+  return reach;
+}
+
+// Escape test (spec 2, "an escape into blank tape in a cycle of states"): a head standing on
+// never-visited (blank) tape in state q, having just moved in direction dir, provably runs forever
+// when following the (state, blank) transitions, all defined and all moving in dir, returns to a
+// state already seen: it only ever reads fresh blank cells.
+CTM_HD bool escapes(const PartialMachine& m, int q, int dir, uint8_t blank) {
+  uint32_t seen = 0;
+  for (;;) {
+    if ((seen >> q) & 1u) return true;
+    seen |= 1u << q;
+    const int e = q * m.k + blank;
+    if (!is_defined(m, e) || m.entry[e].move != dir) return false;
+    q = m.entry[e].next;
+  }
+}
+
+}  // namespace ctm
