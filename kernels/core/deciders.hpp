@@ -17,6 +17,16 @@ class RecordCycles {
   static constexpr int kWindow = 8;  // cells behind the head a comparison covers (8 catch nearly all, half the cost of 16)
   static constexpr int kStates = 16;  // kMaxStates of tm.hpp
 
+  // This test's state copied from `o` for a machine of `states` states (the references of the
+  // others are never valid): the walk hands it to every child, so it copies only what is used.
+  CTM_HD void copy_from(const RecordCycles& o, int states) {
+    valid_[0] = o.valid_[0];
+    valid_[1] = o.valid_[1];
+    back_[0] = o.back_[0];
+    back_[1] = o.back_[1];
+    for (int d = 0; d < 2; ++d)
+      for (int q = 0; q < states; ++q) ref_[d][q] = o.ref_[d][q];
+  }
   CTM_HD void reset(int32_t head) {
     valid_[0] = valid_[1] = 0;
     back_[0] = back_[1] = head;

@@ -45,11 +45,20 @@ struct Tape1d {
   CTM_HD static int leaf_factor(const PartialMachine&, int) { return 1; }
   CTM_HD static bool halting_reflected(const PartialMachine&) { return false; }
 
-  // The child's first transition t, then its run until a branch, proof or the cutoff.
+  // What a run carries from a node to its children: the record test's state (deciders.hpp).
+  using Carry = RecordCycles;
+  // The carry of a work item's node, rebuilt by replaying its run from blank on the free tape `spare`.
+  CTM_HD static void start_carry(const PartialMachine& m, const Run& r, Cells spare, Carry& carry) {
+    replay_records(m, r, spare, 0, carry);
+  }
+  CTM_HD static void copy_carry(Carry& to, const Carry& from, const PartialMachine& m) { to.copy_from(from, m.n); }
+
+  // The child's first transition t, then its run until a branch, proof or the cutoff; `carry` comes
+  // in as the parent's at the branch step.
   CTM_HD static StopReason step_and_run(const PartialMachine& m, Run& r, Cells c, Transition t, const WalkConfig& cfg,
-                                        const Scratch& scratch) {
-    apply_transition(t, r, c, 0);
-    return run_until_branch(m, r, c, cfg.cutoff, 0, scratch, cfg.ngram_after, cfg.ngram_long);
+                                        const Scratch& scratch, Carry& carry) {
+    if (first_step(m, t, r, c, 0, carry)) return StopReason::kProvedNonHalt;
+    return run_until_branch(m, r, c, cfg.cutoff, 0, scratch, carry, cfg.ngram_after, cfg.ngram_long);
   }
 
   // The visited cells, flat (a work item's cells): copied between levels, saved and loaded.
@@ -105,8 +114,12 @@ struct Grid2d {
   }
   CTM_HD static bool halting_reflected(const PartialMachine& m) { return has_vertical_entry(m); }
 
+  struct Carry {};  // 2D runs carry nothing from a node to its children
+  CTM_HD static void start_carry(const PartialMachine&, const Run&, const Cells&, Carry&) {}
+  CTM_HD static void copy_carry(Carry&, const Carry&, const PartialMachine&) {}
+
   CTM_HD static StopReason step_and_run(const PartialMachine& m, Run& r, const Cells& g, Transition t,
-                                        const WalkConfig& cfg, const Scratch& scratch) {
+                                        const WalkConfig& cfg, const Scratch& scratch, Carry&) {
     g.at(r.x, r.y) = t.write;
     r.state = t.next;
     r.steps++;

@@ -114,10 +114,14 @@ struct ProofScratch {
 //    back) or a reference taken at doubling step counts (any width);
 //  - n-gram: ngram_proof(), tried once after `ngram_after` steps of this call (0: never).
 // r.proof says which one settled a kProvedNonHalt run.
+// `records` carries the record test across the segments of one run: the walk hands each child its
+// parent's, as of the branch step (the child's run is the parent's run, continued), so a translated
+// cycle that began before the branch is caught one period after it began, not one period after the
+// child's first step.
 template <class Tape>
 CTM_HD StopReason run_until_branch(const PartialMachine& m, RunState& r, Tape& tape, uint32_t cutoff,
-                                   uint8_t blank, const ProofScratch& scratch, uint32_t ngram_after = 0,
-                                   int ngram_long = kNgramMaxWindow) {
+                                   uint8_t blank, const ProofScratch& scratch, RecordCycles& records,
+                                   uint32_t ngram_after = 0, int ngram_long = kNgramMaxWindow) {
   // With every entry defined (all running) nothing can halt; with no state that has an undefined
   // entry reachable from the current one, nothing can either (both settled before any step).
   const uint32_t all_entries = m.n * m.k >= 32 ? 0xffffffffu : ((1u << (m.n * m.k)) - 1u);
@@ -133,19 +137,30 @@ CTM_HD StopReason run_until_branch(const PartialMachine& m, RunState& r, Tape& t
   int ngram_full = 0, ngram_len = 0;  // set at the first try: most runs never get there
 
   // The run's registers live in locals: stores through the (byte) tape pointer would otherwise
-  // force the compiler to reload them at every step.
+  // force the compiler to reload them at every step. The transitions are unpacked once into `code`,
+  // indexed by state * k + symbol: the cell to write, the head's displacement, the next state and
+  // its row (next * k), so that a step is one load of the cell and one of its entry, with no
+  // multiplication on the chain from one step to the next; an undefined entry has next = 0xff.
   const int k = m.k;
-  const uint32_t defined = m.defined;
-  Transition entry[kMaxEntries];
-  for (int e = 0; e < kMaxEntries; ++e) entry[e] = m.entry[e];
+  struct Code {
+    uint8_t write;
+    int8_t delta;
+    uint8_t next, row;
+  } code[kMaxEntries];
+  for (int e = 0; e < kMaxEntries; ++e) {
+    const Transition t = m.entry[e];
+    const bool def = (m.defined >> e) & 1u;
+    code[e] = Code{t.write, static_cast<int8_t>(2 * t.move - 1), def ? t.next : static_cast<uint8_t>(0xff),
+                   static_cast<uint8_t>(t.next * k)};
+  }
+  uint8_t* const cells = &tape[0];
   int32_t head = r.head, lo = r.lo, hi = r.hi;
   uint32_t steps = r.steps;
-  int state = r.state;
+  int state = r.state, row = state * k;
   StopReason result;
 
-  // Exact-cycle snapshot.
-  bool cycle_valid = false;
-  int32_t cycle_head = 0, cycle_lo = 0, cycle_hi = 0;
+  // Exact-cycle snapshot (cycle_head = INT32_MIN while there is none: the head never gets there).
+  int32_t cycle_head = INT32_MIN, cycle_lo = 0, cycle_hi = 0;
   int cycle_state = -1;
   uint32_t next_snapshot = steps + 8;
   // Translated-cycle references, one per direction: the fresh cell the head stood on, the state,
@@ -158,9 +173,6 @@ CTM_HD StopReason run_until_branch(const PartialMachine& m, RunState& r, Tape& t
     uint32_t next_at;
   } ref[2] = {{false, -1, 0, 0, 0, 0, steps + 4}, {false, -1, 0, 0, 0, 0, steps + 4}};
   uint8_t* const ref_tape[2] = {scratch.left, scratch.right};
-  RecordCycles records;  // the per-state record test (deciders.hpp)
-  records.reset(head);
-
   uint32_t next_stop = ngram_at < cutoff ? ngram_at : cutoff;  // one test a step for both
   for (;;) {
     if (steps >= next_stop) {
@@ -175,24 +187,24 @@ CTM_HD StopReason run_until_branch(const PartialMachine& m, RunState& r, Tape& t
       ngram_len = ngram_full;
       next_stop = ngram_at < cutoff ? ngram_at : cutoff;
     }
-    const int e = state * k + tape[head];
-    if (!((defined >> e) & 1u)) { result = StopReason::kUndefined; break; }
-    const Transition t = entry[e];
-    tape[head] = t.write;
-    state = t.next;
-    head += 2 * t.move - 1;
+    const Code c = code[row + cells[head]];
+    if (c.next == 0xff) { result = StopReason::kUndefined; break; }
+    cells[head] = c.write;
+    state = c.next;
+    row = c.row;
+    head += c.delta;
     ++steps;
     records.track(head);
-    if (head > hi || head < lo) {
+    if (static_cast<uint32_t>(head - lo) > static_cast<uint32_t>(hi - lo)) {
       const int dir = head > hi ? kRight : kLeft;
       if (dir == kRight) hi = head; else lo = head;
-      tape[head] = blank;
+      cells[head] = blank;
       if (escapes(m, state, dir, blank)) { proof = kProofEscape; result = StopReason::kProvedNonHalt; break; }
       EdgeReference& rf = ref[dir];
       // The farthest back since the last record of this direction (RecordCycles tracks it).
       const int32_t back = records.back_since_record(dir);
       if (dir == kRight ? back < rf.reach : back > rf.reach) rf.reach = back;
-      if (records.on_record(dir, state, head, tape, lo, hi, blank)) {
+      if (records.on_record(dir, state, head, cells, lo, hi, blank)) {
         proof = kProofTranslated; result = StopReason::kProvedNonHalt; break;
       }
       const uint8_t* saved = ref_tape[dir];
@@ -204,23 +216,23 @@ CTM_HD StopReason run_until_branch(const PartialMachine& m, RunState& r, Tape& t
         bool same = true;
         for (int32_t p = from; p <= to && same; ++p) {
           const uint8_t then = (p < rf.lo || p > rf.hi) ? blank : saved[p - rf.lo];
-          same = tape[p + shift] == then;
+          same = cells[p + shift] == then;
         }
         if (same) { proof = kProofTranslated; result = StopReason::kProvedNonHalt; break; }
       }
       if (steps >= rf.next_at && hi - lo < scratch.capacity) {
-        copy_cells(ref_tape[dir], &tape[lo], hi - lo + 1);
+        copy_cells(ref_tape[dir], &cells[lo], hi - lo + 1);
         rf = EdgeReference{true, state, head, lo, hi, head, steps * 2};
       }
       continue;  // the block grew: no exact repeat is possible at this step
     }
-    if (state == cycle_state && head == cycle_head && cycle_valid && lo == cycle_lo && hi == cycle_hi) {
-      if (same_cells(&tape[lo], scratch.cycle, hi - lo + 1)) { proof = kProofCycle; result = StopReason::kProvedNonHalt; break; }
+    if (head == cycle_head && state == cycle_state && lo == cycle_lo && hi == cycle_hi) {
+      if (same_cells(&cells[lo], scratch.cycle, hi - lo + 1)) { proof = kProofCycle; result = StopReason::kProvedNonHalt; break; }
     }
     if (steps >= next_snapshot) {
       if (hi - lo < scratch.capacity) {
-        copy_cells(scratch.cycle, &tape[lo], hi - lo + 1);
-        cycle_valid = true; cycle_state = state; cycle_head = head; cycle_lo = lo; cycle_hi = hi;
+        copy_cells(scratch.cycle, &cells[lo], hi - lo + 1);
+        cycle_state = state; cycle_head = head; cycle_lo = lo; cycle_hi = hi;
       }
       next_snapshot = steps * 2;
       // The reachable set only shrinks along a run; re-test it at each snapshot.
@@ -230,6 +242,51 @@ CTM_HD StopReason run_until_branch(const PartialMachine& m, RunState& r, Tape& t
   r.head = head; r.lo = lo; r.hi = hi; r.steps = steps; r.state = static_cast<uint8_t>(state);
   r.proof = proof;
   return result;
+}
+
+// A run from a blank tape or a standalone segment: the record test starts at this call.
+template <class Tape>
+CTM_HD StopReason run_until_branch(const PartialMachine& m, RunState& r, Tape& tape, uint32_t cutoff,
+                                   uint8_t blank, const ProofScratch& scratch, uint32_t ngram_after = 0,
+                                   int ngram_long = kNgramMaxWindow) {
+  RecordCycles records;
+  records.reset(r.head);
+  return run_until_branch(m, r, tape, cutoff, blank, scratch, records, ngram_after, ngram_long);
+}
+
+// The first step of a child's run: its new transition t, with the record test fed and, when the head
+// enters fresh tape, the escape and record tests run, as run_until_branch does for every later step.
+// Returns true when that already proves the run non-halting (r.proof says which).
+template <class Tape>
+CTM_HD bool first_step(const PartialMachine& m, Transition t, RunState& r, Tape& tape, uint8_t blank,
+                       RecordCycles& records) {
+  const bool fresh = apply_transition(t, r, tape, blank);
+  records.track(r.head);
+  if (!fresh) return false;
+  const int dir = t.move;
+  if (escapes(m, r.state, dir, blank)) { r.proof = kProofEscape; return true; }
+  if (records.on_record(dir, r.state, r.head, tape, r.lo, r.hi, blank)) { r.proof = kProofTranslated; return true; }
+  return false;
+}
+
+// Rebuilds the record test's state of a run that stopped at `r` (a work item's node) by replaying it
+// from the blank tape on `tape` (a free tape of the walk's width): every entry the run read is
+// defined in `m`. The result is the state the walk would have carried down to this node, so a walk
+// gives the same proofs, steps and accounting however the tree is cut into work items.
+template <class Tape>
+CTM_HD void replay_records(const PartialMachine& m, const RunState& r, Tape& tape, uint8_t blank, RecordCycles& records) {
+  RunState q{0, 0, 0, 0, 0, 0};
+  tape[0] = blank;
+  records.reset(0);
+  while (q.steps < r.steps) {
+    const Transition t = m.entry[q.state * m.k + tape[q.head]];
+    if (apply_transition(t, q, tape, blank)) {
+      records.track(q.head);
+      records.on_record(t.move, q.state, q.head, tape, q.lo, q.hi, blank);
+    } else {
+      records.track(q.head);
+    }
+  }
 }
 
 }  // namespace ctm

@@ -46,6 +46,7 @@ struct WalkFrame {
   uint8_t entry;          // the undefined entry the run stopped at
   uint8_t w, move, next;  // next child to try
   uint8_t move_mask;      // moves explored below this node (bit per move; Geo::moves_below)
+  typename Geo::Carry carry;  // the run's proof state at its branch step, handed to each child
 };
 
 // Memory for a walk: the cells of every tree level (Geo::Store; levels >= n*k + 2), frames for every
@@ -111,6 +112,7 @@ CTM_HD void walk_subtree(const WalkConfig& cfg, const PartialMachine& m0, const 
   mem.frames[0].m = m0;
   mem.frames[0].r = r0;
   mem.frames[0].mult = mult0;
+  Geo::start_carry(m0, r0, mem.cells(1), mem.frames[0].carry);
   if (!enter(0, !skip_halting, root_mirrored)) return;
 
   while (level >= 0) {
@@ -132,7 +134,8 @@ CTM_HD void walk_subtree(const WalkConfig& cfg, const PartialMachine& m0, const 
     const typename Geo::Cells child = mem.cells(level + 1);
     Geo::copy_cells(child, mem.cells(level), f.r);
     c.r = f.r;
-    const StopReason stop = Geo::step_and_run(c.m, c.r, child, c.m.entry[f.entry], cfg, mem.scratch);
+    Geo::copy_carry(c.carry, f.carry, c.m);
+    const StopReason stop = Geo::step_and_run(c.m, c.r, child, c.m.entry[f.entry], cfg, mem.scratch, c.carry);
     const uint32_t ran = c.r.steps - f.r.steps;
     sink.steps(ran);
     if (WalkStats* st = mem.stats) {

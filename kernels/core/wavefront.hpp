@@ -157,7 +157,8 @@ CTM_HD NodeRun run_node(const WaveNode& w, uint32_t cutoff, const WaveProofs& pr
     int bits;
     CTM_HD uint8_t operator[](int32_t p) const { return static_cast<uint8_t>(t.get(p, bits)); }
   } const view{tape, bits};
-  RecordCycles records;
+  RecordCycles records;  // fed from the blank tape on: the CPU walk carries it from node to child
+  records.reset(origin);
   const uint32_t undefined_states = states_with_undefined(m);
 
   int32_t head = origin, lo = origin, hi = origin;
@@ -165,7 +166,6 @@ CTM_HD NodeRun run_node(const WaveNode& w, uint32_t cutoff, const WaveProofs& pr
   int state = 0;
   for (;;) {
     if (steps == own) {  // run_until_branch starts here: reachability before its first step
-      records.reset(head);
       if (!(reachable_states(m, state) & undefined_states)) {
         out.stop = static_cast<uint8_t>(StopReason::kProvedNonHalt);
         out.proof = kProofReach;
@@ -185,17 +185,28 @@ CTM_HD NodeRun run_node(const WaveNode& w, uint32_t cutoff, const WaveProofs& pr
     state = t.next;
     head += 2 * t.move - 1;
     ++steps;
-    if (steps > own) records.track(head);
+    records.track(head);
     if (head > hi || head < lo) {
       const int dir = head > hi ? kRight : kLeft;
       if (dir == kRight) hi = head; else lo = head;
-      if (steps <= own) continue;  // the parent's segment and the step it branched on
+      if (steps < own) {  // an ancestor's segment: only the record test's state moves on
+        if (scratch) records.on_record(dir, state, head, view, lo, hi, 0);
+        continue;
+      }
       if (escapes(m, state, dir, 0)) {
         out.stop = static_cast<uint8_t>(StopReason::kProvedNonHalt);
         out.proof = kProofEscape;
         break;
       }
       if (!scratch) continue;
+      if (steps == own) {  // the node's first step (first_step of tm.hpp): the record test only
+        if (records.on_record(dir, state, head, view, lo, hi, 0)) {
+          out.stop = static_cast<uint8_t>(StopReason::kProvedNonHalt);
+          out.proof = kProofTranslated;
+          break;
+        }
+        continue;
+      }
       EdgeReference& rf = ref[dir];
       const int32_t back = records.back_since_record(dir);
       if (dir == kRight ? back < rf.reach : back > rf.reach) rf.reach = back;
