@@ -5,6 +5,7 @@
 // the CPU walk and the CUDA kernels run the same test.
 #pragma once
 #include <cstdint>
+#include <cstring>
 
 #include "core/hd.hpp"
 
@@ -40,6 +41,13 @@ class RecordCycles {
   // The farthest point back since the last record in direction `dir` (for the doubling references
   // of run_until_branch, which fold it in the same way).
   CTM_HD int32_t back_since_record(int dir) const { return back_[dir]; }
+  // For a caller that tracks the head itself (run_until_branch keeps both in registers):
+  // `left` is the rightmost head since the last left record, `right` the leftmost since the last
+  // right record, as track() would have left them.
+  CTM_HD void set_back(int32_t left, int32_t right) {
+    back_[0] = left;
+    back_[1] = right;
+  }
 
   // The head has just reached fresh tape at `head` moving in `dir` (1 = right, 0 = left) in
   // `state`; lo..hi is the visited block (cells outside it are blank). Returns true when the run
@@ -57,8 +65,9 @@ class RecordCycles {
     // Digit i: the cell i + 1 behind the head; beyond the visited block the tape is blank.
     const int32_t inside = dir == 1 ? head - lo : hi - head;
     const int count = inside < kWindow ? inside : kWindow;
-    uint64_t cells = count < kWindow ? (blank * 0x1111111111111111ull) << (4 * count) : 0;
-    for (int i = 0; i < count; ++i) cells |= static_cast<uint64_t>(tape[head + step_back * (i + 1)]) << (4 * i);
+    uint64_t cells = count < kWindow ? (blank * 0x1111111111111111ull) << (4 * count) : pack_window(tape, head, dir);
+    if (count < kWindow)
+      for (int i = 0; i < count; ++i) cells |= static_cast<uint64_t>(tape[head + step_back * (i + 1)]) << (4 * i);
     if (state >= kStates) return false;
     Ref& rf = ref_[dir][state];
     if ((valid_[dir] >> state) & 1u) {
@@ -76,6 +85,26 @@ class RecordCycles {
   }
 
  private:
+  // The kWindow = 8 cells behind the head, digit i the cell i + 1 behind, all inside the visited block.
+  template <class Tape>
+  CTM_HD static uint64_t pack_window(const Tape& tape, int32_t head, int dir) {
+    uint64_t cells = 0;
+    const int32_t step_back = dir == 1 ? -1 : 1;
+    for (int i = 0; i < kWindow; ++i) cells |= static_cast<uint64_t>(tape[head + step_back * (i + 1)]) << (4 * i);
+    return cells;
+  }
+#if !defined(__CUDA_ARCH__)
+  // A byte tape on the host: one 8-byte load, byte-reversed for a right record (the nearest cell is
+  // the highest byte), then the bytes (each < 16) squeezed into nibbles.
+  static uint64_t pack_window(uint8_t* const& tape, int32_t head, int dir) {
+    uint64_t w;
+    std::memcpy(&w, tape + (dir == 1 ? head - kWindow : head + 1), sizeof w);
+    if (dir == 1) w = __builtin_bswap64(w);
+    w = (w | (w >> 4)) & 0x00ff00ff00ff00ffull;
+    w = (w | (w >> 8)) & 0x0000ffff0000ffffull;
+    return (w | (w >> 16)) & 0x00000000ffffffffull;
+  }
+#endif
   struct Ref {
     uint64_t cells;
     int32_t pos, reach;

@@ -53,6 +53,15 @@ CTM_HD void define_entry(PartialMachine& m, int e, Transition t) {
 
 // States that still have an undefined entry, as a bitmask over states (only these can lead to a halt).
 CTM_HD uint32_t states_with_undefined(const PartialMachine& m) {
+  if (m.k == 2) {
+    // Pairs of entry bits: a state is open when either of its two is clear; gather the pairs' bits.
+    uint32_t x = ~(m.defined & (m.defined >> 1)) & 0x55555555u;
+    x = (x | (x >> 1)) & 0x33333333u;
+    x = (x | (x >> 2)) & 0x0f0f0f0fu;
+    x = (x | (x >> 4)) & 0x00ff00ffu;
+    x = (x | (x >> 8)) & 0x0000ffffu;
+    return x & ((1u << m.n) - 1u);
+  }
   uint32_t out = 0;
   const uint32_t full = (m.k >= 32) ? 0xffffffffu : ((1u << m.k) - 1u);
   for (int q = 0; q < m.n; ++q)

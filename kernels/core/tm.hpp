@@ -141,22 +141,21 @@ CTM_HD StopReason run_until_branch(const PartialMachine& m, RunState& r, Tape& t
   // indexed by state * k + symbol: the cell to write, the head's displacement, the next state and
   // its row (next * k), so that a step is one load of the cell and one of its entry, with no
   // multiplication on the chain from one step to the next; an undefined entry has next = 0xff.
-  const int k = m.k;
-  struct Code {
-    uint8_t write;
-    int8_t delta;
-    uint8_t next, row;
-  } code[kMaxEntries];
-  for (int e = 0; e < kMaxEntries; ++e) {
+  const int k = m.k, entries = m.n * m.k;
+  // code[e]: write | (move << 8) | (next << 16) | (next * k << 24); an undefined entry: next = 0xff.
+  uint32_t code[kMaxEntries];
+  for (int e = 0; e < entries; ++e) {
     const Transition t = m.entry[e];
-    const bool def = (m.defined >> e) & 1u;
-    code[e] = Code{t.write, static_cast<int8_t>(2 * t.move - 1), def ? t.next : static_cast<uint8_t>(0xff),
-                   static_cast<uint8_t>(t.next * k)};
+    code[e] = ((m.defined >> e) & 1u)
+                  ? (t.write | static_cast<uint32_t>(t.move) << 8 | static_cast<uint32_t>(t.next) << 16 |
+                     static_cast<uint32_t>(t.next * k) << 24)
+                  : 0x00ff0000u;
   }
   uint8_t* const cells = &tape[0];
   int32_t head = r.head, lo = r.lo, hi = r.hi;
   uint32_t steps = r.steps;
   int state = r.state, row = state * k;
+  int32_t back_l = records.back_since_record(kLeft), back_r = records.back_since_record(kRight);
   StopReason result;
 
   // Exact-cycle snapshot (cycle_head = INT32_MIN while there is none: the head never gets there).
@@ -187,26 +186,46 @@ CTM_HD StopReason run_until_branch(const PartialMachine& m, RunState& r, Tape& t
       ngram_len = ngram_full;
       next_stop = ngram_at < cutoff ? ngram_at : cutoff;
     }
-    const Code c = code[row + cells[head]];
-    if (c.next == 0xff) { result = StopReason::kUndefined; break; }
-    cells[head] = c.write;
-    state = c.next;
-    row = c.row;
-    head += c.delta;
-    ++steps;
-    records.track(head);
+    // The steps themselves, in a loop of their own that leaves only for an event: the head on fresh
+    // tape, a possible exact repeat (head and state of the snapshot), the next scheduled test
+    // (snapshot, n-gram, cutoff) or an undefined entry. The tests below run exactly where the
+    // one-step-at-a-time loop ran them.
+    {
+      const uint32_t limit = next_stop < next_snapshot ? next_stop : next_snapshot;
+      const uint32_t span = static_cast<uint32_t>(hi - lo);
+      const int cycle_row = cycle_state * k;
+      uint32_t c;
+      bool undefined = false;
+      for (;;) {
+        c = code[row + cells[head]];
+        if ((c & 0x00ff0000u) == 0x00ff0000u) { undefined = true; break; }
+        cells[head] = static_cast<uint8_t>(c);
+        row = static_cast<int>(c >> 24);
+        head += static_cast<int32_t>((c >> 7) & 2u) - 1;
+        ++steps;
+        // The farthest back since the last record of each direction, kept in registers here (the
+        // record test's copy is in memory the tape stores may alias) and handed over at each record.
+        back_r = head < back_r ? head : back_r;
+        back_l = head > back_l ? head : back_l;
+        if (static_cast<uint32_t>(head - lo) > span || steps >= limit || (head == cycle_head && row == cycle_row)) break;
+      }
+      if (undefined) { state = row / k; result = StopReason::kUndefined; break; }
+      state = (c >> 16) & 0xff;
+    }
     if (static_cast<uint32_t>(head - lo) > static_cast<uint32_t>(hi - lo)) {
       const int dir = head > hi ? kRight : kLeft;
       if (dir == kRight) hi = head; else lo = head;
       cells[head] = blank;
       if (escapes(m, state, dir, blank)) { proof = kProofEscape; result = StopReason::kProvedNonHalt; break; }
       EdgeReference& rf = ref[dir];
-      // The farthest back since the last record of this direction (RecordCycles tracks it).
-      const int32_t back = records.back_since_record(dir);
+      // The farthest back since the last record of this direction.
+      const int32_t back = dir == kRight ? back_r : back_l;
       if (dir == kRight ? back < rf.reach : back > rf.reach) rf.reach = back;
-      if (records.on_record(dir, state, head, cells, lo, hi, blank)) {
-        proof = kProofTranslated; result = StopReason::kProvedNonHalt; break;
-      }
+      records.set_back(back_l, back_r);
+      const bool repeats = records.on_record(dir, state, head, cells, lo, hi, blank);
+      back_l = records.back_since_record(kLeft);
+      back_r = records.back_since_record(kRight);
+      if (repeats) { proof = kProofTranslated; result = StopReason::kProvedNonHalt; break; }
       const uint8_t* saved = ref_tape[dir];
       if (rf.valid && state == rf.state) {
         // Compare the cells read since the reference (reach..pos then) with the same cells shifted.
@@ -239,6 +258,7 @@ CTM_HD StopReason run_until_branch(const PartialMachine& m, RunState& r, Tape& t
       if (!(reachable_states(m, state) & undefined_states)) { proof = kProofReach; result = StopReason::kProvedNonHalt; break; }
     }
   }
+  records.set_back(back_l, back_r);
   r.head = head; r.lo = lo; r.hi = hi; r.steps = steps; r.state = static_cast<uint8_t>(state);
   r.proof = proof;
   return result;
