@@ -43,56 +43,6 @@ CTM_HD int ngram_window(int n, int k) {
   }
 }
 
-// Bit helpers of ngram_proof. A set of windows is a word with bit `window` set; a window's digit i
-// (base k) is its i-th cell counted outward from the head, so dropping the first cell of window v is
-// v / k and prefixing a cell c is c + k * v: on the word these are a stride-k compress and spread.
-// `high` = k^(L-1) bounds the values involved; with k and high known at compile time (k = 2) the
-// steps that cannot move a bit fold away.
-
-// Bits 0..count-1 set (count <= 64).
-CTM_HD uint64_t ngram_low_bits(uint32_t count) { return count >= 64 ? ~0ull : (1ull << count) - 1; }
-
-// {v / k : v in set, v % k == 0} for v < k * high.
-CTM_HD uint64_t ngram_compress(uint64_t set, uint32_t k, uint32_t high) {
-  if (k == 2) {  // pack the even bits, halving the gaps
-    set &= 0x5555555555555555ull;
-    if (high > 1) set = (set | (set >> 1)) & 0x3333333333333333ull;
-    if (high > 2) set = (set | (set >> 2)) & 0x0f0f0f0f0f0f0f0full;
-    if (high > 4) set = (set | (set >> 4)) & 0x00ff00ff00ff00ffull;
-    if (high > 8) set = (set | (set >> 8)) & 0x0000ffff0000ffffull;
-    if (high > 16) set = (set | (set >> 16)) & 0x00000000ffffffffull;
-    return set;
-  }
-  uint64_t out = 0;
-  for (; set; set &= set - 1) {
-    const uint32_t v = static_cast<uint32_t>(lowest_bit64(set));
-    if (v % k == 0) out |= 1ull << (v / k);
-  }
-  return out;
-}
-
-// {k * v : v in set} for v < high: the inverse of ngram_compress.
-CTM_HD uint64_t ngram_spread(uint64_t set, uint32_t k, uint32_t high) {
-  if (k == 2) {
-    if (high > 16) set = (set | (set << 16)) & 0x0000ffff0000ffffull;
-    if (high > 8) set = (set | (set << 8)) & 0x00ff00ff00ff00ffull;
-    if (high > 4) set = (set | (set << 4)) & 0x0f0f0f0f0f0f0f0full;
-    if (high > 2) set = (set | (set << 2)) & 0x3333333333333333ull;
-    if (high > 1) set = (set | (set << 1)) & 0x5555555555555555ull;
-    return set;
-  }
-  uint64_t out = 0;
-  for (; set; set &= set - 1) out |= 1ull << (k * static_cast<uint32_t>(lowest_bit64(set)));
-  return out;
-}
-
-// {v % high : v in set} for v < k * high: the k blocks of `high` bits OR-ed together.
-CTM_HD uint64_t ngram_fold(uint64_t set, uint32_t k, uint32_t high) {
-  uint64_t out = 0;
-  for (uint32_t x = 0; x < k; ++x) out |= set >> (x * high);
-  return out & ngram_low_bits(high);
-}
-
 // The fixed point of ngram_proof for k = K and windows of L cells, both known at compile time, or
 // (K = 0) given at run time by m.k and len. `Row` holds the W windows of one row; `kRows` bounds n W.
 template <uint32_t K, uint32_t L, class Row, int kRows>
@@ -112,21 +62,28 @@ CTM_HD bool ngram_configs(const PartialMachine& m, uint32_t len, uint8_t blank) 
   if (rows_used > static_cast<uint32_t>(kRows)) return false;
   constexpr int kSummaryWords = (kRows + 63) / 64;
 
-  // Per state: the rws whose entry moves left (the configurations a new left window concerns) and
-  // the symbols whose entry moves right (those a new right window concerns).
-  Row moves_left[kMaxStates];
+  // Per state: the rws whose entry is undefined (`bad`: a configuration among them ends the proof
+  // the moment it is found), those whose entry moves left (the configurations a new left window
+  // concerns), and the symbols whose entry moves right (those a new right window concerns).
+  Row head_is[kMaxSymbols];  // the rws with head symbol s
+  if (k == 2) {
+    head_is[0] = static_cast<Row>(0x5555555555555555ull);
+    head_is[1] = static_cast<Row>(0xaaaaaaaaaaaaaaaaull);
+  } else {
+    for (uint32_t s = 0; s < k; ++s) head_is[s] = 0;
+    for (uint32_t v = 0; v < w_count; ++v) head_is[v % k] |= static_cast<Row>(1) << v;
+  }
+  Row bad[kMaxStates], moves_left[kMaxStates];
   uint32_t reads_right[kMaxStates];
   for (uint32_t q = 0; q < n; ++q) {
-    moves_left[q] = 0;
+    bad[q] = moves_left[q] = 0;
     reads_right[q] = 0;
     for (uint32_t s = 0; s < k; ++s) {
       const uint32_t e = q * k + s;
-      if (!is_defined(m, static_cast<int>(e))) continue;
-      if (m.entry[e].move == kRight) {
-        reads_right[q] |= 1u << s;
-      } else {
-        for (uint32_t v = s; v < w_count; v += k) moves_left[q] |= static_cast<Row>(1) << v;
-      }
+      const Row with_s = head_is[s];
+      if (!is_defined(m, static_cast<int>(e))) bad[q] |= with_s;
+      else if (m.entry[e].move == kRight) reads_right[q] |= 1u << s;
+      else moves_left[q] |= with_s;
     }
   }
 
@@ -136,22 +93,31 @@ CTM_HD bool ngram_configs(const PartialMachine& m, uint32_t len, uint8_t blank) 
   uint64_t summary[kSummaryWords];
   for (uint32_t i = 0; i < rows_used; ++i) row[i] = pending[i] = 0;
   for (int i = 0; i < kSummaryWords; ++i) summary[i] = 0;
+  bool failed = false;
   auto mark = [&](uint32_t r, Row bits) {
     if (bits) {
       pending[r] |= bits;
       summary[r / 64] |= 1ull << (r % 64);
     }
   };
-  auto add = [&](uint32_t r, Row bits) {
+  auto add = [&](uint32_t q, uint32_t lw, Row bits) {
+    const uint32_t r = q * w_count + lw;
     bits &= ~row[r];
     row[r] |= bits;
     mark(r, bits);
+    if (bits & bad[q]) failed = true;
   };
   uint64_t left = 1ull << blank_window, right = 1ull << blank_window;
   uint64_t right_unscanned = 0;  // right windows added since the last scan for the configurations they concern
   uint64_t outer = 0;            // sum_x 2^(x high): one bit per value of a window's outermost cell
   for (uint32_t x = 0; x < k; ++x) outer |= 1ull << (x * high);
-  add(blank_window, static_cast<Row>(1) << blank_window);  // state 0, blank both sides
+  // The successors of (q, lw, rw) moving right with t (its new left window already in `left`): the
+  // right half-tape loses its first cell, rw / k, extended by any outer cell x in a right window.
+  auto step_right = [&](uint32_t lw, uint32_t rw, Transition t) {
+    add(t.next, t.write + k * (lw % high), static_cast<Row>(right & (outer << (rw / k))));
+  };
+  add(0, blank_window, static_cast<Row>(1) << blank_window);  // state 0, blank both sides
+  if (failed) return false;
 
   for (;;) {
     int wi = 0;
@@ -167,18 +133,22 @@ CTM_HD bool ngram_configs(const PartialMachine& m, uint32_t len, uint8_t blank) 
         Row concerned = 0;
         for (uint32_t ss = reads_right[q]; ss; ss &= ss - 1) concerned |= static_cast<Row>(tails << lowest_bit(ss));
         if (!concerned) continue;
-        for (uint32_t lw = 0; lw < w_count; ++lw) mark(q * w_count + lw, row[q * w_count + lw] & concerned);
+        // Expanded already (or pending, and then expanded again later): only the successors change.
+        for (uint32_t lw = 0; lw < w_count; ++lw)
+          for (Row bits = row[q * w_count + lw] & concerned; bits; bits &= bits - 1) {
+            const uint32_t rw = static_cast<uint32_t>(lowest_bit64(bits));
+            step_right(lw, rw, m.entry[q * k + rw % k]);
+          }
       }
+      if (failed) return false;
       continue;
     }
     const uint32_t r = static_cast<uint32_t>(wi) * 64 + static_cast<uint32_t>(lowest_bit64(summary[wi]));
     const uint32_t rw = static_cast<uint32_t>(lowest_bit64(pending[r]));
     pending[r] &= pending[r] - 1;
     if (!pending[r]) summary[wi] &= summary[wi] - 1;
-    const uint32_t q = r / w_count, lw = r % w_count, s = rw % k;
-    const uint32_t e = q * k + s;
-    if (!is_defined(m, static_cast<int>(e))) return false;
-    const Transition t = m.entry[e];
+    const uint32_t q = r / w_count, lw = r % w_count;
+    const Transition t = m.entry[q * k + rw % k];  // defined: `bad` configurations end the proof when found
     if (t.move == kRight) {
       const uint32_t new_lw = t.write + k * (lw % high);  // the written cell joins the left side
       if (!(left >> new_lw & 1u)) {
@@ -188,8 +158,7 @@ CTM_HD bool ngram_configs(const PartialMachine& m, uint32_t len, uint8_t blank) 
         for (uint32_t q2 = 0; q2 < n; ++q2)
           for (uint32_t x = 0; x < k; ++x) mark(q2 * w_count + x + stem, row[q2 * w_count + x + stem] & moves_left[q2]);
       }
-      // The right half-tape loses its first cell: rw / k, extended by any outer cell x.
-      add(t.next * w_count + new_lw, static_cast<Row>(right & (outer << (rw / k))));
+      step_right(lw, rw, t);
     } else {
       const uint32_t moved = t.write + k * (rw / k);  // the written cell and what was right of it
       const uint32_t new_rw = lw % k + k * (moved % high);  // the left neighbour is the new head cell
@@ -197,31 +166,28 @@ CTM_HD bool ngram_configs(const PartialMachine& m, uint32_t len, uint8_t blank) 
       right |= fresh;
       right_unscanned |= fresh;
       for (uint32_t g = lw / k; g < w_count; g += high)  // the left half-tape loses its first cell
-        if (left >> g & 1u) add(t.next * w_count + g, static_cast<Row>(1) << new_rw);
+        if (left >> g & 1u) add(t.next, g, static_cast<Row>(1) << new_rw);
     }
+    if (failed) return false;
   }
 }
 
 // True when the run of `m` from a tape of `blank` provably never reads an undefined entry.
 //
-// Computes the same least fixed point as the plain iteration of docs/deciders.md (so the same
-// verdict for every machine, window and blank; tests/test_ngram.cpp checks it against that
-// iteration), a row at a time: the abstract configurations with a given (state q, left window lw)
-// are one word `row[q * W + lw]` over the right window rw, and every rule of the proof is a few word
-// operations on the rws of a row that read one head symbol s:
-//  - their entry (q, s) is undefined: the proof fails (a mask per state, `bad`);
-//  - it moves right writing w: one new left window w + k (lw % high); the successors' right windows
-//    are the rws' tails (rw / k: a stride-k compress) extended by any outer cell x (a multiply by
-//    sum_x 2^(x high) spreads them into the k blocks), restricted to the set of right windows;
-//  - it moves left writing w: the new right windows w + k (rw / k) are the rws shifted by w - s; the
-//    successors' right windows are lw % k + k (that % high) (fold, spread, shift), with left windows
-//    lw / k + x high that are in the set of left windows.
-// A row is expanded again when it gains a bit (`dirty`) or when a window its successors could use
-// joins a set: a new left window g concerns the rows (q, x + k (g % high)) that move left; new right
-// windows are collected and the rows they concern are found by one scan when nothing else is left.
-// k = 2 runs an instance with the window length fixed at compile time (shifts and masks instead of
-// divisions, no loops over symbols). Fixed scratch: at most 256 row words and a 256-bit dirty set
-// (2 KB + 32 B, as the previous per-configuration worklist).
+// Computes the least fixed point of the rules of docs/deciders.md ("ngram-cps") and fails iff it
+// holds a configuration whose entry is undefined: the verdict depends only on that fixed point, not
+// on the order of the work (tests/test_ngram.cpp checks every verdict against a plain iteration).
+// A worklist of configurations, stored as rows: bit rw of row[q * W + lw] is the configuration
+// (q, lw, rw), `pending` the ones still to expand. Expanding one is a few integer operations (the
+// successors of a right move are one AND of the right-window set with the k windows its tail
+// extends to). When a window set grows, the configurations whose successors could use the new
+// window are expanded again: a new left window g concerns the left-moving configurations of the k
+// rows (q, x + k (g % high)), found at once; new right windows concern right-moving configurations
+// with rw = s + k (g % high) in any row, found by one scan of the rows once nothing else is pending
+// (the previous version scanned n k W configurations for every new window, and decoded every
+// configuration with divisions). k = 2 runs an instance with L fixed at compile time (shifts and
+// masks, rows of 32 bits). Fixed scratch: two arrays of n W row words (2 KB at most for k = 2;
+// 2.1 KB for k >= 3) and a bitset of the pending rows.
 CTM_HD bool ngram_proof(const PartialMachine& m, int len, uint8_t blank) {
   if (m.k == 2) {
     switch (len) {
