@@ -1,7 +1,7 @@
-// ngram_proof (kernels/core/ngram.hpp, the row-at-a-time fixed point) against a plain reference
-// written here from the rules of docs/deciders.md ("ngram-cps"): the same verdict for every node of
-// the trees of (2,2), (3,2), (2,3), (4,2) and for random partial machines of (5,2), (6,2), (3,3),
-// at every window length the engine allows and every blank symbol.
+// ngram_proof (kernels/core/ngram.hpp, the worklist over bit rows) against a plain reference written
+// here from the rules of docs/deciders.md ("ngram-cps"): the same verdict on the nodes of the trees
+// of (2,2), (3,2), (2,3), (4,2) and on random partial machines of (5,2), (6,2), (3,3), at every
+// window length the engine allows and every blank symbol; a longer window never loses a proof.
 #include <gtest/gtest.h>
 
 #include <array>
@@ -110,11 +110,13 @@ bool reference_proof(const PartialMachine& m, int len, int blank) {
 }
 
 struct Tally {
-  uint64_t calls = 0, proved = 0, mismatches = 0;
+  uint64_t calls = 0, proved = 0, mismatches = 0, lost = 0;
 };
 
 // Compares both at every window length 1..ngram_window(n, k) (and one beyond, which both refuse).
+// Also checks that a longer window never loses a proof (docs/deciders.md, "Window length").
 void compare(const PartialMachine& m, int blank, Tally& tally) {
+  bool shorter = false;
   for (int len = 1; len <= ngram_window(m.n, m.k) + 1; ++len) {
     const bool fast = ngram_proof(m, len, static_cast<uint8_t>(blank));
     const bool plain = reference_proof(m, len, blank);
@@ -123,6 +125,11 @@ void compare(const PartialMachine& m, int blank, Tally& tally) {
     if (fast != plain && tally.mismatches++ < 5)
       ADD_FAILURE() << to_standard_text(m) << " window " << len << " blank " << blank << ": ngram_proof says "
                     << fast << ", the reference " << plain;
+    if (len <= ngram_window(m.n, m.k)) {
+      if (shorter && !fast && tally.lost++ < 5)
+        ADD_FAILURE() << to_standard_text(m) << " blank " << blank << ": proved with window " << len - 1 << ", not " << len;
+      shorter = fast;
+    }
   }
 }
 
@@ -174,6 +181,7 @@ void expect_same_verdict_on_trees(std::initializer_list<TreeCase> cases) {
     std::printf("(%d,%d) T=%u: %llu nodes, every %u-th compared: %llu calls, %llu proved\n", c.n, c.k, c.cutoff,
                 (unsigned long long)nodes, c.stride, (unsigned long long)tally.calls, (unsigned long long)tally.proved);
     EXPECT_EQ(tally.mismatches, 0u);
+    EXPECT_EQ(tally.lost, 0u);
     EXPECT_GE(tally.proved, c.min_proved);  // both verdicts occur in numbers
     EXPECT_GE(tally.calls - tally.proved, c.min_proved);
   }
@@ -214,6 +222,7 @@ TEST(Ngram, SameVerdictAsTheReferenceOnRandomMachines) {
     std::printf("(%d,%d): %d machines, %llu calls, %llu proved\n", c.n, c.k, c.machines,
                 (unsigned long long)tally.calls, (unsigned long long)tally.proved);
     EXPECT_EQ(tally.mismatches, 0u);
+    EXPECT_EQ(tally.lost, 0u);
     EXPECT_GE(tally.proved, static_cast<uint64_t>(c.machines) / 20);
     EXPECT_GE(tally.calls - tally.proved, static_cast<uint64_t>(c.machines) / 20);
   }

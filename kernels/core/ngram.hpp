@@ -186,8 +186,8 @@ CTM_HD bool ngram_configs(const PartialMachine& m, uint32_t len, uint8_t blank) 
 // with rw = s + k (g % high) in any row, found by one scan of the rows once nothing else is pending
 // (the previous version scanned n k W configurations for every new window, and decoded every
 // configuration with divisions). k = 2 runs an instance with L fixed at compile time (shifts and
-// masks, rows of 32 bits). Fixed scratch: two arrays of n W row words (2 KB at most for k = 2;
-// 2.1 KB for k >= 3) and a bitset of the pending rows.
+// masks, rows of 32 bits). Fixed scratch: two arrays of n W row words (2 KB at most) and a bitset
+// of the pending rows (sm_90: 2.5 KB stack frame, the previous version 2 KB).
 CTM_HD bool ngram_proof(const PartialMachine& m, int len, uint8_t blank) {
   if (m.k == 2) {
     switch (len) {
@@ -200,8 +200,12 @@ CTM_HD bool ngram_proof(const PartialMachine& m, int len, uint8_t blank) {
       default: return false;  // 2^L > 64 windows, or L < 1
     }
   }
-  // k >= 3 (n k <= 16): W <= 64 and n W W <= 8192 leave n W <= 135.
-  return ngram_configs<0, 0, uint64_t, 136>(m, len < 0 ? 0u : static_cast<uint32_t>(len), blank);
+  // k >= 3 (n k <= 16): W <= 32 and n W W <= 8192 leave n W <= 135; W = 64 (k = 4, 8) leaves n <= 2.
+  if (len < 1 || len > kNgramMaxWindow) return false;
+  uint32_t w_count = 1;
+  for (int i = 0; i < len && w_count <= 64; ++i) w_count *= m.k;
+  if (w_count <= 32) return ngram_configs<0, 0, uint32_t, 136>(m, static_cast<uint32_t>(len), blank);
+  return ngram_configs<0, 0, uint64_t, 128>(m, static_cast<uint32_t>(len), blank);
 }
 
 }  // namespace ctm
