@@ -43,86 +43,169 @@ CTM_HD int ngram_window(int n, int k) {
   }
 }
 
-// True when the run of `m` from a tape of `blank` provably never reads an undefined entry.
-// Worklist form: `pending` holds the abstract configurations still to expand; when a window set
-// grows, only the configurations whose successors could use the new window are expanded again.
-CTM_HD bool ngram_proof(const PartialMachine& m, int len, uint8_t blank) {
-  const uint32_t k = m.k, n = m.n;
+// The fixed point of ngram_proof for k = K and windows of L cells, both known at compile time, or
+// (K = 0) given at run time by m.k and len. `Row` holds the W windows of one row; `kRows` bounds n W.
+template <uint32_t K, uint32_t L, class Row, int kRows>
+CTM_HD bool ngram_configs(const PartialMachine& m, uint32_t len, uint8_t blank) {
+  const uint32_t k = K ? K : m.k, n = m.n;
+  if (K) len = L;
+  if (len < 1 || len > static_cast<uint32_t>(kNgramMaxWindow)) return false;
   uint32_t w_count = 1, blank_window = 0;
-  for (int i = 0; i < len; ++i) { blank_window += w_count * blank; w_count *= k; }
+  for (uint32_t i = 0; i < len; ++i) {
+    blank_window += w_count * blank;
+    w_count *= k;
+    if (w_count > 8 * sizeof(Row)) return false;  // beyond one word per row (and the config bitset)
+  }
   const uint32_t high = w_count / k;  // weight of the outermost cell of a window
-  const uint32_t words = (n * w_count * w_count + 63) / 64;
-  if (len < 1 || words > static_cast<uint32_t>(kNgramMaxConfigWords)) return false;
-  // Windows: digit i (base k) is the i-th cell counted outward from the head. Left windows start at
-  // the cell left of the head, right windows at the head cell.
-  uint64_t left = 1ull << blank_window, right = 1ull << blank_window;
-  uint64_t conf[kNgramMaxConfigWords], pending[kNgramMaxConfigWords];
-  for (uint32_t i = 0; i < words; ++i) conf[i] = pending[i] = 0;
-  const uint32_t first = blank_window * w_count + blank_window;  // state 0, blank both sides
-  conf[first / 64] |= 1ull << (first % 64);
-  pending[first / 64] |= 1ull << (first % 64);
-  auto add = [&](uint32_t c) {
-    if (!((conf[c / 64] >> (c % 64)) & 1u)) {
-      conf[c / 64] |= 1ull << (c % 64);
-      pending[c / 64] |= 1ull << (c % 64);
-    }
-  };
-  // A new window `g` on side `dir`: configurations moving towards that side whose uncovered window
-  // starts with g's first L-1 cells may now step onto it.
-  auto revisit = [&](int dir, uint32_t g) {
-    const uint32_t stem = g % high;
-    for (uint32_t q = 0; q < n; ++q)
-      for (uint32_t s = 0; s < k; ++s) {
-        const uint32_t e = q * k + s;
-        if (!is_defined(m, static_cast<int>(e)) || m.entry[e].move != dir) continue;
-        // Moving right uncovers a right window: rw = s + k * stem, any lw. Moving left uncovers a
-        // left window: lw = x + k * stem for any x (lw's first cell becomes the head cell), and
-        // rw = s + k * rest for any rest.
-        if (dir == kRight) {
-          for (uint32_t lw = 0; lw < w_count; ++lw) {
-            const uint32_t c = (q * w_count + lw) * w_count + s + k * stem;
-            if ((conf[c / 64] >> (c % 64)) & 1u) pending[c / 64] |= 1ull << (c % 64);
-          }
-        } else {
-          for (uint32_t x = 0; x < k; ++x)
-            for (uint32_t rest = 0; rest < high; ++rest) {
-              const uint32_t c = (q * w_count + x + k * stem) * w_count + s + k * rest;
-              if ((conf[c / 64] >> (c % 64)) & 1u) pending[c / 64] |= 1ull << (c % 64);
-            }
-        }
-      }
-  };
-  bool again = true;
-  while (again) {
-    again = false;
-    for (uint32_t wi = 0; wi < words; ++wi) {
-      while (pending[wi]) {
-        again = true;
-        const uint32_t c = wi * 64 + static_cast<uint32_t>(lowest_bit64(pending[wi]));
-        pending[wi] &= pending[wi] - 1;
-        const uint32_t rw = c % w_count, lw = (c / w_count) % w_count, q = c / (w_count * w_count);
-        const uint32_t e = q * k + rw % k;
-        if (!is_defined(m, static_cast<int>(e))) return false;
-        const Transition t = m.entry[e];
-        if (t.move == kRight) {
-          const uint32_t new_lw = t.write + k * (lw % high);  // the written cell joins the left side
-          if (!((left >> new_lw) & 1u)) { left |= 1ull << new_lw; revisit(kLeft, new_lw); }
-          const uint32_t base = rw / k;
-          for (uint32_t x = 0; x < k; ++x)
-            if ((right >> (base + x * high)) & 1u) add((t.next * w_count + new_lw) * w_count + base + x * high);
-        } else {
-          const uint32_t moved = t.write + k * (rw / k);  // written cell and what was right of it
-          const uint32_t new_rw = lw % k + k * (moved % high);  // the left neighbour is the new head cell
-          if (!((right >> moved) & 1u)) { right |= 1ull << moved; revisit(kRight, moved); }
-          if (!((right >> new_rw) & 1u)) { right |= 1ull << new_rw; revisit(kRight, new_rw); }
-          const uint32_t base = lw / k;
-          for (uint32_t x = 0; x < k; ++x)
-            if ((left >> (base + x * high)) & 1u) add((t.next * w_count + base + x * high) * w_count + new_rw);
-        }
-      }
+  if ((n * w_count * w_count + 63) / 64 > static_cast<uint32_t>(kNgramMaxConfigWords)) return false;
+  const uint32_t rows_used = n * w_count;
+  if (rows_used > static_cast<uint32_t>(kRows)) return false;
+  constexpr int kSummaryWords = (kRows + 63) / 64;
+
+  // Per state: the rws whose entry is undefined (`bad`: a configuration among them ends the proof
+  // the moment it is found), those whose entry moves left (the configurations a new left window
+  // concerns), and the symbols whose entry moves right (those a new right window concerns).
+  Row head_is[kMaxSymbols];  // the rws with head symbol s
+  if (k == 2) {
+    head_is[0] = static_cast<Row>(0x5555555555555555ull);
+    head_is[1] = static_cast<Row>(0xaaaaaaaaaaaaaaaaull);
+  } else {
+    for (uint32_t s = 0; s < k; ++s) head_is[s] = 0;
+    for (uint32_t v = 0; v < w_count; ++v) head_is[v % k] |= static_cast<Row>(1) << v;
+  }
+  Row bad[kMaxStates], moves_left[kMaxStates];
+  uint32_t reads_right[kMaxStates];
+  for (uint32_t q = 0; q < n; ++q) {
+    bad[q] = moves_left[q] = 0;
+    reads_right[q] = 0;
+    for (uint32_t s = 0; s < k; ++s) {
+      const uint32_t e = q * k + s;
+      const Row with_s = head_is[s];
+      if (!is_defined(m, static_cast<int>(e))) bad[q] |= with_s;
+      else if (m.entry[e].move == kRight) reads_right[q] |= 1u << s;
+      else moves_left[q] |= with_s;
     }
   }
-  return true;
+
+  // row[q W + lw]: bit rw set for every configuration (q, lw, rw) found; pending: those still to
+  // expand; summary: the rows with a pending bit.
+  Row row[kRows], pending[kRows];
+  uint64_t summary[kSummaryWords];
+  for (uint32_t i = 0; i < rows_used; ++i) row[i] = pending[i] = 0;
+  for (int i = 0; i < kSummaryWords; ++i) summary[i] = 0;
+  bool failed = false;
+  auto mark = [&](uint32_t r, Row bits) {
+    if (bits) {
+      pending[r] |= bits;
+      summary[r / 64] |= 1ull << (r % 64);
+    }
+  };
+  auto add = [&](uint32_t q, uint32_t lw, Row bits) {
+    const uint32_t r = q * w_count + lw;
+    bits &= ~row[r];
+    row[r] |= bits;
+    mark(r, bits);
+    if (bits & bad[q]) failed = true;
+  };
+  uint64_t left = 1ull << blank_window, right = 1ull << blank_window;
+  uint64_t right_unscanned = 0;  // right windows added since the last scan for the configurations they concern
+  uint64_t outer = 0;            // sum_x 2^(x high): one bit per value of a window's outermost cell
+  for (uint32_t x = 0; x < k; ++x) outer |= 1ull << (x * high);
+  // The successors of (q, lw, rw) moving right with t (its new left window already in `left`): the
+  // right half-tape loses its first cell, rw / k, extended by any outer cell x in a right window.
+  auto step_right = [&](uint32_t lw, uint32_t rw, Transition t) {
+    add(t.next, t.write + k * (lw % high), static_cast<Row>(right & (outer << (rw / k))));
+  };
+  add(0, blank_window, static_cast<Row>(1) << blank_window);  // state 0, blank both sides
+  if (failed) return false;
+
+  for (;;) {
+    int wi = 0;
+    while (wi < kSummaryWords && !summary[wi]) ++wi;
+    if (wi == kSummaryWords) {
+      if (!right_unscanned) return true;  // nothing left to expand: the fixed point
+      // Configurations (q, lw, s + k (g % high)) for a new right window g and an entry (q, s)
+      // moving right: their successors may now use g.
+      uint64_t tails = 0;
+      for (uint64_t g = right_unscanned; g; g &= g - 1) tails |= 1ull << (k * (static_cast<uint32_t>(lowest_bit64(g)) % high));
+      right_unscanned = 0;
+      for (uint32_t q = 0; q < n; ++q) {
+        Row concerned = 0;
+        for (uint32_t ss = reads_right[q]; ss; ss &= ss - 1) concerned |= static_cast<Row>(tails << lowest_bit(ss));
+        if (!concerned) continue;
+        // Expanded already (or pending, and then expanded again later): only the successors change.
+        for (uint32_t lw = 0; lw < w_count; ++lw)
+          for (Row bits = row[q * w_count + lw] & concerned; bits; bits &= bits - 1) {
+            const uint32_t rw = static_cast<uint32_t>(lowest_bit64(bits));
+            step_right(lw, rw, m.entry[q * k + rw % k]);
+          }
+      }
+      if (failed) return false;
+      continue;
+    }
+    const uint32_t r = static_cast<uint32_t>(wi) * 64 + static_cast<uint32_t>(lowest_bit64(summary[wi]));
+    const uint32_t rw = static_cast<uint32_t>(lowest_bit64(pending[r]));
+    pending[r] &= pending[r] - 1;
+    if (!pending[r]) summary[wi] &= summary[wi] - 1;
+    const uint32_t q = r / w_count, lw = r % w_count;
+    const Transition t = m.entry[q * k + rw % k];  // defined: `bad` configurations end the proof when found
+    if (t.move == kRight) {
+      const uint32_t new_lw = t.write + k * (lw % high);  // the written cell joins the left side
+      if (!(left >> new_lw & 1u)) {
+        left |= 1ull << new_lw;
+        // Configurations whose left move may now uncover new_lw: lw' = x + k (new_lw % high).
+        const uint32_t stem = k * (new_lw % high);
+        for (uint32_t q2 = 0; q2 < n; ++q2)
+          for (uint32_t x = 0; x < k; ++x) mark(q2 * w_count + x + stem, row[q2 * w_count + x + stem] & moves_left[q2]);
+      }
+      step_right(lw, rw, t);
+    } else {
+      const uint32_t moved = t.write + k * (rw / k);  // the written cell and what was right of it
+      const uint32_t new_rw = lw % k + k * (moved % high);  // the left neighbour is the new head cell
+      const uint64_t fresh = ((1ull << moved) | (1ull << new_rw)) & ~right;
+      right |= fresh;
+      right_unscanned |= fresh;
+      for (uint32_t g = lw / k; g < w_count; g += high)  // the left half-tape loses its first cell
+        if (left >> g & 1u) add(t.next, g, static_cast<Row>(1) << new_rw);
+    }
+    if (failed) return false;
+  }
+}
+
+// True when the run of `m` from a tape of `blank` provably never reads an undefined entry.
+//
+// Computes the least fixed point of the rules of docs/deciders.md ("ngram-cps") and fails iff it
+// holds a configuration whose entry is undefined: the verdict depends only on that fixed point, not
+// on the order of the work (tests/test_ngram.cpp checks every verdict against a plain iteration).
+// A worklist of configurations, stored as rows: bit rw of row[q * W + lw] is the configuration
+// (q, lw, rw), `pending` the ones still to expand. Expanding one is a few integer operations (the
+// successors of a right move are one AND of the right-window set with the k windows its tail
+// extends to). When a window set grows, the configurations whose successors could use the new
+// window are expanded again: a new left window g concerns the left-moving configurations of the k
+// rows (q, x + k (g % high)), found at once; new right windows concern right-moving configurations
+// with rw = s + k (g % high) in any row, found by one scan of the rows once nothing else is pending
+// (the previous version scanned n k W configurations for every new window, and decoded every
+// configuration with divisions). k = 2 runs an instance with L fixed at compile time (shifts and
+// masks, rows of 32 bits). Fixed scratch: two arrays of n W row words (2 KB at most) and a bitset
+// of the pending rows (sm_90: 2.5 KB stack frame, the previous version 2 KB).
+CTM_HD bool ngram_proof(const PartialMachine& m, int len, uint8_t blank) {
+  if (m.k == 2) {
+    switch (len) {
+      case 1: return ngram_configs<2, 1, uint32_t, 32>(m, 1, blank);
+      case 2: return ngram_configs<2, 2, uint32_t, 64>(m, 2, blank);
+      case 3: return ngram_configs<2, 3, uint32_t, 128>(m, 3, blank);
+      case 4: return ngram_configs<2, 4, uint32_t, 256>(m, 4, blank);
+      case 5: return ngram_configs<2, 5, uint32_t, 256>(m, 5, blank);  // n <= 8
+      case 6: return ngram_configs<2, 6, uint64_t, 128>(m, 6, blank);  // n <= 2
+      default: return false;  // 2^L > 64 windows, or L < 1
+    }
+  }
+  // k >= 3 (n k <= 16): W <= 32 and n W W <= 8192 leave n W <= 135; W = 64 (k = 4, 8) leaves n <= 2.
+  if (len < 1 || len > kNgramMaxWindow) return false;
+  uint32_t w_count = 1;
+  for (int i = 0; i < len && w_count <= 64; ++i) w_count *= m.k;
+  if (w_count <= 32) return ngram_configs<0, 0, uint32_t, 136>(m, static_cast<uint32_t>(len), blank);
+  return ngram_configs<0, 0, uint64_t, 128>(m, static_cast<uint32_t>(len), blank);
 }
 
 }  // namespace ctm
