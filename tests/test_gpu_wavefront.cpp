@@ -71,29 +71,36 @@ TEST(GpuWavefront, ShardsOfD52) {
 }
 
 #ifdef CTM_WITH_CUDA  // wavefront_on_device() exists only in CUDA builds
-// The drain and retry paths on the device: a tiny hash and arena, small launches.
+// The drain and retry paths on the device: a tiny hash and arena (as the emulation test: the first
+// attempt overflows, (3,3)'s 33-cell outputs go through the arena), small launches.
 TEST(GpuWavefront, TinyHashAndArenaStillExact) {
   if (!cuda_available()) GTEST_SKIP() << "no CUDA device";
-  const WaveGpuCase c{2, 3, 500};
+  const WaveGpuCase c{3, 3, 300, 1, 7};
   const Table cpu = enumerate(options(c, "cpu", "walk"));
   detail::DeviceWalkOptions w;
-  w.initial_slots = 64;
-  w.initial_arena_bytes = 64;
+  w.initial_slots = 1024;
+  w.initial_arena_bytes = 256;
   w.attempts = 8;
   int attempts = 0;
+  uint64_t arena_drains = 0;
   detail::WavefrontOptions o;
   o.space = Space{c.n, c.k, 1};
   o.cutoff = c.cutoff;
-  o.launch_nodes = 200;
+  o.shard_index = c.shard;
+  o.shard_count = c.shards;
+  o.launch_nodes = 2000;
   o.device = [&](const detail::WaveDeviceConfig& cfg, const std::function<void(detail::WaveExecutor&)>& levels) {
     detail::DeviceLeaves leaves = detail::wavefront_on_device(cfg, w, levels);
     attempts = leaves.attempts;
+    arena_drains = leaves.arena_drains;
     return leaves;
   };
   const Table gpu = detail::enumerate_wavefront(o).table;
   test_support::expect_identical(cpu, gpu);
   EXPECT_EQ(gpu.meta.simulated_steps, cpu.meta.simulated_steps);
+  EXPECT_EQ(gpu.meta.tree_nodes, cpu.meta.tree_nodes);
   EXPECT_GT(attempts, 1);
+  EXPECT_GT(arena_drains, 0u);
 }
 #endif
 
