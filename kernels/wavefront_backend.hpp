@@ -34,6 +34,14 @@ class WaveExecutor {
   virtual uint64_t launch(int level, uint64_t from, uint64_t to, const WaveLevelRule& rule) = 0;
   // The level's nodes are all run: it starts empty again.
   virtual void clear(int level) = 0;
+  // What the launches so far counted (for progress lines): tree nodes (the CPU walk's count) and
+  // machines settled (halting, proved, cut off), a right-first leaf counting for its mirror image
+  // too, as Table::machines counts them.
+  struct Totals {
+    uint64_t nodes = 0;
+    count_t covered = 0;
+  };
+  virtual Totals totals() = 0;
 };
 
 // What a device wavefront runs with (the proofs as WavefrontOptions gives them).

@@ -88,6 +88,14 @@ class DeviceWaveExecutor final : public WaveExecutor {
 
   void clear(int level) override { at(level).size = 0; }  // the memory is kept for the next visit
 
+  Totals totals() override {
+    std::vector<hd::u64> words;
+    hist_.stats(words);
+    // Every device leaf is right-first (the root's level stays on the CPU): it stands for its mirror too.
+    return Totals{words[kStatNodes],
+                  2 * (u128_at(&words[kStatHalting]) + u128_at(&words[kStatProved]) + u128_at(&words[kStatCutoff]))};
+  }
+
  private:
   struct Level {
     WaveNode* d_nodes = nullptr;

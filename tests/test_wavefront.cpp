@@ -143,6 +143,37 @@ TEST(Wavefront, EmulatedDeviceRetriesAndDrains) {
   EXPECT_THROW(wavefront({3, 3, 300, 1, 7, 2000}, Exec::kEmulatedDevice, true, 128, nullptr, w), Error);
 }
 
+TEST(Wavefront, ProgressAndCancelOnBothExecutors) {
+  for (Exec e : kExecs) {
+    SCOPED_TRACE(e == Exec::kEmulation ? "emulation" : "emulated device");
+    WavefrontOptions o;
+    o.space = Space{4, 2, 1};
+    o.cutoff = 107;
+    o.launch_nodes = 1000;
+    o.progress_interval = 0;
+    if (e == Exec::kEmulatedDevice) o.device = emulated_device(DeviceWalkOptions{}, nullptr);
+    std::vector<Progress> seen;
+    o.progress = [&](const Progress& p) {
+      seen.push_back(p);
+      return true;
+    };
+    const Table t = enumerate_wavefront(o).table;
+    ASSERT_GT(seen.size(), 2u);
+    for (size_t i = 1; i < seen.size(); ++i) {
+      EXPECT_GE(seen[i].tree_nodes, seen[i - 1].tree_nodes);
+      EXPECT_GE(seen[i].machines_covered, seen[i - 1].machines_covered);
+    }
+    // After the last launch the figures are the table's: its tree nodes and its machines.
+    EXPECT_EQ(seen.back().tree_nodes, t.meta.tree_nodes);
+    EXPECT_EQ(to_string(seen.back().machines_covered), to_string(t.machines));
+    // Returning false cancels at the next launch.
+    int calls = 0;
+    o.progress = [&](const Progress&) { return ++calls < 3; };
+    EXPECT_THROW(enumerate_wavefront(o), Cancelled);
+    EXPECT_EQ(calls, 3);
+  }
+}
+
 TEST(Wavefront, HaltingCountsDoNotDependOnTheProofs) {
   // Without the cycle and n-gram proofs more runs reach the cutoff; no halting count may change.
   const WavefrontResult all = wavefront({4, 2, 107}), cheap = wavefront({4, 2, 107}, Exec::kEmulation, false, 0);

@@ -272,6 +272,8 @@ Table enumerate_cuda_wavefront(const EnumerateOptions& opt, uint32_t cutoff) {
   w.ngram_after = ngram_after_of(opt);
   w.launch_nodes = 1u << 20;
   w.backend = "cuda-wavefront";
+  w.progress = opt.progress;
+  w.progress_interval = opt.progress_interval;
   DeviceWalkOptions d;
   d.device = opt.device;
   w.device = [d](const WaveDeviceConfig& c, const std::function<void(WaveExecutor&)>& levels) {

@@ -5,6 +5,7 @@
 #include "wavefront.hpp"
 
 #include <algorithm>
+#include <chrono>
 #include <functional>
 #include <numeric>
 #include <queue>
@@ -101,8 +102,9 @@ struct Lane {
 // level, a level cleared once all of it ran. Children go to level lv + 1, which holds only the
 // children of the current launches: deeper levels are always drained first, so every level is
 // visited in the tree's order (which defines the shards) and memory stays bounded.
+// after_launch (when set) is called after every launch.
 void run_levels(WaveExecutor& ex, std::vector<uint64_t>& size, int lowest, int stop, uint32_t launch_nodes,
-                const std::function<WaveLevelRule(int)>& rule) {
+                const std::function<WaveLevelRule(int)>& rule, const std::function<void(WaveExecutor&)>& after_launch) {
   std::vector<uint64_t> cursor(size.size(), 0);
   for (;;) {
     int lv = stop - 1;
@@ -112,8 +114,40 @@ void run_levels(WaveExecutor& ex, std::vector<uint64_t>& size, int lowest, int s
     size[lv + 1] += ex.launch(lv, from, to, rule(lv));
     cursor[lv] = to;
     if (to == size[lv]) { ex.clear(lv); size[lv] = 0; cursor[lv] = 0; }
+    if (after_launch) after_launch(ex);
   }
 }
+
+// The progress callback between launches, at most every options.progress_interval seconds; the
+// figures are the CPU executor's (`top`) plus, during the device part, the device executor's.
+class ProgressReport {
+ public:
+  explicit ProgressReport(const WavefrontOptions& opt) : opt_(opt), start_(std::chrono::steady_clock::now()), last_(start_) {}
+  std::function<void(WaveExecutor&)> hook(WaveExecutor& top, bool device) {
+    if (!opt_.progress) return {};
+    return [this, &top, device](WaveExecutor& ex) {
+      const auto now = std::chrono::steady_clock::now();
+      if (std::chrono::duration<double>(now - last_).count() < opt_.progress_interval) return;
+      last_ = now;
+      WaveExecutor::Totals t = top.totals();
+      if (device) {
+        const WaveExecutor::Totals d = ex.totals();
+        t.nodes += d.nodes;
+        t.covered += d.covered;
+      }
+      Progress p;
+      p.tree_nodes = t.nodes;
+      p.machines_covered = t.covered;
+      p.elapsed_seconds = std::chrono::duration<double>(now - start_).count();
+      if (!opt_.progress(p))
+        throw Cancelled("wavefront enumeration cancelled after " + std::to_string(t.nodes) + " tree nodes");
+    };
+  }
+
+ private:
+  const WavefrontOptions& opt_;
+  std::chrono::steady_clock::time_point start_, last_;
+};
 
 // The CPU emulation's executor: runs each launch's nodes one after another (run_node), their leaves
 // into Accumulators, and records the lane utilisation of the launch's schedules.
@@ -134,6 +168,10 @@ class CpuExecutor final : public WaveExecutor {
   void clear(int level) override {
     level_[level].clear();
     level_[level].shrink_to_fit();
+  }
+  Totals totals() override {
+    auto covered = [](const Accumulator& a) { return a.halting + a.proved + a.cutoff_runs; };
+    return Totals{unmirrored_.nodes + right_first_.nodes, covered(unmirrored_) + 2 * covered(right_first_)};
   }
   // The nodes of a level, handed to another executor (they leave this one).
   std::vector<WaveNode> take(int level) {
@@ -290,9 +328,10 @@ WavefrontResult run_wavefront(const WavefrontOptions& opt, uint32_t cutoff) {
   const int first_deep = std::min(shard_depth + 1, nk + 1);
   top.append(0, {root_node(opt.space.states, opt.space.symbols)});
   size[0] = 1;
-  run_levels(top, size, 0, first_deep, opt.launch_nodes, rule);
+  ProgressReport progress(opt);
+  run_levels(top, size, 0, first_deep, opt.launch_nodes, rule, progress.hook(top, false));
   if (!opt.device) {
-    run_levels(top, size, first_deep, nk + 1, opt.launch_nodes, rule);
+    run_levels(top, size, first_deep, nk + 1, opt.launch_nodes, rule, progress.hook(top, false));
   } else {
     const std::vector<WaveNode> handed = top.take(first_deep);
     WaveDeviceConfig cfg;
@@ -305,7 +344,7 @@ WavefrontResult run_wavefront(const WavefrontOptions& opt, uint32_t cutoff) {
       std::vector<uint64_t> deep(size.size(), 0);  // a void attempt starts again from the handed nodes
       ex.append(first_deep, handed);
       deep[first_deep] = handed.size();
-      run_levels(ex, deep, first_deep, nk + 1, opt.launch_nodes, rule);
+      run_levels(ex, deep, first_deep, nk + 1, opt.launch_nodes, rule, progress.hook(top, true));
     });
     add_device_leaves(top.right_first(), leaves);
   }

@@ -3,9 +3,11 @@
 // host/ and tests/; the design and its numbers: docs/gpu.md, "Converged warps".
 #pragma once
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <vector>
 
+#include "ctm/enumerate.hpp"
 #include "ctm/table.hpp"
 #include "ctm/types.hpp"
 #include "wavefront_backend.hpp"
@@ -27,6 +29,10 @@ struct WavefrontOptions {
   // tests), the levels down to the shard depth staying on the CPU as enumerate()'s frontier does.
   WaveDeviceRunner device;
   std::string backend = "wavefront-emulation";  // the table's meta.backend
+  // Called about every progress_interval seconds between launches (tree nodes, machines covered
+  // and the time so far; no item counts); returning false cancels (throws ctm::Cancelled).
+  std::function<bool(const Progress&)> progress;
+  double progress_interval = 0.5;
 };
 
 // Lane-steps of a schedule: useful ones (steps a lane simulates) and issued ones (32 x the longest
