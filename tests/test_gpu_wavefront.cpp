@@ -119,6 +119,22 @@ TEST(GpuWavefront, TwoDimensionalSpacesAreRefused) {
   EXPECT_NE(warned.find("1D spaces only"), std::string::npos) << warned;
 }
 
+TEST(GpuWavefront, ProgressAndCancel) {
+  if (!cuda_available()) GTEST_SKIP() << "no CUDA device";
+  EnumerateOptions o = options({4, 2, 107}, "cuda", "wavefront");
+  o.progress_interval = 0;
+  Progress last;
+  o.progress = [&](const Progress& p) {
+    last = p;
+    return true;
+  };
+  const Table t = enumerate(o);
+  EXPECT_EQ(last.tree_nodes, t.meta.tree_nodes);  // reported after the last launch
+  EXPECT_EQ(to_string(last.machines_covered), to_string(t.machines));
+  o.progress = [](const Progress&) { return false; };
+  EXPECT_THROW(enumerate(o), Cancelled);
+}
+
 TEST(GpuWavefront, BenchRowMatchesTheCpu) {
   if (!cuda_available()) GTEST_SKIP() << "no CUDA device";
   const BenchWorkload w = bench_suite("quick")[0];  // D(4,2)
