@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # The GPU check (issue 10, point 5), for a machine with an NVIDIA GPU: the `gpu` tests (CUDA tables
-# equal to the CPU's, count for count), `ctm bench --suite standard` (each workload on the CPU with
-# all cores and on the GPU: wall, steps/s, partial machines/s, machines/s, GPU/CPU ratio, table
-# check) and, per workload, the kernel's active threads per warp from `ncu --clock-control none`.
+# equal to the CPU's, count for count, both GPU designs), `ctm bench --suite standard` (each workload
+# on the CPU with all cores and on the GPU, the walk as `cuda:0` and the wavefront as
+# `cuda-wavefront:0` for 1D enumerations: wall, steps/s, partial machines/s, machines/s, GPU/CPU
+# ratio, table check) and, per workload, the kernel's active threads per warp from
+# `ncu --clock-control none` (the walk, the sampler and the wavefront's level kernel).
 # Ends with one summary table and exits non-zero when anything failed or was skipped.
 #
 # Binaries: from $CTM_BIN_DIR when set (built elsewhere by bench/prepare_device_bin.sh, the quick
@@ -53,9 +55,9 @@ timeout "$step_timeout" "$bin/ctm" bench --suite "$suite" --json "$out/bench.jso
 ncu_table="$out/ncu.txt"
 : >"$ncu_table"
 if [ "${CTM_NCU:-1}" = 1 ] && command -v ncu >/dev/null; then
-  profile() {  # name, then the ctm arguments
+  profile() {  # name, then the ctm arguments; LAUNCHES=n profiles n launches (default 3)
     local name=$1; shift
-    timeout 300 ncu --clock-control none --launch-count 3 -k 'regex:walk|sample' \
+    timeout 300 ncu --clock-control none --launch-count "${LAUNCHES:-3}" -k 'regex:walk|sample|wave_level' \
       --metrics smsp__thread_inst_executed_per_inst_executed.ratio,sm__warps_active.avg.pct_of_peak_sustained_active,gpu__time_duration.sum \
       --csv "$bin/ctm" "$@" --backend cuda -q -o "$out/ncu.ctm" >"$out/ncu-$name.csv" 2>"$out/ncu-$name.err"
     awk -F'","' -v w="$name" '/smsp__thread_inst_executed_per_inst_executed.ratio/ {gsub(/"/, "", $NF); s += $NF; n++}
@@ -63,6 +65,9 @@ if [ "${CTM_NCU:-1}" = 1 ] && command -v ncu >/dev/null; then
             else printf "%-28s ncu gave no figure (see ncu-%s.err)\n", w, w }' "$out/ncu-$name.csv" | tee -a "$ncu_table"
   }
   profile "D(5,2)" enumerate -n 5 -k 2
+  # The wavefront design (docs/gpu.md, "Converged warps"): its level kernel, the first 8 level
+  # launches (levels 5 to 9 of D(5,2); level 9 holds most of the steps). Predicted: >= 16 of 32.
+  LAUNCHES=8 profile "D(5,2)-wavefront" enumerate -n 5 -k 2 --gpu-design wavefront
   profile "D(6,2)-shard0of128" enumerate -n 6 -k 2 -T 1000 --shard 0/128
   profile "(4,2)_2D" enumerate -n 4 -k 2 --dims 2 -T 500
   profile "sample-(4,4)" sample -n 4 -k 4 -T 2000 --machines 10000000 --seed 1

@@ -49,6 +49,108 @@ class DeviceBuffers {
   std::vector<void*> held_;
 };
 
+// One attempt's device histogram (device_histogram.hpp) and what the host does with it between
+// launches, shared by the batch loop below and the wavefront (wavefront_driver.hpp): after every
+// launch the long-output arena is drained into the host map and the hash once it is a quarter full;
+// at the end the hash, totals and halting times are read back. An overflow (error bits) voids the
+// attempt: grow_after_overflow() sizes the next one.
+template <class Ops>
+class HistogramAttempt {
+ public:
+  using u64 = hd::u64;
+  HistogramAttempt(Ops& ops, uint32_t slots, u64 arena_bytes, uint32_t cutoff)
+      : ops_(ops), bufs_(ops), slots_(slots), hist_words_(2 * (static_cast<size_t>(cutoff) + 1)), cutoff_(cutoff) {
+    h_.keys = bufs_.template get<u64>(slots, true);
+    h_.counts = bufs_.template get<u64>(2 * static_cast<size_t>(slots), true);
+    h_.mask = slots - 1;
+    h_.shift = hash_shift_for(slots);
+    h_.max_keys = slots / 2;
+    h_.keys_used = bufs_.template get<unsigned>(1, true);
+    h_.stats = bufs_.template get<u64>(kStatWords, true);
+    h_.hist = bufs_.template get<u64>(hist_words_, true);
+    h_.arena = bufs_.template get<uint8_t>(arena_bytes, false);
+    h_.arena_used = bufs_.template get<u64>(1, true);
+    h_.arena_capacity = arena_bytes;
+    h_.error = bufs_.template get<unsigned>(1, true);
+  }
+  const DeviceHistogram& hist() const { return h_; }
+  // The DeviceError bits the launches set so far (0: the attempt is still good).
+  unsigned error() {
+    unsigned err = 0;
+    ops_.download(&err, h_.error, sizeof err);
+    return err;
+  }
+  // After a launch: returns its error bits; when 0, drains the arena and (a quarter full) the hash.
+  unsigned after_launch() {
+    const unsigned err = error();
+    if (err) return err;
+    u64 arena_used = 0;
+    ops_.download(&arena_used, h_.arena_used, sizeof arena_used);
+    if (arena_used) {
+      h_arena_.resize(arena_used);
+      ops_.download(h_arena_.data(), h_.arena, arena_used);
+      parse_arena(h_arena_.data(), arena_used, out_.long_outputs);
+      ++out_.arena_drains;
+      ops_.zero(h_.arena_used, sizeof(u64));
+    }
+    // Drain the hash once a quarter full, so the next launch has room for slots/4 new keys.
+    unsigned keys_used = 0;
+    ops_.download(&keys_used, h_.keys_used, sizeof keys_used);
+    if (keys_used > slots_ / 4) {
+      ops_.drain_hash(h_, slots_, out_.packed);
+      ops_.zero(h_.keys, slots_ * sizeof(u64));
+      ops_.zero(h_.counts, 2 * static_cast<size_t>(slots_) * sizeof(u64));
+      ops_.zero(h_.keys_used, sizeof(unsigned));
+    }
+    return 0;
+  }
+  // The running totals (DeviceStat layout), for progress lines.
+  void stats(std::vector<u64>& words) {
+    words.resize(kStatWords);
+    ops_.download(words.data(), h_.stats, kStatWords * sizeof(u64));
+  }
+  // Everything the attempt counted (after the last launch's after_launch() returned 0).
+  DeviceLeaves finish(int attempt) {
+    ops_.drain_hash(h_, slots_, out_.packed);
+    std::vector<u64> h_stats, h_hist(hist_words_);
+    stats(h_stats);
+    ops_.download(h_hist.data(), h_.hist, hist_words_ * sizeof(u64));
+    out_.halting = u128_at(&h_stats[kStatHalting]);
+    out_.proved = u128_at(&h_stats[kStatProved]);
+    out_.cutoff_runs = u128_at(&h_stats[kStatCutoff]);
+    out_.nodes = h_stats[kStatNodes];
+    out_.steps = h_stats[kStatSteps];
+    out_.attempts = attempt + 1;
+    out_.halt_time.assign(cutoff_ + 1, 0);
+    for (uint32_t t = 0; t <= cutoff_; ++t) out_.halt_time[t] = u128_at(&h_hist[2 * static_cast<size_t>(t)]);
+    return std::move(out_);
+  }
+
+ private:
+  Ops& ops_;
+  DeviceBuffers<Ops> bufs_;
+  DeviceHistogram h_{};
+  uint32_t slots_;
+  size_t hist_words_;
+  uint32_t cutoff_;
+  DeviceLeaves out_;
+  std::vector<uint8_t> h_arena_;
+};
+
+// The first attempt's sizes (checked), and the next attempt's after an overflow: what overflowed, 4x.
+inline void check_histogram_sizes(uint32_t slots) {
+  if (slots & (slots - 1)) throw Error("CUDA backend: hash slots must be a power of 2 (got " + std::to_string(slots) + ")");
+}
+inline void grow_after_overflow(unsigned err, uint32_t& slots, hd::u64& arena_bytes) {
+  if (err & kHashFull) slots = slots <= (1u << 29) ? slots * 4 : slots;
+  if (err & kArenaFull) arena_bytes *= 4;
+}
+inline Error histogram_overflow_error(uint32_t slots, hd::u64 arena_bytes, int attempts) {
+  return Error("CUDA backend: one batch overflowed the output hash (" + std::to_string(slots) + " slots) or the " +
+               "long-output arena (" + std::to_string(arena_bytes >> 20) + " MiB) " + std::to_string(attempts) +
+               " times; use --backend cpu");
+}
+
 // The batch loop shared by the tree walk and the sampler: `total` units (work items or machines)
 // run in launches over [first, end) until done, with the histogram's drains, progress and
 // cancellation between launches, and the attempt redone with a larger hash / arena after an
@@ -62,32 +164,16 @@ DeviceLeaves drive_device_batches(Ops& ops, uint64_t total, size_t threads, uint
   auto seconds_since = [](std::chrono::steady_clock::time_point t) {
     return std::chrono::duration<double>(std::chrono::steady_clock::now() - t).count();
   };
-  const size_t hist_words = 2 * (static_cast<size_t>(cutoff) + 1);
   uint32_t slots = std::max<uint32_t>(opt.initial_slots, 2);
-  if (slots & (slots - 1)) throw Error("CUDA backend: hash slots must be a power of 2 (got " + std::to_string(slots) + ")");
+  check_histogram_sizes(slots);
   u64 arena_bytes = std::max<u64>(opt.initial_arena_bytes, 64);
   uint64_t reported = 0;  // progress never goes back when an attempt is redone
   auto last_report = std::chrono::steady_clock::now();
   for (int attempt = 0; attempt < std::max(opt.attempts, 1); ++attempt) {
+    HistogramAttempt<Ops> hist(ops, slots, arena_bytes, cutoff);
     DeviceBuffers<Ops> bufs(ops);
-    DeviceHistogram h{};
-    h.keys = bufs.template get<u64>(slots, true);
-    h.counts = bufs.template get<u64>(2 * static_cast<size_t>(slots), true);
-    h.mask = slots - 1;
-    h.shift = hash_shift_for(slots);
-    h.max_keys = slots / 2;
-    h.keys_used = bufs.template get<unsigned>(1, true);
-    h.stats = bufs.template get<u64>(kStatWords, true);
-    h.hist = bufs.template get<u64>(hist_words, true);
-    h.arena = bufs.template get<uint8_t>(arena_bytes, false);
-    h.arena_used = bufs.template get<u64>(1, true);
-    h.arena_capacity = arena_bytes;
-    h.error = bufs.template get<unsigned>(1, true);
     unsigned* d_next = bufs.template get<unsigned>(1, true);
-
-    DeviceLeaves out;
-    std::vector<uint8_t> h_arena;
-    std::vector<u64> h_stats(kStatWords);
+    std::vector<u64> h_stats;
     unsigned err = 0;
     const uint64_t min_batch = std::max<uint64_t>(1, opt.min_batch_items ? opt.min_batch_items
                                                                          : std::min<size_t>(threads, UINT32_MAX));
@@ -97,34 +183,14 @@ DeviceLeaves drive_device_batches(Ops& ops, uint64_t total, size_t threads, uint
       const uint64_t end = total - first > batch ? first + batch : total;
       const auto t0 = std::chrono::steady_clock::now();
       ops.zero(d_next, sizeof(unsigned));
-      launch(static_cast<const DeviceHistogram&>(h), d_next, first, end);
-      ops.download(&err, h.error, sizeof err);
+      launch(hist.hist(), d_next, first, end);
+      err = hist.after_launch();
       if (err) break;
       const double took = seconds_since(t0);
 
-      // Drain the arena: its records of this batch go to the host map, and it starts empty again.
-      u64 arena_used = 0;
-      ops.download(&arena_used, h.arena_used, sizeof arena_used);
-      if (arena_used) {
-        h_arena.resize(arena_used);
-        ops.download(h_arena.data(), h.arena, arena_used);
-        parse_arena(h_arena.data(), arena_used, out.long_outputs);
-        ++out.arena_drains;
-        ops.zero(h.arena_used, sizeof(u64));
-      }
-      // Drain the hash once a quarter full, so the next batch has room for slots/4 new keys.
-      unsigned keys_used = 0;
-      ops.download(&keys_used, h.keys_used, sizeof keys_used);
-      if (keys_used > slots / 4) {
-        ops.drain_hash(h, slots, out.packed);
-        ops.zero(h.keys, slots * sizeof(u64));
-        ops.zero(h.counts, 2 * static_cast<size_t>(slots) * sizeof(u64));
-        ops.zero(h.keys_used, sizeof(unsigned));
-      }
-
       if (progress && end > reported &&
           (end == total || seconds_since(last_report) >= opt.batch_seconds)) {
-        ops.download(h_stats.data(), h.stats, kStatWords * sizeof(u64));
+        hist.stats(h_stats);
         DeviceProgress p;
         p.items_done = end;
         p.nodes = h_stats[kStatNodes];
@@ -144,28 +210,12 @@ DeviceLeaves drive_device_batches(Ops& ops, uint64_t total, size_t threads, uint
       first = end;
     }
     if (err) {
-      if (err & kHashFull) slots = slots <= (1u << 29) ? slots * 4 : slots;
-      if (err & kArenaFull) arena_bytes *= 4;
+      grow_after_overflow(err, slots, arena_bytes);
       continue;
     }
-
-    ops.drain_hash(h, slots, out.packed);
-    std::vector<u64> h_hist(hist_words);
-    ops.download(h_stats.data(), h.stats, kStatWords * sizeof(u64));
-    ops.download(h_hist.data(), h.hist, hist_words * sizeof(u64));
-    out.halting = u128_at(&h_stats[kStatHalting]);
-    out.proved = u128_at(&h_stats[kStatProved]);
-    out.cutoff_runs = u128_at(&h_stats[kStatCutoff]);
-    out.nodes = h_stats[kStatNodes];
-    out.steps = h_stats[kStatSteps];
-    out.attempts = attempt + 1;
-    out.halt_time.assign(cutoff + 1, 0);
-    for (uint32_t t = 0; t <= cutoff; ++t) out.halt_time[t] = u128_at(&h_hist[2 * static_cast<size_t>(t)]);
-    return out;
+    return hist.finish(attempt);
   }
-  throw Error("CUDA backend: one batch overflowed the output hash (" + std::to_string(slots) + " slots) or the " +
-              "long-output arena (" + std::to_string(arena_bytes >> 20) + " MiB) " + std::to_string(opt.attempts) +
-              " times; use --backend cpu");
+  throw histogram_overflow_error(slots, arena_bytes, opt.attempts);
 }
 
 // The tree walk of geometry Geo: items and their cells flattened and uploaded, then walk_items<Geo>()

@@ -11,6 +11,7 @@
 
 #include "core/device_sample.hpp"
 #include "core/device_walk.hpp"
+#include "core/wavefront_device.hpp"
 #include "ctm/table.hpp"
 
 namespace ctm::detail {
@@ -56,6 +57,40 @@ struct HostDeviceOps {
   void drain_hash(const DeviceHistogram& h, uint32_t slots, std::vector<std::pair<uint64_t, count_t>>& out) {
     ++hash_drains;
     for_each_hash_entry(h.keys, h.counts, slots, [&](uint64_t key, count_t c) { out.emplace_back(key, c); });
+  }
+};
+
+// The wavefront's device Ops (wavefront_driver.hpp) on the emulated device: the level and children
+// "kernels" run wave_level_lanes() / wave_write_children() on several std::threads; the scan is a loop.
+struct HostWaveOps : HostDeviceOps {
+  int level_launches = 0;
+  void copy(void* d, const void* s, size_t n) { std::memcpy(d, s, n); }
+  template <int Words>
+  void launch_wave_level(const DeviceHistogram& h, unsigned* next, const WaveNode* nodes, uint32_t count,
+                         const WaveLevelConfig& cfg, uint32_t* child_counts, WaveBranch* branch) {
+    ++level_launches;
+    std::vector<std::thread> pool;
+    for (int t = 0; t < threads; ++t)
+      pool.emplace_back([&] { wave_level_lanes<Words>(h, next, nodes, count, cfg, child_counts, branch); });
+    for (auto& th : pool) th.join();
+  }
+  void exclusive_sum(const uint32_t* in, uint32_t* out, uint32_t n) {
+    uint32_t sum = 0;
+    for (uint32_t i = 0; i < n; ++i) {
+      const uint32_t v = in[i];  // in and out never alias here, but read first as CUB allows in-place
+      out[i] = sum;
+      sum += v;
+    }
+  }
+  void launch_wave_children(const WaveNode* nodes, uint32_t count, uint32_t max_children, const uint32_t* child_counts,
+                            const uint32_t* offsets, const WaveBranch* branch, WaveNode* out) {
+    std::vector<std::thread> pool;
+    for (int t = 0; t < threads; ++t)
+      pool.emplace_back([&, t] {
+        wave_write_children(static_cast<size_t>(t), static_cast<size_t>(threads), nodes, count, max_children,
+                            child_counts, offsets, branch, out);
+      });
+    for (auto& th : pool) th.join();
   }
 };
 

@@ -33,8 +33,18 @@ TEST(Bench, SuitesHoldTheIssueWorkloads) {
   EXPECT_EQ(bench_targets("cpu").size(), 1u);
   if (!cuda_available()) {
     EXPECT_THROW(bench_targets("cuda"), Error);
+    EXPECT_THROW(bench_targets("cuda-wavefront"), Error);
     EXPECT_EQ(bench_targets("all").size(), 1u);
   }
+  // The wavefront design: its own label, and 1D enumerations only (D(5,2) yes; 2D and samples no).
+  const BenchTarget wavefront{"cuda", 1, "wavefront"};
+  EXPECT_EQ(wavefront.label(), "cuda-wavefront:1");
+  EXPECT_EQ((BenchTarget{"cuda", 0}).label(), "cuda:0");
+  const std::vector<BenchWorkload> standard = bench_suite("standard");
+  EXPECT_TRUE(wavefront.runs(standard[1]));
+  EXPECT_FALSE(wavefront.runs(standard[3]));
+  EXPECT_FALSE(wavefront.runs(standard[4]));
+  EXPECT_TRUE((BenchTarget{"cuda", 0}).runs(standard[3]));
 }
 
 // Every quick workload on the CPU: the run reports the table's own figures, and its fingerprint is

@@ -55,6 +55,8 @@ TEST(Cli, BadArgumentsGetOneLineAndNonZeroExit) {
       "enumerate --states 2 --symbols 1 --out ",   // k < 2
       "enumerate --states 2 --symbols 2 --cutoff 0 --out ",
       "enumerate --states 2 --symbols 2 --backend gpu9 --out ",
+      "enumerate --states 2 --symbols 2 --gpu-design breadth --out ",
+      "enumerate --states 2 --symbols 2 --gpu-design wavefront --backend cuda --dims 2 --cutoff 20 --out ",
       "enumerate --states 2 --symbols 3 --out ",   // no standard cutoff
       "enumerate --states 2 --symbols 2 --shard 3/2 --out ",
       "enumerate --states x --symbols 2 --out ",

@@ -1,6 +1,7 @@
 // The wavefront enumeration (kernels/core/wavefront.hpp, host/engine/wavefront.cpp) against the CPU
-// walk: equal tables count for count on whole spaces and shards, and the lane-utilisation figures
-// on constructed lanes. DISABLED_Measure prints the docs/gpu.md numbers (CTM_WAVEFRONT_MEASURE=n,k,T).
+// walk: equal tables count for count on whole spaces and shards, with the CPU emulation and with the
+// device executor on the emulated device (the CUDA kernels' bodies, wavefront_driver.hpp's launches,
+// drains and retries), and the lane-utilisation figures on constructed lanes. DISABLED_Measure prints the docs/gpu.md numbers (CTM_WAVEFRONT_MEASURE=n,k,T).
 #include <gtest/gtest.h>
 
 #include <chrono>
@@ -9,8 +10,10 @@
 
 #include "core/wavefront.hpp"
 #include "ctm/enumerate.hpp"
-#include "table_testing.hpp"
 #include "engine/wavefront.hpp"
+#include "host_device_ops.hpp"
+#include "table_testing.hpp"
+#include "wavefront_driver.hpp"
 
 using namespace ctm;
 using namespace ctm::detail;
@@ -27,7 +30,28 @@ struct WaveCase {
   uint32_t launch_nodes = 1u << 17;
 };
 
-WavefrontResult wavefront(const WaveCase& c, bool cycle = true, uint32_t ngram_after = 128) {
+// Where the levels below the shard depth run: the CPU emulation, or the device executor
+// (kernels/wavefront_driver.hpp) on the emulated device whose "kernels" are the CUDA kernels' bodies.
+enum class Exec { kEmulation, kEmulatedDevice };
+const Exec kExecs[] = {Exec::kEmulation, Exec::kEmulatedDevice};
+
+// What the emulated device did, for the "the path ran" checks.
+struct DeviceRecord {
+  int attempts = 0, level_launches = 0, hash_drains = 0;
+  uint64_t arena_drains = 0;
+};
+
+WaveDeviceRunner emulated_device(const DeviceWalkOptions& w, DeviceRecord* rec) {
+  return [w, rec](const WaveDeviceConfig& cfg, const std::function<void(WaveExecutor&)>& levels) {
+    HostWaveOps ops;
+    DeviceLeaves leaves = drive_device_wavefront(ops, cfg, w, levels);
+    if (rec) *rec = DeviceRecord{leaves.attempts, ops.level_launches, ops.hash_drains, leaves.arena_drains};
+    return leaves;
+  };
+}
+
+WavefrontResult wavefront(const WaveCase& c, Exec exec = Exec::kEmulation, bool cycle = true, uint32_t ngram_after = 128,
+                          DeviceRecord* rec = nullptr, const DeviceWalkOptions& w = DeviceWalkOptions{}) {
   WavefrontOptions o;
   o.space = Space{c.n, c.k, 1};
   o.cutoff = c.cutoff;
@@ -37,12 +61,14 @@ WavefrontResult wavefront(const WaveCase& c, bool cycle = true, uint32_t ngram_a
   o.cycle_proof = cycle;
   o.ngram_after = ngram_after;
   o.budgets = {32, 64};
+  if (exec == Exec::kEmulatedDevice) o.device = emulated_device(w, rec);
   return enumerate_wavefront(o);
 }
 
-void expect_equal_to_cpu(const WaveCase& c) {
+void expect_equal_to_cpu(const WaveCase& c, Exec exec = Exec::kEmulation) {
   SCOPED_TRACE("(" + std::to_string(c.n) + "," + std::to_string(c.k) + ") T=" + std::to_string(c.cutoff) +
-               " shard " + std::to_string(c.shard) + "/" + std::to_string(c.shards));
+               " shard " + std::to_string(c.shard) + "/" + std::to_string(c.shards) +
+               (exec == Exec::kEmulation ? " emulation" : " emulated device"));
   TableRequest r;
   r.space = Space{c.n, c.k, 1};
   r.cutoff = c.cutoff;
@@ -50,37 +76,107 @@ void expect_equal_to_cpu(const WaveCase& c) {
   r.shard = c.shard;
   r.shards = c.shards;
   const Table cpu = enumerate_table(r);
-  const WavefrontResult w = wavefront(c);
+  DeviceRecord rec;
+  const WavefrontResult w = wavefront(c, exec, true, 128, &rec);
   ASSERT_GT(cpu.counts.size(), 0u);
   // Every count, the proved / cut-off split included: run_node runs the CPU walk's proofs on the
   // same schedule, so the nodes resumed from their parent's step take exactly the CPU's steps.
   ctm::test_support::expect_identical(w.table, cpu);
   EXPECT_EQ(w.table.meta.simulated_steps, cpu.meta.simulated_steps);
   EXPECT_EQ(w.table.meta.tree_nodes, cpu.meta.tree_nodes);
+  EXPECT_EQ(w.table.meta.work_items_done, cpu.meta.work_items_done);
+  EXPECT_EQ(w.table.meta.work_items_total, cpu.meta.work_items_total);
+  if (exec == Exec::kEmulatedDevice) {
+    EXPECT_EQ(rec.attempts, 1);
+    // The levels below the shard depth ran on the device executor ((2,2) has none: its shard depth
+    // 3 is its last level with a free entry).
+    if (c.n * c.k > 4) EXPECT_GT(rec.level_launches, 0);
+    return;
+  }
   if (c.shards == 1) EXPECT_EQ(w.report.steps_resumed, cpu.meta.simulated_steps);
   EXPECT_GE(w.report.steps_from_blank, w.report.steps_resumed);
 }
 
 TEST(Wavefront, WholeSpacesEqualTheCpuWalk) {
-  expect_equal_to_cpu({2, 2, 6});
-  expect_equal_to_cpu({3, 2, 21});
-  expect_equal_to_cpu({4, 2, 107});
-  expect_equal_to_cpu({2, 3, 500});
-  expect_equal_to_cpu({2, 4, 500});
+  for (Exec e : kExecs) {
+    expect_equal_to_cpu({2, 2, 6}, e);
+    expect_equal_to_cpu({3, 2, 21}, e);
+    expect_equal_to_cpu({4, 2, 107}, e);
+    expect_equal_to_cpu({2, 3, 500}, e);
+    expect_equal_to_cpu({2, 4, 500}, e);
+  }
 }
 
 TEST(Wavefront, ShardsEqualTheCpuShards) {
-  for (uint32_t s = 0; s < 3; ++s) expect_equal_to_cpu({4, 2, 107, s, 3});
-  expect_equal_to_cpu({2, 4, 500, 5, 7});
-  // Small launches cut every level into many pieces: the order of a level (which defines the
-  // shards) must not change.
-  expect_equal_to_cpu({3, 2, 21, 1, 4, 5});
-  expect_equal_to_cpu({4, 2, 107, 2, 3, 31});
+  for (Exec e : kExecs) {
+    for (uint32_t s = 0; s < 3; ++s) expect_equal_to_cpu({4, 2, 107, s, 3}, e);
+    expect_equal_to_cpu({2, 4, 500, 5, 7}, e);
+    // Small launches cut every level into many pieces: the order of a level (which defines the
+    // shards) must not change.
+    expect_equal_to_cpu({3, 2, 21, 1, 4, 5}, e);
+    expect_equal_to_cpu({4, 2, 107, 2, 3, 31}, e);
+  }
+}
+
+TEST(Wavefront, EmulatedDeviceRetriesAndDrains) {
+  // A 1024-slot hash and a 256-byte arena: the first attempt overflows and is redone larger, and
+  // (3,3)'s outputs of more than 29 cells (18 in this shard) go through the arena; small launches
+  // make many drains.
+  TableRequest r;
+  r.space = Space{3, 3, 1};
+  r.cutoff = 300;
+  r.threads = 1;
+  r.shard = 1;
+  r.shards = 7;
+  const Table cpu = enumerate_table(r);
+  DeviceWalkOptions w = emulation_walk_options(1024, 256, 0);
+  DeviceRecord rec;
+  const WavefrontResult res = wavefront({3, 3, 300, 1, 7, 2000}, Exec::kEmulatedDevice, true, 128, &rec, w);
+  ctm::test_support::expect_identical(res.table, cpu);
+  EXPECT_EQ(res.table.meta.simulated_steps, cpu.meta.simulated_steps);
+  EXPECT_EQ(res.table.meta.tree_nodes, cpu.meta.tree_nodes);
+  EXPECT_GT(rec.attempts, 1);
+  EXPECT_GT(rec.hash_drains, 1);
+  EXPECT_GT(rec.arena_drains, 0u);
+  // Too few attempts for the tiny buffers: one clear error, never a wrong table.
+  w.attempts = 1;
+  EXPECT_THROW(wavefront({3, 3, 300, 1, 7, 2000}, Exec::kEmulatedDevice, true, 128, nullptr, w), Error);
+}
+
+TEST(Wavefront, ProgressAndCancelOnBothExecutors) {
+  for (Exec e : kExecs) {
+    SCOPED_TRACE(e == Exec::kEmulation ? "emulation" : "emulated device");
+    WavefrontOptions o;
+    o.space = Space{4, 2, 1};
+    o.cutoff = 107;
+    o.launch_nodes = 1000;
+    o.progress_interval = 0;
+    if (e == Exec::kEmulatedDevice) o.device = emulated_device(DeviceWalkOptions{}, nullptr);
+    std::vector<Progress> seen;
+    o.progress = [&](const Progress& p) {
+      seen.push_back(p);
+      return true;
+    };
+    const Table t = enumerate_wavefront(o).table;
+    ASSERT_GT(seen.size(), 2u);
+    for (size_t i = 1; i < seen.size(); ++i) {
+      EXPECT_GE(seen[i].tree_nodes, seen[i - 1].tree_nodes);
+      EXPECT_GE(seen[i].machines_covered, seen[i - 1].machines_covered);
+    }
+    // After the last launch the figures are the table's: its tree nodes and its machines.
+    EXPECT_EQ(seen.back().tree_nodes, t.meta.tree_nodes);
+    EXPECT_EQ(to_string(seen.back().machines_covered), to_string(t.machines));
+    // Returning false cancels at the next launch.
+    int calls = 0;
+    o.progress = [&](const Progress&) { return ++calls < 3; };
+    EXPECT_THROW(enumerate_wavefront(o), Cancelled);
+    EXPECT_EQ(calls, 3);
+  }
 }
 
 TEST(Wavefront, HaltingCountsDoNotDependOnTheProofs) {
   // Without the cycle and n-gram proofs more runs reach the cutoff; no halting count may change.
-  const WavefrontResult all = wavefront({4, 2, 107}), cheap = wavefront({4, 2, 107}, false, 0);
+  const WavefrontResult all = wavefront({4, 2, 107}), cheap = wavefront({4, 2, 107}, Exec::kEmulation, false, 0);
   expect_same_outputs(cheap.table, all.table);
   EXPECT_GT(cheap.table.nonhalting_cutoff, all.table.nonhalting_cutoff);
   EXPECT_GT(cheap.report.steps_from_blank, all.report.steps_from_blank);

@@ -39,6 +39,7 @@ int run(CLI::App& en, Args& a) {
   const ShardArg sh = parse_shard(a.shard_text);
   eo.shard_index = sh.index;
   eo.shard_count = sh.count;
+  check_gpu_design(eo.gpu_design);
   eo.space.validate();
   if (eo.cutoff == 0 && standard_cutoff(eo.space) == 0)
     throw Error("no standard cutoff for space " + eo.space.name() + ": give one with --cutoff");
@@ -61,6 +62,8 @@ Command add_enumerate(CLI::App& app) {
   en->add_option("--dims", eo.space.dims, "1 (tape) or 2 (grid, turmites; needs --cutoff)");
   en->add_option("--cutoff,-T", eo.cutoff, "Step cutoff T (default: the spec's standard cutoff)");
   en->add_option("--backend", eo.backend, "auto | cpu | cuda");
+  en->add_option("--gpu-design", eo.gpu_design,
+                 "walk | wavefront: how the CUDA backend runs the tree (docs/gpu.md; the table is the same)");
   en->add_option("--threads,-j", eo.threads, "CPU threads (0 = all)");
   en->add_option("--device", eo.device, "CUDA device index (with --backend cuda or auto)");
   en->add_option("--shard", a->shard_text, "Run only slice I/M of the work items (merge the parts with ctm merge)");

@@ -78,16 +78,24 @@ std::vector<BenchWorkload> bench_suite(const std::string& name) {
   throw Error("unknown bench suite '" + name + "' (expected standard or quick)");
 }
 
-std::string BenchTarget::label() const { return backend == "cpu" ? "cpu" : backend + ":" + std::to_string(device); }
+std::string BenchTarget::label() const {
+  if (backend == "cpu") return "cpu";
+  return (design == "wavefront" ? backend + "-wavefront" : backend) + ":" + std::to_string(device);
+}
+
+bool BenchTarget::runs(const BenchWorkload& w) const { return design != "wavefront" || (!w.sampled() && w.space.dims == 1); }
 
 std::vector<BenchTarget> bench_targets(const std::string& which) {
-  if (which != "all" && which != "cpu" && which != "cuda")
-    throw Error("unknown bench backend '" + which + "' (expected all, cpu or cuda)");
+  if (which != "all" && which != "cpu" && which != "cuda" && which != "cuda-wavefront")
+    throw Error("unknown bench backend '" + which + "' (expected all, cpu, cuda or cuda-wavefront)");
   std::vector<BenchTarget> out;
-  if (which != "cuda") out.push_back({"cpu", 0});
+  if (which == "all" || which == "cpu") out.push_back({"cpu", 0});
   if (which != "cpu")
-    for (int d = 0; d < gpu_count(); ++d) out.push_back({"cuda", d});
-  if (which == "cuda" && out.empty()) throw Error(detail::no_cuda_device_message());
+    for (int d = 0; d < gpu_count(); ++d) {
+      if (which != "cuda-wavefront") out.push_back({"cuda", d, "walk"});
+      out.push_back({"cuda", d, "wavefront"});
+    }
+  if (which != "all" && which != "cpu" && out.empty()) throw Error(detail::no_cuda_device_message());
   return out;
 }
 
@@ -134,6 +142,7 @@ Table run_workload(const BenchWorkload& w, const BenchTarget& target, int thread
   o.threads = threads;
   o.backend = target.backend;
   o.device = target.device;
+  o.gpu_design = target.design;
   return enumerate(o);
 }
 

@@ -16,6 +16,7 @@
 #include "parallel.hpp"
 #include "cuda_backend.hpp"
 #include "tree.hpp"
+#include "wavefront.hpp"
 
 namespace ctm {
 namespace detail {
@@ -237,14 +238,7 @@ Table enumerate_on_device(const EnumerateOptions& opt, uint32_t cutoff, const De
     p.elapsed_seconds = seconds_since(start);
     return opt.progress(p);
   });
-  for (const auto& [key, c] : leaves.packed) mirrored.add_packed(key, c);
-  for (const auto& [s, c] : leaves.long_outputs) mirrored.long_outputs[s] += c;
-  mirrored.halting += leaves.halting;
-  mirrored.proved += leaves.proved;
-  mirrored.cutoff_runs += leaves.cutoff_runs;
-  for (uint32_t t = 0; t <= cutoff; ++t) mirrored.halt_time[t] += leaves.halt_time[t];
-  mirrored.nodes += leaves.nodes;
-  mirrored.steps += leaves.steps;
+  add_device_leaves(mirrored, leaves);
   Table t = finish(host_opt, cutoff, frontier, mirrored, mine.size(), backend, seconds_since(start));
   t.meta.accounting = RunAccounting{};  // the device threads keep no step accounting
   return t;
@@ -262,6 +256,33 @@ Table enumerate_cuda(const EnumerateOptions& opt, uint32_t cutoff) {
           const DeviceProgressFn& progress) { return walk_on_device(space, t, items, walk_opt, progress); },
       "cuda");
 }
+
+// The wavefront design (host/engine/wavefront.cpp's level loop, kernels/wavefront.cu's launches):
+// the levels down to the shard depth on the CPU, the deeper ones on the device.
+Table enumerate_cuda_wavefront(const EnumerateOptions& opt, uint32_t cutoff) {
+  const auto start = std::chrono::steady_clock::now();
+  if (opt.space.dims != 1)
+    throw Error("the wavefront GPU design runs 1D spaces only (got " + opt.space.name() + "); use --gpu-design walk");
+  WavefrontOptions w;
+  w.space = opt.space;
+  w.cutoff = cutoff;
+  w.shard_index = opt.shard_index;
+  w.shard_count = opt.shard_count;
+  w.frontier_depth = opt.frontier_depth;
+  w.ngram_after = ngram_after_of(opt);
+  w.launch_nodes = 1u << 20;
+  w.backend = "cuda-wavefront";
+  w.progress = opt.progress;
+  w.progress_interval = opt.progress_interval;
+  DeviceWalkOptions d;
+  d.device = opt.device;
+  w.device = [d](const WaveDeviceConfig& c, const std::function<void(WaveExecutor&)>& levels) {
+    return wavefront_on_device(c, d, levels);
+  };
+  Table t = enumerate_wavefront(w).table;
+  t.meta.wall_seconds = seconds_since(start);
+  return t;
+}
 #endif
 
 }  // namespace
@@ -273,12 +294,31 @@ Table enumerate_device(const EnumerateOptions& opt, uint32_t cutoff, const Devic
   return enumerate_on_device<Grid2d>(opt, cutoff, walk, backend);
 }
 
+template <class Geo>
+void add_device_leaves(AccumulatorOf<Geo>& acc, const DeviceLeaves& leaves) {
+  for (const auto& [key, c] : leaves.packed) acc.add_packed(key, c);
+  for (const auto& [s, c] : leaves.long_outputs) acc.long_outputs[s] += c;
+  acc.halting += leaves.halting;
+  acc.proved += leaves.proved;
+  acc.cutoff_runs += leaves.cutoff_runs;
+  for (size_t t = 0; t < leaves.halt_time.size() && t < acc.halt_time.size(); ++t) acc.halt_time[t] += leaves.halt_time[t];
+  acc.nodes += leaves.nodes;
+  acc.steps += leaves.steps;
+}
+template void add_device_leaves<Tape1d>(AccumulatorOf<Tape1d>&, const DeviceLeaves&);
+template void add_device_leaves<Grid2d>(AccumulatorOf<Grid2d>&, const DeviceLeaves&);
+
 int default_frontier_depth_1d(const Space& space) { return default_frontier_depth(Tape1d{}, space); }
 Table symmetrize_1d(const Space& space, uint32_t cutoff, const Accumulator& unmirrored, const Accumulator& right_first) {
   return symmetrize(space, cutoff, unmirrored, right_first);
 }
 
 }  // namespace detail
+
+void check_gpu_design(const std::string& design) {
+  if (design != "walk" && design != "wavefront")
+    throw Error("unknown GPU design '" + design + "' (expected walk or wavefront)");
+}
 
 Table enumerate(const EnumerateOptions& options) {
   EnumerateOptions opt = options;
@@ -298,6 +338,7 @@ Table enumerate(const EnumerateOptions& options) {
   std::string backend = opt.backend;
   if (backend != "auto" && backend != "cpu" && backend != "cuda")
     throw Error("unknown backend '" + options.backend + "' (expected auto, cpu or cuda)");
+  check_gpu_design(opt.gpu_design);
   if (backend == "auto") backend = cuda_available() ? "cuda" : "cpu";
   if (backend == "cpu") return on_cpu();
 #ifdef CTM_WITH_CUDA
@@ -307,6 +348,7 @@ Table enumerate(const EnumerateOptions& options) {
     throw Error("CUDA device " + std::to_string(opt.device) + " does not exist (" +
                 std::to_string(detail::cuda_device_count()) + " device(s) present)");
   auto on_cuda = [&] {
+    if (opt.gpu_design == "wavefront") return detail::enumerate_cuda_wavefront(opt, cutoff);
     return grid ? detail::enumerate_cuda<Grid2d>(opt, cutoff) : detail::enumerate_cuda<Tape1d>(opt, cutoff);
   };
   if (options.backend == "cuda") return on_cuda();

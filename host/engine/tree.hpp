@@ -33,6 +33,8 @@ void for_each_halting_leaf(const Space& space, uint32_t cutoff,
 
 namespace ctm::detail {
 
+struct DeviceLeaves;
+
 // The CPU walker of one geometry (Tape1d or Grid2d): its walk memory, and a sink that adds the leaves
 // to an accumulator, collects frontier items or reports halting leaves.
 template <class Geo>
@@ -78,6 +80,10 @@ class ExplorerOf {
 
 using Explorer = ExplorerOf<Tape1d>;
 using Explorer2d = ExplorerOf<Grid2d>;
+
+// Adds a device run's leaves (mirrored-root subtrees, blank 0; kernels/cuda_backend.hpp) to `acc`.
+template <class Geo>
+void add_device_leaves(AccumulatorOf<Geo>& acc, const DeviceLeaves& leaves);
 
 // host/engine/enumerate.cpp's 1D frontier depth (a function of the space only: shard-stable) and
 // symmetrisation of blank-0 leaves into a table, for the other 1D pipelines (the wavefront emulation).

@@ -3,10 +3,14 @@
 // host/ and tests/; the design and its numbers: docs/gpu.md, "Converged warps".
 #pragma once
 #include <cstdint>
+#include <functional>
+#include <string>
 #include <vector>
 
+#include "ctm/enumerate.hpp"
 #include "ctm/table.hpp"
 #include "ctm/types.hpp"
+#include "wavefront_backend.hpp"
 
 namespace ctm::detail {
 
@@ -20,6 +24,15 @@ struct WavefrontOptions {
   bool cycle_proof = true;                   // the exact and translated cycle proofs (3 more tapes a lane)
   std::vector<uint32_t> budgets;             // per-launch step budgets whose schedule to measure
   uint32_t refill_lanes = 4096;              // lanes of the refilling schedule (a multiple of 32)
+  // Where the levels below the shard depth run: empty = the CPU emulation (whose report then covers
+  // every level); else a device executor (wavefront_on_device, or the host-emulated device of the
+  // tests), the levels down to the shard depth staying on the CPU as enumerate()'s frontier does.
+  WaveDeviceRunner device;
+  std::string backend = "wavefront-emulation";  // the table's meta.backend
+  // Called about every progress_interval seconds between launches (tree nodes, machines covered
+  // and the time so far; no item counts); returning false cancels (throws ctm::Cancelled).
+  std::function<bool(const Progress&)> progress;
+  double progress_interval = 0.5;
 };
 
 // Lane-steps of a schedule: useful ones (steps a lane simulates) and issued ones (32 x the longest
@@ -62,6 +75,8 @@ struct WavefrontReport {
   std::vector<LaneUtilisation> restarted;       // the same budgets, restarting from the blank tape
   LaneUtilisation refill;                       // persistent refilling lanes (refill_utilisation)
   uint64_t nodes = 0;                           // partial machines run (the root included)
+  uint64_t frontier_items = 0;                  // shard-depth nodes that read an undefined entry (enumerate()'s items)
+  uint64_t frontier_items_mine = 0;             // those of this shard
   uint64_t steps_from_blank = 0;                // what the wavefront simulates
   uint64_t steps_resumed = 0;                   // the same nodes resumed from their parent's tape
   // Today's device design, emulated from the same tree: one lane per device work item (the nodes
@@ -78,7 +93,8 @@ struct WavefrontResult {
 };
 
 // Enumerates a 1D space (or one shard of it) with the wavefront; the table equals enumerate()'s
-// count for count (outputs, H, halting times, machines). Throws ctm::Error on bad options.
+// count for count (outputs, H, halting times, machines, proved / cut-off split, simulated steps and
+// tree nodes), on the CPU or with options.device. Throws ctm::Error on bad options.
 WavefrontResult enumerate_wavefront(const WavefrontOptions& options);
 
 }  // namespace ctm::detail

@@ -26,13 +26,18 @@ struct BenchWorkload {
 // that run in about a second on one core (for a first look and for the tests). Throws on another name.
 std::vector<BenchWorkload> bench_suite(const std::string& name);
 
-// Where a workload runs: "cpu" (all `threads`, 0 = every hardware thread) or "cuda" on `device`.
+// Where a workload runs: "cpu" (all `threads`, 0 = every hardware thread) or "cuda" on `device`,
+// with the GPU design (EnumerateOptions::gpu_design) "walk" or "wavefront".
 struct BenchTarget {
   std::string backend;  // cpu | cuda
   int device = 0;
-  std::string label() const;  // "cpu" or "cuda:0"
+  std::string design = "walk";
+  std::string label() const;  // "cpu", "cuda:0" or "cuda-wavefront:0"
+  // The wavefront design runs 1D enumerations only; the other targets run every workload.
+  bool runs(const BenchWorkload& w) const;
 };
-// "all": the CPU and every CUDA device present; "cpu"; "cuda" (every device; throws without one).
+// "all": the CPU and every CUDA device present in both designs; "cpu"; "cuda" (every device, both
+// designs; throws without one); "cuda-wavefront" (every device, the wavefront design only).
 std::vector<BenchTarget> bench_targets(const std::string& which);
 
 struct BenchRun {

@@ -23,6 +23,10 @@ struct EnumerateOptions {
   Space space;
   uint32_t cutoff = 0;           // 0 = the spec's standard cutoff (error if there is none)
   std::string backend = "auto";  // auto | cpu | cuda
+  // How the CUDA backend runs the tree (docs/gpu.md): "walk" (each thread walks work items' subtrees
+  // depth-first) or "wavefront" (level by level, every node re-run from the blank tape on persistent
+  // refilling lanes; 1D spaces). The CPU backend ignores it; the table is the same either way.
+  std::string gpu_design = "walk";
   int threads = 0;               // 0 = all hardware threads
   uint32_t shard_index = 0, shard_count = 1;  // run items i with i % shard_count == shard_index
   int frontier_depth = 0;        // 0 = chosen from the space (fixed per space: shard-stable)
@@ -46,6 +50,9 @@ class Cancelled : public Error {
 // The exact table of the space (or of the selected shard). Deterministic: the same table for any
 // thread count, backend and shard split (after merging).
 Table enumerate(const EnumerateOptions& options);
+
+// Throws ctm::Error (one line naming the bad value) unless `design` is "walk" or "wavefront".
+void check_gpu_design(const std::string& design);
 
 // Whether the CUDA backend was compiled in and a device is present (probed once, never throws).
 bool cuda_available();
