@@ -380,6 +380,20 @@ TEST(CollapseConfigCheck, BadConfigsAreRejectedWithAClearMessage) {
   EXPECT_THROW(config_from_json("{\"samples\": 1}"), ctm::Error);
   EXPECT_THROW(config_from_json("{\"learner\": \"x\"}"), ctm::Error);
   EXPECT_THROW(config_from_json("{\"sampels\": 10}"), ctm::Error);
+  // Integer fields: a float out of range (the fuzzer's 17e25), a fraction, a negative count into an
+  // unsigned field and a string are one clear error; an integral float is the integer.
+  try {
+    config_from_json("{\"samples\": 17e25}");
+    ADD_FAILURE() << "17e25 samples accepted";
+  } catch (const ctm::Error& e) {
+    EXPECT_EQ(std::string(e.what()), "config: 'samples' must be an integer from -2147483648 to 2147483647");
+  }
+  EXPECT_THROW(config_from_json("{\"samples\": 50.5}"), ctm::Error);
+  EXPECT_THROW(config_from_json("{\"seed\": -1}"), ctm::Error);
+  EXPECT_THROW(config_from_json("{\"cutoff\": 1e300}"), ctm::Error);
+  EXPECT_THROW(config_from_json("{\"generations\": \"3\"}"), ctm::Error);
+  EXPECT_EQ(config_from_json("{\"samples\": 50.0}").samples, 50);
+  EXPECT_EQ(config_from_json("{\"seed\": 18446744073709551615}").seed, 18446744073709551615ull);
   const CollapseConfig ok = config_from_json(
       "{\"learner\": \"gaussian\", \"estimator\": \"unbiased\", \"alpha\": {\"kind\": \"step\", \"value\": 0.5, "
       "\"step_at\": 3, \"after\": 0}, \"samples\": 50}");

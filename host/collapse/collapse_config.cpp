@@ -1,6 +1,8 @@
 // Collapse simulator plumbing: the Philox4x32-10 counter-based generator, alpha schedules, and
 // configuration checks and JSON (de)serialisation.
 #include <cmath>
+#include <limits>
+#include <string>
 #if defined(__x86_64__)
 #include <immintrin.h>
 #endif
@@ -270,6 +272,39 @@ uint64_t CollapseConfig::stream_key() const { return derive_seed(seed, stream); 
 // ---------------------------------------------------------------------------------------------
 using nlohmann::json;
 
+// An integer field: a JSON integer, or a number with no fractional part, within T's range. nlohmann's
+// get<int>() converts an out-of-range float with undefined behaviour (1.7e26 as `samples`, found by
+// the fuzzer), so every integer goes through here and a bad one is one clear error.
+template <class T>
+static T integer_field(const json& v, const char* key) {
+  const auto bad = [&]() -> Error {
+    return Error(std::string("config: '") + key + "' must be an integer from " +
+                 std::to_string(std::numeric_limits<T>::min()) + " to " + std::to_string(std::numeric_limits<T>::max()));
+  };
+  if (v.is_number_unsigned()) {
+    const uint64_t u = v.get<uint64_t>();
+    if (u > static_cast<uint64_t>(std::numeric_limits<T>::max())) throw bad();
+    return static_cast<T>(u);
+  }
+  if (v.is_number_integer()) {
+    const int64_t i = v.get<int64_t>();
+    if (i < 0 && !std::numeric_limits<T>::is_signed) throw bad();
+    if (i < static_cast<int64_t>(std::numeric_limits<T>::min()) ||
+        (i > 0 && static_cast<uint64_t>(i) > static_cast<uint64_t>(std::numeric_limits<T>::max())))
+      throw bad();
+    return static_cast<T>(i);
+  }
+  if (v.is_number_float()) {
+    const double d = v.get<double>();
+    // 2^64 and -2^63 are exact doubles: compare before converting.
+    if (!std::isfinite(d) || d != std::floor(d) || d < static_cast<double>(std::numeric_limits<T>::min()) ||
+        d >= 18446744073709551616.0 || d > static_cast<double>(std::numeric_limits<T>::max()))
+      throw bad();
+    return static_cast<T>(d);
+  }
+  throw bad();
+}
+
 static AlphaSchedule alpha_from_json(const json& j) {
   AlphaSchedule a;
   if (j.is_number()) { a.kind = AlphaKind::kConstant; a.value = j.get<double>(); return a; }
@@ -283,7 +318,7 @@ static AlphaSchedule alpha_from_json(const json& j) {
     if (k == "kind") a.kind = parse_alpha_kind(it->get<std::string>());
     else if (k == "value") a.value = it->get<double>();
     else if (k == "rate") a.rate = it->get<double>();
-    else if (k == "step_at") a.step_at = it->get<int>();
+    else if (k == "step_at") a.step_at = integer_field<int>(*it, "step_at");
     else if (k == "after") a.after = it->get<double>();
     else if (k == "list") a.list = it->get<std::vector<double>>();
     else throw Error("config: unknown key 'alpha." + k + "'");
@@ -310,13 +345,13 @@ CollapseConfig config_from_json(const std::string& text) {
       else if (k == "alpha") c.alpha = alpha_from_json(v);
       else if (k == "fixed_real") c.fixed_real = v.get<bool>();
       else if (k == "iid_mixture") c.iid_mixture = v.get<bool>();
-      else if (k == "generations") c.generations = v.get<int>();
-      else if (k == "replicates") c.replicates = v.get<int>();
-      else if (k == "samples") c.samples = v.get<int>();
-      else if (k == "initial_samples") c.initial_samples = v.get<int>();
-      else if (k == "seed") c.seed = v.get<uint64_t>();
-      else if (k == "stream") c.stream = v.get<uint32_t>();
-      else if (k == "threads") c.threads = v.get<int>();
+      else if (k == "generations") c.generations = integer_field<int>(v, "generations");
+      else if (k == "replicates") c.replicates = integer_field<int>(v, "replicates");
+      else if (k == "samples") c.samples = integer_field<int>(v, "samples");
+      else if (k == "initial_samples") c.initial_samples = integer_field<int>(v, "initial_samples");
+      else if (k == "seed") c.seed = integer_field<uint64_t>(v, "seed");
+      else if (k == "stream") c.stream = integer_field<uint32_t>(v, "stream");
+      else if (k == "threads") c.threads = integer_field<int>(v, "threads");
       else if (k == "lambda") c.lambda = v.get<double>();
       else if (k == "verifier") c.verifier = v.get<bool>();
       else if (k == "eps_fp") c.eps_fp = v.get<double>();
@@ -324,13 +359,13 @@ CollapseConfig config_from_json(const std::string& text) {
       else if (k == "verifier_radius") c.verifier_radius = v.get<double>();
       else if (k == "tail_quantile") c.tail_quantile = v.get<double>();
       else if (k == "light_metrics") c.light_metrics = v.get<bool>();
-      else if (k == "metric_samples") c.metric_samples = v.get<int>();
-      else if (k == "categories") c.categories = v.get<int>();
+      else if (k == "metric_samples") c.metric_samples = integer_field<int>(v, "metric_samples");
+      else if (k == "categories") c.categories = integer_field<int>(v, "categories");
       else if (k == "p0") c.p0 = v.get<std::vector<double>>();
       else if (k == "values") c.values = v.get<std::vector<double>>();
       else if (k == "smoothing") c.smoothing = v.get<double>();
       else if (k == "support") c.support = parse_support(v.get<std::string>());
-      else if (k == "dim") c.dim = v.get<int>();
+      else if (k == "dim") c.dim = integer_field<int>(v, "dim");
       else if (k == "mu0") c.mu0 = v.get<double>();
       else if (k == "sigma0") c.sigma0 = v.get<double>();
       else if (k == "estimator") {
@@ -341,13 +376,13 @@ CollapseConfig config_from_json(const std::string& text) {
       else if (k == "gmm_weights") c.gmm_weights = v.get<std::vector<double>>();
       else if (k == "gmm_means") c.gmm_means = v.get<std::vector<double>>();
       else if (k == "gmm_sigmas") c.gmm_sigmas = v.get<std::vector<double>>();
-      else if (k == "em_iterations") c.em_iterations = v.get<int>();
-      else if (k == "ols_dim") c.ols_dim = v.get<int>();
+      else if (k == "em_iterations") c.em_iterations = integer_field<int>(v, "em_iterations");
+      else if (k == "ols_dim") c.ols_dim = integer_field<int>(v, "ols_dim");
       else if (k == "ols_noise") c.ols_noise = v.get<double>();
       else if (k == "machine") c.machine = v.get<std::string>();
-      else if (k == "space_states") c.space_states = v.get<int>();
-      else if (k == "input_bits") c.input_bits = v.get<int>();
-      else if (k == "cutoff") c.cutoff = v.get<uint32_t>();
+      else if (k == "space_states") c.space_states = integer_field<int>(v, "space_states");
+      else if (k == "input_bits") c.input_bits = integer_field<int>(v, "input_bits");
+      else if (k == "cutoff") c.cutoff = integer_field<uint32_t>(v, "cutoff");
       else if (k == "prior_weight") c.prior_weight = v.get<double>();
       else if (k == "table") c.table_path = v.get<std::string>();
       else throw Error("config: unknown key '" + k + "'");
