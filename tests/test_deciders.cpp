@@ -13,6 +13,7 @@
 #include "ctm/enumerate.hpp"
 #include "ctm/machine.hpp"
 #include "core/deciders.hpp"
+#include "core/geometry.hpp"
 #include "core/tm.hpp"
 #include "core/tree_walk.hpp"
 #include "ctm/table_io.hpp"
@@ -69,8 +70,8 @@ Verdict run_from_blank(const PartialMachine& m, uint32_t cutoff, uint32_t ngram_
 }
 
 // The tree of partial machines below the root, walked as walk_subtree() walks it (each child resumes
-// its parent's run and record test: first_step, then the same run_until_branch call), without the
-// mirror restriction at the root.
+// its parent's run and record test through the walk's own Tape1d::step_and_run), without the mirror
+// restriction at the root.
 // `claim` sees every child a filter proved; `node` every partial machine (children included).
 struct TreeStats {
   uint64_t nodes = 0, claimed = 0, ngram_nodes = 0;
@@ -82,6 +83,9 @@ void walk_tree(int n, int k, uint32_t cutoff, uint32_t ngram_after,
   const size_t width = 2 * static_cast<size_t>(cutoff) + 5;
   std::vector<uint8_t> scratch(3 * width, 0);
   const ProofScratch ps{scratch.data(), scratch.data() + width, scratch.data() + 2 * width, static_cast<int32_t>(width)};
+  WalkConfig cfg{n, k, cutoff, nullptr, 0};  // what Tape1d::step_and_run reads: cutoff and the n-gram schedule
+  cfg.ngram_after = ngram_after;
+  cfg.ngram_long = kNgramLong;
   std::function<void(const PartialMachine&, const RunState&, const std::vector<uint8_t>&, const RecordCycles&)> expand =
       [&](const PartialMachine& m, const RunState& r, const std::vector<uint8_t>& cells, const RecordCycles& rec) {
         const int e = r.state * k + cells[r.head + cutoff + 2];
@@ -97,9 +101,7 @@ void walk_tree(int n, int k, uint32_t cutoff, uint32_t ngram_after,
               RunState cr = r;
               uint8_t* tape = t.data() + cutoff + 2;
               RecordCycles crec = rec;
-              const StopReason stop = first_step(c, c.entry[e], cr, tape, 0, crec)
-                                          ? StopReason::kProvedNonHalt
-                                          : run_until_branch(c, cr, tape, cutoff, 0, ps, crec, ngram_after, kNgramLong);
+              const StopReason stop = Tape1d::step_and_run(c, cr, tape, c.entry[e], cfg, ps, crec);
               if (stop == StopReason::kProvedNonHalt) {
                 ++st.claimed;
                 ++st.by_proof[cr.proof];

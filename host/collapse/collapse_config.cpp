@@ -288,7 +288,6 @@ static T integer_field(const json& v, const char* key) {
   }
   if (v.is_number_integer()) {
     const int64_t i = v.get<int64_t>();
-    if (i < 0 && !std::numeric_limits<T>::is_signed) throw bad();
     if (i < static_cast<int64_t>(std::numeric_limits<T>::min()) ||
         (i > 0 && static_cast<uint64_t>(i) > static_cast<uint64_t>(std::numeric_limits<T>::max())))
       throw bad();

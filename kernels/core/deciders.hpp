@@ -65,9 +65,8 @@ class RecordCycles {
     // Digit i: the cell i + 1 behind the head; beyond the visited block the tape is blank.
     const int32_t inside = dir == 1 ? head - lo : hi - head;
     const int count = inside < kWindow ? inside : kWindow;
-    uint64_t cells = count < kWindow ? (blank * 0x1111111111111111ull) << (4 * count) : pack_window(tape, head, dir);
-    if (count < kWindow)
-      for (int i = 0; i < count; ++i) cells |= static_cast<uint64_t>(tape[head + step_back * (i + 1)]) << (4 * i);
+    const uint64_t cells = count == kWindow ? pack_window(tape, head, dir)
+                                            : pack_cells(tape, head, dir, count) | (blank * 0x1111111111111111ull) << (4 * count);
     if (state >= kStates) return false;
     Ref& rf = ref_[dir][state];
     if ((valid_[dir] >> state) & 1u) {
@@ -85,14 +84,17 @@ class RecordCycles {
   }
 
  private:
-  // The kWindow = 8 cells behind the head, digit i the cell i + 1 behind, all inside the visited block.
+  // The `count` cells behind the head, digit i the cell i + 1 behind (inside the visited block).
   template <class Tape>
-  CTM_HD static uint64_t pack_window(const Tape& tape, int32_t head, int dir) {
+  CTM_HD static uint64_t pack_cells(const Tape& tape, int32_t head, int dir, int count) {
     uint64_t cells = 0;
     const int32_t step_back = dir == 1 ? -1 : 1;
-    for (int i = 0; i < kWindow; ++i) cells |= static_cast<uint64_t>(tape[head + step_back * (i + 1)]) << (4 * i);
+    for (int i = 0; i < count; ++i) cells |= static_cast<uint64_t>(tape[head + step_back * (i + 1)]) << (4 * i);
     return cells;
   }
+  // The whole window, kWindow cells behind the head.
+  template <class Tape>
+  CTM_HD static uint64_t pack_window(const Tape& tape, int32_t head, int dir) { return pack_cells(tape, head, dir, kWindow); }
 #if !defined(__CUDA_ARCH__)
   // A byte tape on the host: one 8-byte load, byte-reversed for a right record (the nearest cell is
   // the highest byte), then the bytes (each < 16) squeezed into nibbles.

@@ -138,11 +138,10 @@ CTM_HD StopReason run_until_branch(const PartialMachine& m, RunState& r, Tape& t
 
   // The run's registers live in locals: stores through the (byte) tape pointer would otherwise
   // force the compiler to reload them at every step. The transitions are unpacked once into `code`,
-  // indexed by state * k + symbol: the cell to write, the head's displacement, the next state and
-  // its row (next * k), so that a step is one load of the cell and one of its entry, with no
-  // multiplication on the chain from one step to the next; an undefined entry has next = 0xff.
+  // indexed by state * k + symbol: write | (move << 8) | (next << 16) | (next * k << 24), so that a
+  // step is one load of the cell and one of its entry, with no multiplication on the chain from one
+  // step to the next; an undefined entry has next = 0xff.
   const int k = m.k, entries = m.n * m.k;
-  // code[e]: write | (move << 8) | (next << 16) | (next * k << 24); an undefined entry: next = 0xff.
   uint32_t code[kMaxEntries];
   for (int e = 0; e < entries; ++e) {
     const Transition t = m.entry[e];
@@ -300,12 +299,9 @@ CTM_HD void replay_records(const PartialMachine& m, const RunState& r, Tape& tap
   records.reset(0);
   while (q.steps < r.steps) {
     const Transition t = m.entry[q.state * m.k + tape[q.head]];
-    if (apply_transition(t, q, tape, blank)) {
-      records.track(q.head);
-      records.on_record(t.move, q.state, q.head, tape, q.lo, q.hi, blank);
-    } else {
-      records.track(q.head);
-    }
+    const bool fresh = apply_transition(t, q, tape, blank);
+    records.track(q.head);
+    if (fresh) records.on_record(t.move, q.state, q.head, tape, q.lo, q.hi, blank);
   }
 }
 
