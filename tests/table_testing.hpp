@@ -47,4 +47,13 @@ inline void expect_identical(const Table& a, const Table& b) {
   EXPECT_EQ(to_string(a.nonhalting_cutoff), to_string(b.nonhalting_cutoff));
 }
 
+// The same table from the same walk: every count, and the tree nodes, simulated steps and work
+// items done (what the backends, emulations and designs of one enumeration must all agree on).
+inline void expect_same_walk(const Table& a, const Table& b) {
+  expect_identical(a, b);
+  EXPECT_EQ(a.meta.tree_nodes, b.meta.tree_nodes);
+  EXPECT_EQ(a.meta.simulated_steps, b.meta.simulated_steps);
+  EXPECT_EQ(a.meta.work_items_done, b.meta.work_items_done);
+}
+
 }  // namespace ctm::test_support
