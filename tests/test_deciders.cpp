@@ -307,9 +307,10 @@ TEST(Deciders, NamedMachinesStopWhereEachFilterSaysSo) {
       {"0RB---_0LC1RA_0LD---_0LE1LD_1LA0LA", 0, kProofTranslated, 26},
       {"0LB---_0LC0RB_1RB1LC", 0, kProofReach, 8},              // A's undefined entry left behind
       // Bouncers, cut off without the n-gram proof: the short window (L=2) decides the first at
-      // step 32; it fails on the second, which the long one decides at step 32 + 3 * 32.
+      // step 32; it fails on the second, which the long one (L=5) decides kNgramLongDelay * 32 steps
+      // later, at step 64.
       {"0LB1RA_1LC1LB_0RA---", 32, kProofNgram, 32},
-      {"0LB---_0RC1LB_1RA1RC", 32, kProofNgram, 128},
+      {"0LB---_0RC1LB_1RA1RC", 32, kProofNgram, 32 + kNgramLongDelay * 32},
       {"0LB0LC_0LC1LC_1RA0LA", 0, kProofComplete, 0},           // no undefined entry at all
   };
   for (const auto& x : named) {

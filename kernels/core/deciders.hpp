@@ -54,7 +54,6 @@ class RecordCycles {
   // provably repeats itself shifted forever (a translated cycle); records this position otherwise.
   template <class Tape>
   CTM_HD bool on_record(int dir, int state, int32_t head, const Tape& tape, int32_t lo, int32_t hi, uint8_t blank) {
-    const int32_t step_back = dir == 1 ? -1 : 1;
     // Fold the excursion since the last record into every reference of this direction.
     const int32_t back = back_[dir];
     for (uint32_t v = valid_[dir]; v; v &= v - 1) {

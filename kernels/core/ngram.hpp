@@ -29,6 +29,9 @@ CTM_HD int lowest_bit64(uint64_t x) {
 constexpr int kNgramMaxConfigWords = 128;  // abstract configurations: n * W * W <= 8192 bits
 constexpr int kNgramShortWindow = 2;       // the first, cheap try of run_until_branch
 constexpr int kNgramMaxWindow = 8;         // no cap: ngram_window() decides
+// The walk's second, long-window try comes this many times `ngram_after` steps after the first
+// (run_until_branch, wavefront run_node).
+constexpr uint32_t kNgramLongDelay = 1;
 
 // The window length used for a space: the largest L with W = k^L <= 64 windows per side and
 // n * W * W abstract configurations within the fixed bitset (k=2: L=5 for n=3..8).

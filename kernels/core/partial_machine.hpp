@@ -2,6 +2,7 @@
 // static facts about them that the proofs use (reachable states, the escape chain). CTM_HD.
 #pragma once
 #include <cstdint>
+#include <cstring>
 
 #include "core/hd.hpp"
 #include "ctm/types.hpp"  // Move
@@ -20,6 +21,21 @@ struct Transition {
   uint8_t next;  // 0-based state, 0 = initial
   uint8_t pad;
 };
+
+static_assert(sizeof(Transition) == 4, "a Transition is one 32-bit word");
+
+// The transition as one little-endian word: write | move << 8 | next << 16 | pad << 24.
+CTM_HD uint32_t transition_word(const Transition& t) {
+#if defined(__CUDA_ARCH__)
+  return t.write | static_cast<uint32_t>(t.move) << 8 | static_cast<uint32_t>(t.next) << 16 |
+         static_cast<uint32_t>(t.pad) << 24;
+#else
+  static_assert(__BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__, "transition_word reads the bytes in place");
+  uint32_t w;
+  std::memcpy(&w, &t, sizeof w);
+  return w;
+#endif
+}
 
 // A partial machine: the entries read so far (all running), the others undefined.
 struct PartialMachine {
@@ -69,17 +85,19 @@ CTM_HD uint32_t states_with_undefined(const PartialMachine& m) {
   return out;
 }
 
-// States reachable from `from` through defined transitions (including `from`).
-CTM_HD uint32_t reachable_states(const PartialMachine& m, int from) {
+// Whether a state of `targets` (a bitmask) is reachable from `from` through defined transitions
+// (`from` included). Stops at the first one found: most calls find one within a state or two.
+CTM_HD bool reaches_any(const PartialMachine& m, int from, uint32_t targets) {
   uint32_t reach = 1u << from, todo = reach;
   while (todo) {
+    if (reach & targets) return true;
     const int q = lowest_bit(todo);
     todo &= todo - 1;
     const uint32_t fresh = m.successors[q] & ~reach;
     reach |= fresh;
     todo |= fresh;
   }
-  return reach;
+  return (reach & targets) != 0;
 }
 
 // Escape test (spec 2, "an escape into blank tape in a cycle of states"): a head standing on

@@ -127,12 +127,12 @@ CTM_HD StopReason run_until_branch(const PartialMachine& m, RunState& r, Tape& t
   const uint32_t all_entries = m.n * m.k >= 32 ? 0xffffffffu : ((1u << (m.n * m.k)) - 1u);
   if (m.defined == all_entries) { r.proof = kProofComplete; return StopReason::kProvedNonHalt; }
   uint32_t undefined_states = states_with_undefined(m);
-  if (!(reachable_states(m, r.state) & undefined_states)) { r.proof = kProofReach; return StopReason::kProvedNonHalt; }
+  if (!reaches_any(m, r.state, undefined_states)) { r.proof = kProofReach; return StopReason::kProvedNonHalt; }
   uint8_t proof = kProofNone;
   // The n-gram proof is a property of the machine; it is tried once, on runs that go on for
   // `ngram_after` steps without branching (most runs branch within a few steps).
   // Two tries: a short window (cheap, decides most) after `ngram_after` steps, the full window
-  // after 4x as many.
+  // kNgramLongDelay * ngram_after steps later.
   uint32_t ngram_at = ngram_after ? r.steps + ngram_after : 0xffffffffu;
   int ngram_full = 0, ngram_len = 0;  // set at the first try: most runs never get there
 
@@ -142,13 +142,14 @@ CTM_HD StopReason run_until_branch(const PartialMachine& m, RunState& r, Tape& t
   // step is one load of the cell and one of its entry, with no multiplication on the chain from one
   // step to the next; an undefined entry has next = 0xff.
   const int k = m.k, entries = m.n * m.k;
+  // A Transition is those first three bytes (write, move, next) in one word: the unpacking is a
+  // load, a mask and a multiply per entry, with no branch (it runs once per segment, and most
+  // segments are a few steps long).
   uint32_t code[kMaxEntries];
   for (int e = 0; e < entries; ++e) {
-    const Transition t = m.entry[e];
-    code[e] = ((m.defined >> e) & 1u)
-                  ? (t.write | static_cast<uint32_t>(t.move) << 8 | static_cast<uint32_t>(t.next) << 16 |
-                     static_cast<uint32_t>(t.next * k) << 24)
-                  : 0x00ff0000u;
+    const uint32_t word = transition_word(m.entry[e]);
+    const uint32_t c = (word & 0x00ffffffu) | (((word >> 16) & 0xffu) * static_cast<uint32_t>(k)) << 24;
+    code[e] = ((m.defined >> e) & 1u) ? c : 0x00ff0000u;
   }
   uint8_t* const cells = &tape[0];
   int32_t head = r.head, lo = r.lo, hi = r.hi;
@@ -181,7 +182,7 @@ CTM_HD StopReason run_until_branch(const PartialMachine& m, RunState& r, Tape& t
       }
       if (ngram_proof(m, ngram_len, blank)) { proof = kProofNgram; result = StopReason::kProvedNonHalt; break; }
       const bool last = ngram_len >= ngram_full;
-      ngram_at = last ? 0xffffffffu : steps + 3 * ngram_after;
+      ngram_at = last ? 0xffffffffu : steps + kNgramLongDelay * ngram_after;
       ngram_len = ngram_full;
       next_stop = ngram_at < cutoff ? ngram_at : cutoff;
     }
@@ -254,7 +255,7 @@ CTM_HD StopReason run_until_branch(const PartialMachine& m, RunState& r, Tape& t
       }
       next_snapshot = steps * 2;
       // The reachable set only shrinks along a run; re-test it at each snapshot.
-      if (!(reachable_states(m, state) & undefined_states)) { proof = kProofReach; result = StopReason::kProvedNonHalt; break; }
+      if (!reaches_any(m, state, undefined_states)) { proof = kProofReach; result = StopReason::kProvedNonHalt; break; }
     }
   }
   records.set_back(back_l, back_r);

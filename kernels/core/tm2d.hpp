@@ -129,7 +129,7 @@ CTM_HD StopReason run_until_branch_2d(const PartialMachine& m, RunState2d& r, co
       }
       next_snapshot = r.steps * 2;
       if (!undefined_states) undefined_states = states_with_undefined(m);
-      if (!(reachable_states(m, r.state) & undefined_states)) { r.proof = kProofReach; return StopReason::kProvedNonHalt; }
+      if (!reaches_any(m, r.state, undefined_states)) { r.proof = kProofReach; return StopReason::kProvedNonHalt; }
     }
   }
 }

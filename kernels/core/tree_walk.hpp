@@ -13,7 +13,7 @@ using count_t = unsigned __int128;
 // Defaults of WalkConfig::ngram_after and ngram_long, chosen by measurement on D(5,2)
 // (docs/deciders.md, docs/benchmarks.md).
 constexpr uint32_t kNgramAfter = 32;
-constexpr int kNgramLong = 4;
+constexpr int kNgramLong = 5;
 
 // Where the steps of a walk went and which filter settled how many partial machines (children),
 // for the table metadata (docs/deciders.md). Every child's run segment ends in exactly one of:

@@ -166,7 +166,7 @@ CTM_HD NodeRun run_node(const WaveNode& w, uint32_t cutoff, const WaveProofs& pr
   int state = 0;
   for (;;) {
     if (steps == own) {  // run_until_branch starts here: reachability before its first step
-      if (!(reachable_states(m, state) & undefined_states)) {
+      if (!reaches_any(m, state, undefined_states)) {
         out.stop = static_cast<uint8_t>(StopReason::kProvedNonHalt);
         out.proof = kProofReach;
         break;
@@ -175,7 +175,7 @@ CTM_HD NodeRun run_node(const WaveNode& w, uint32_t cutoff, const WaveProofs& pr
     if (steps >= cutoff) { out.stop = static_cast<uint8_t>(StopReason::kCutoff); break; }
     if (steps >= ngram_at) {
       if (ngram_proof(m, ngram_len, 0)) { out.stop = static_cast<uint8_t>(StopReason::kProvedNonHalt); out.proof = kProofNgram; break; }
-      ngram_at = ngram_len >= ngram_full ? 0xffffffffu : steps + 3 * proofs.ngram_after;
+      ngram_at = ngram_len >= ngram_full ? 0xffffffffu : steps + kNgramLongDelay * proofs.ngram_after;
       ngram_len = ngram_full;
     }
     const int e = state * k + static_cast<int>(tape.get(head, bits));
@@ -250,7 +250,7 @@ CTM_HD NodeRun run_node(const WaveNode& w, uint32_t cutoff, const WaveProofs& pr
         cycle_valid = true; cycle_state = state; cycle_head = head; cycle_lo = lo; cycle_hi = hi;
       }
       next_snapshot = steps * 2;
-      if (!(reachable_states(m, state) & undefined_states)) {
+      if (!reaches_any(m, state, undefined_states)) {
         out.stop = static_cast<uint8_t>(StopReason::kProvedNonHalt);
         out.proof = kProofReach;
         break;
