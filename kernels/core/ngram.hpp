@@ -18,6 +18,25 @@ CTM_HD int lowest_bit64(uint64_t x) {
 #endif
 }
 
+// Bit i of the result is bit 2i of x (the even bits, gathered).
+CTM_HD uint64_t compress_even_bits(uint64_t x) {
+  x &= 0x5555555555555555ull;
+  x = (x | x >> 1) & 0x3333333333333333ull;
+  x = (x | x >> 2) & 0x0f0f0f0f0f0f0f0full;
+  x = (x | x >> 4) & 0x00ff00ff00ff00ffull;
+  x = (x | x >> 8) & 0x0000ffff0000ffffull;
+  return (x | x >> 16) & 0x00000000ffffffffull;
+}
+// Bit 2i of the result is bit i of x (x < 2^32): the inverse of compress_even_bits.
+CTM_HD uint64_t spread_even_bits(uint64_t x) {
+  x &= 0x00000000ffffffffull;
+  x = (x | x << 16) & 0x0000ffff0000ffffull;
+  x = (x | x << 8) & 0x00ff00ff00ff00ffull;
+  x = (x | x << 4) & 0x0f0f0f0f0f0f0f0full;
+  x = (x | x << 2) & 0x3333333333333333ull;
+  return (x | x << 1) & 0x5555555555555555ull;
+}
+
 // Closed n-gram position set (docs/deciders.md). Abstracts every configuration of the run from a
 // blank tape into (state, the L cells left of the head, the head cell and the L-1 cells right of it)
 // and the two sets of length-L windows that may occur on each side of the head. Stepping an
@@ -147,6 +166,46 @@ CTM_HD bool ngram_configs(const PartialMachine& m, uint32_t len, uint8_t blank) 
       continue;
     }
     const uint32_t r = static_cast<uint32_t>(wi) * 64 + static_cast<uint32_t>(lowest_bit64(summary[wi]));
+    if constexpr (K == 2) {
+      // k = 2: the whole row at once. Its configurations share q and lw; those with head symbol s
+      // share the entry (q, s), and their successors are a few bit-set operations on the set of
+      // their rws (expand_row_k2), however many there are.
+      const Row bits = pending[r];
+      pending[r] = 0;
+      summary[wi] &= summary[wi] - 1;
+      const uint32_t q = r / w_count, lw = r % w_count;
+      for (uint32_t s = 0; s < 2; ++s) {
+        const Row same = bits & head_is[s];
+        if (!same) continue;
+        const Transition t = m.entry[q * 2 + s];  // defined: `bad` configurations end the proof when found
+        // The rws / 2 of these configurations (what is right of the head cell), as a bit set.
+        const uint64_t tails = compress_even_bits(static_cast<uint64_t>(same) >> s);
+        if (t.move == kRight) {
+          const uint32_t new_lw = t.write + 2 * (lw % high);
+          if (!(left >> new_lw & 1u)) {
+            left |= 1ull << new_lw;
+            const uint32_t stem = 2 * (new_lw % high);
+            for (uint32_t q2 = 0; q2 < n; ++q2)
+              for (uint32_t x = 0; x < 2; ++x) mark(q2 * w_count + x + stem, row[q2 * w_count + x + stem] & moves_left[q2]);
+          }
+          // The right half-tape loses its head cell: its next window is tail + high x, if known.
+          add(t.next, new_lw, static_cast<Row>(right & (tails | tails << high)));
+        } else {
+          // moved = write + 2 tail (the written cell and what was right of it), new rw = lw % 2 +
+          // 2 (moved % high).
+          const uint64_t moved = spread_even_bits(tails) << t.write;
+          const uint64_t low = (moved | moved >> high) & ((1ull << high) - 1);
+          const uint64_t new_rws = spread_even_bits(low) << (lw % 2);
+          const uint64_t fresh = (moved | new_rws) & ~right;
+          right |= fresh;
+          right_unscanned |= fresh;
+          for (uint32_t g = lw / 2; g < w_count; g += high)
+            if (left >> g & 1u) add(t.next, g, static_cast<Row>(new_rws));
+        }
+        if (failed) return false;
+      }
+      continue;
+    }
     const uint32_t rw = static_cast<uint32_t>(lowest_bit64(pending[r]));
     pending[r] &= pending[r] - 1;
     if (!pending[r]) summary[wi] &= summary[wi] - 1;
