@@ -66,6 +66,10 @@ Command add_enumerate(CLI::App& app) {
                  "walk | wavefront: how the CUDA backend runs the tree (docs/gpu.md; the table is the same)");
   en->add_option("--threads,-j", eo.threads, "CPU threads (0 = all)");
   en->add_option("--device", eo.device, "CUDA device index (with --backend cuda or auto)");
+  en->add_option("--ngram-after", eo.ngram_after,
+                 "Steps of a run segment before the n-gram proof is tried (L=2, then L=5 as many steps later; "
+                 "0 = never; default 32; CPU backend). Changes only the proved / cut-off split, never a count")
+      ->check(CLI::Range(0, 1000000));
   en->add_option("--shard", a->shard_text, "Run only slice I/M of the work items (merge the parts with ctm merge)");
   en->add_option("--resume-dir", a->job.resume_dir, "Save finished chunks here and skip them when rerun");
   en->add_option("--chunks", a->job.chunks, "Number of chunks with --resume-dir or under MPI (default 64; docs/cluster.md)");

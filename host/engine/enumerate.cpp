@@ -209,6 +209,9 @@ Table enumerate_on_device(const EnumerateOptions& opt, uint32_t cutoff, const De
   const int base_depth = frontier_depth_of<Geo>(opt);
   // The device walk runs the default filters (WalkConfig's defaults), so the host side does too.
   EnumerateOptions host_opt = opt;
+  if (opt.ngram_after >= 0 && static_cast<uint32_t>(opt.ngram_after) != kNgramAfter && opt.warn)
+    opt.warn("the n-gram schedule (ngram_after) applies to the CPU walk; the " + std::string(backend) +
+             " walk tries the proof after its default " + std::to_string(kNgramAfter) + " steps");
   host_opt.ngram_after = -1;
   Frontier<Geo> frontier = build_frontier<Geo>(space, cutoff, base_depth, kNgramAfter);
   const std::vector<const WorkItemOf<Geo>*> mine = shard_items(frontier, opt);
