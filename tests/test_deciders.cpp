@@ -283,6 +283,26 @@ TEST(Deciders, AccountingIsWrittenReadAndMerged) {
   EXPECT_EQ(merged.meta.accounting.steps_proved, whole.meta.accounting.steps_proved);
   EXPECT_EQ(merged.meta.accounting.steps_cutoff, whole.meta.accounting.steps_cutoff);
   EXPECT_EQ(merged.meta.accounting.settled, whole.meta.accounting.settled);
+  // Steps per settling filter: they add up to the proved steps, survive the file and the merge.
+  uint64_t per_filter = 0;
+  for (const auto& [name, n] : whole.meta.accounting.proved_steps) per_filter += n;
+  EXPECT_EQ(per_filter, whole.meta.accounting.steps_proved);
+  EXPECT_GT(whole.meta.accounting.proved_steps.at("translated-cycle"), 0u);
+  EXPECT_EQ(back.meta.accounting.proved_steps, whole.meta.accounting.proved_steps);
+  EXPECT_EQ(merged.meta.accounting.proved_steps, whole.meta.accounting.proved_steps);
+  // A file with accounting but without them (written before they were recorded) reads without them,
+  // and a merge with it keeps the totals but drops the per-filter steps, which would not add up.
+  o.shard_index = 0;
+  Table older = enumerate(o);
+  older.meta.accounting.proved_steps.clear();
+  write_table(older, path);
+  Table mixed = read_table(path);
+  EXPECT_TRUE(mixed.meta.accounting.recorded);
+  EXPECT_TRUE(mixed.meta.accounting.proved_steps.empty());
+  o.shard_index = 1;
+  mixed.merge(enumerate(o));
+  EXPECT_EQ(mixed.meta.accounting.steps_proved, whole.meta.accounting.steps_proved);
+  EXPECT_TRUE(mixed.meta.accounting.proved_steps.empty());
   Table old = whole;  // a table of an older writer: neither field
   old.meta.deciders.clear();
   old.meta.accounting = RunAccounting{};

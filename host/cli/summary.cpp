@@ -75,6 +75,16 @@ void print_summary(const Table& t, std::ostream& out) {
       first = false;
     }
     out << (first ? "none" : "") << " (partial machines)\n";
+    if (!a.proved_steps.empty()) {
+      out << "proved steps     ";
+      first = true;
+      for (const auto& [name, n] : a.proved_steps) {
+        if (!n) continue;
+        out << (first ? "" : ", ") << name << " " << n;
+        first = false;
+      }
+      out << (first ? "none" : "") << " (steps of the runs each filter settled)\n";
+    }
   }
   std::vector<std::pair<std::string, count_t>> top(t.counts.begin(), t.counts.end());
   std::sort(top.begin(), top.end(), [](auto& a, auto& b) { return a.second != b.second ? a.second > b.second : a.first < b.first; });

@@ -32,7 +32,10 @@ void AccumulatorOf<Geo>::merge(const AccumulatorOf& other) {
   walk.steps_proved += other.walk.steps_proved;
   walk.steps_cutoff += other.walk.steps_cutoff;
   walk.cutoff_nodes += other.walk.cutoff_nodes;
-  for (int p = 0; p < kProofCount; ++p) walk.settled[p] += other.walk.settled[p];
+  for (int p = 0; p < kProofCount; ++p) {
+    walk.settled[p] += other.walk.settled[p];
+    walk.steps_settled[p] += other.walk.steps_settled[p];
+  }
 }
 
 template <class Geo>

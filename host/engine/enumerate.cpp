@@ -105,7 +105,10 @@ Table symmetrize(const Space& space, uint32_t cutoff, const AccumulatorOf<Geo>& 
     a.steps_proved += w->steps_proved;
     a.steps_cutoff += w->steps_cutoff;
     a.cutoff_nodes += w->cutoff_nodes;
-    for (int p = kProofNone + 1; p < kProofCount; ++p) a.settled[proof_name(p)] += w->settled[p];
+    for (int p = kProofNone + 1; p < kProofCount; ++p) {
+      a.settled[proof_name(p)] += w->settled[p];
+      a.proved_steps[proof_name(p)] += w->steps_settled[p];
+    }
   }
   a.recorded = true;
   return t;

@@ -107,6 +107,10 @@ void Table::merge(const Table& other) {
     acc.steps_cutoff += oacc.steps_cutoff;
     acc.cutoff_nodes += oacc.cutoff_nodes;
     for (const auto& [name, n] : oacc.settled) acc.settled[name] += n;
+    // Per-filter steps only when both parts have them (a part from an older file has none).
+    if (acc.proved_steps.empty() || oacc.proved_steps.empty()) acc.proved_steps.clear();
+    else
+      for (const auto& [name, n] : oacc.proved_steps) acc.proved_steps[name] += n;
   } else {
     acc = RunAccounting{};
   }

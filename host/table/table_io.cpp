@@ -90,6 +90,7 @@ nlohmann::json meta_json(const Table& t, size_t raw_size) {
     const RunAccounting& a = m.accounting;
     j["accounting"] = {{"steps_branch", a.steps_branch}, {"steps_proved", a.steps_proved},
                        {"steps_cutoff", a.steps_cutoff}, {"cutoff_nodes", a.cutoff_nodes}, {"settled", a.settled}};
+    if (!a.proved_steps.empty()) j["accounting"]["proved_steps"] = a.proved_steps;
   }
   // Only sampled tables carry this key, so exact tables are byte-identical to older writers' files.
   if (m.sampling.sampled) {
@@ -246,6 +247,8 @@ Table decode_table(const std::string& file, const std::string& what) {
       m.accounting.steps_cutoff = a.at("steps_cutoff").get<uint64_t>();
       m.accounting.cutoff_nodes = a.at("cutoff_nodes").get<uint64_t>();
       m.accounting.settled = a.at("settled").get<std::map<std::string, uint64_t>>();
+      if (a.contains("proved_steps"))  // absent in files written before it was recorded
+        m.accounting.proved_steps = a.at("proved_steps").get<std::map<std::string, uint64_t>>();
     }
     if (j.contains("sampling")) {  // absent in exact tables and in files of older versions
       m.sampling.sampled = true;

@@ -22,6 +22,7 @@ struct WalkStats {
   uint64_t steps_branch = 0, steps_proved = 0, steps_cutoff = 0;
   uint64_t cutoff_nodes = 0;
   uint64_t settled[kProofCount] = {};
+  uint64_t steps_settled[kProofCount] = {};  // steps_proved by the filter that settled the segment
 };
 
 struct WalkConfig {
@@ -140,7 +141,11 @@ CTM_HD void walk_subtree(const WalkConfig& cfg, const PartialMachine& m0, const 
     sink.steps(ran);
     if (WalkStats* st = mem.stats) {
       if (stop == StopReason::kCutoff) { st->steps_cutoff += ran; st->cutoff_nodes++; }
-      else if (stop == StopReason::kProvedNonHalt) { st->steps_proved += ran; st->settled[c.r.proof]++; }
+      else if (stop == StopReason::kProvedNonHalt) {
+        st->steps_proved += ran;
+        st->settled[c.r.proof]++;
+        st->steps_settled[c.r.proof] += ran;
+      }
       else st->steps_branch += ran;
     }
     const count_t leaf_weight =
