@@ -3,7 +3,7 @@
 //   ngram_calls walk N K T A LONG MAX STRIDE FILE: walks the tree of (n,k) at cutoff T as
 //     walk_subtree does (root right moves only, the last entry settled without a run) with the n-gram
 //     proof off, finds for each run segment the tries that the schedule "L=2 after A steps of the
-//     segment, L=LONG after 4A" makes (run_until_branch's rule), and writes every STRIDE-th of them,
+//     segment, L=LONG kNgramLongDelay * A steps later" makes (run_until_branch's rule), and writes every STRIDE-th of them,
 //     up to MAX, to FILE;
 //   ngram_calls read|call FILE [LEN [REPS]]: reads them; `call` also calls ngram_proof on each, REPS
 //     times, at its own window or at LEN when LEN > 0 (the machines the walk tries, another window).
@@ -96,7 +96,7 @@ int main(int argc, char** argv) {
               if (after && reaches(start + after, stop, cr.steps)) {
                 take(c, first);
                 if (ngram_proof(c, first, 0)) { ++short_proved; continue; }
-                if (first < full && reaches(start + 4 * after, stop, cr.steps)) {
+                if (first < full && reaches(start + (1 + kNgramLongDelay) * after, stop, cr.steps)) {
                   take(c, full);
                   if (ngram_proof(c, full, 0)) { ++long_proved; continue; }
                 }

@@ -169,7 +169,7 @@ CTM_HD bool ngram_configs(const PartialMachine& m, uint32_t len, uint8_t blank) 
     if constexpr (K == 2) {
       // k = 2: the whole row at once. Its configurations share q and lw; those with head symbol s
       // share the entry (q, s), and their successors are a few bit-set operations on the set of
-      // their rws (expand_row_k2), however many there are.
+      // their rws, however many there are (the per-configuration rules below, applied to a set).
       const Row bits = pending[r];
       pending[r] = 0;
       summary[wi] &= summary[wi] - 1;
