@@ -2,6 +2,7 @@
 a Table; counts stay exact (Python ints, or uint64 high/low words in NumPy), strings stay strings."""
 from __future__ import annotations
 
+import numbers
 import os
 from typing import Any, Iterable, Optional, Union
 
@@ -167,20 +168,28 @@ def enumerate(  # noqa: A001 - the CLI's verb
     shard: Any = None,
     progress: Any = None,
     progress_interval: float = 0.5,
+    ngram_after: Optional[int] = None,
 ) -> Table:
     """The exact table D(states, symbols) (dims=2: turmites) at `cutoff` (None: the spec's standard
     cutoff). shard=(i, m) or "i/m" runs one slice; slices merge exactly. progress=True shows a bar;
     a callable gets (items_done, items_total, tree_nodes, machines, seconds) and may return False
-    to cancel (ctm.Cancelled). Ctrl-C stops the run with KeyboardInterrupt."""
+    to cancel (ctm.Cancelled). Ctrl-C stops the run with KeyboardInterrupt. ngram_after: steps of a
+    run segment before the n-gram proof is tried (None: the default, 32; 0: never; the CPU walk, as
+    `ctm enumerate --ngram-after`): it moves only the proved / cut-off split and the steps
+    (info["accounting"]), never a count."""
     if backend not in ("auto", "cpu", "cuda"):
         raise ValueError(f"backend must be auto, cpu or cuda, not {backend!r}")
+    if ngram_after is not None:
+        if isinstance(ngram_after, bool) or not isinstance(ngram_after, numbers.Integral) or not 0 <= ngram_after <= 1_000_000:
+            raise ValueError(f"ngram_after must be an integer in 0..1000000 or None, not {ngram_after!r}")
+        ngram_after = int(ngram_after)
     if dims not in (1, 2):
         raise ValueError(f"dims must be 1 or 2, not {dims}")
     i, m = _shard(shard)
     cb, close = make_callback(progress, f"D({states},{symbols})")
     try:
-        t = _ctm.enumerate(int(states), int(symbols), int(dims), int(cutoff or 0), backend, _threads(threads), i, m, cb,
-                           float(progress_interval))
+        t = _ctm.enumerate(int(states), int(symbols), int(dims), int(cutoff or 0), backend, _threads(threads), i, m,
+                           -1 if ngram_after is None else ngram_after, cb, float(progress_interval))
     finally:
         close()
     return Table(t)

@@ -1,6 +1,7 @@
 // The Python extension ctm._ctm (nanobind) over the C++ library: tables (enumerate, sample, files,
 // exact counts), with BDM and collapse bound in ext_bdm.cpp and ext_collapse.cpp. The Python
 // package `ctm` (python/ctm) wraps it; this layer only converts types and manages the GIL.
+#include <nanobind/stl/map.h>
 #include <nanobind/stl/pair.h>
 #include <nanobind/stl/string.h>
 #include <nanobind/stl/vector.h>
@@ -133,8 +134,10 @@ ctm::Space make_space(int states, int symbols, int dims) {
 }
 
 ctm::Table py_enumerate(int states, int symbols, int dims, uint32_t cutoff, const std::string& backend, int threads,
-                        uint32_t shard_index, uint32_t shard_count, nb::handle callback, double interval) {
+                        uint32_t shard_index, uint32_t shard_count, int ngram_after, nb::handle callback,
+                        double interval) {
   ctm::EnumerateOptions o;
+  o.ngram_after = ngram_after;
   o.space = make_space(states, symbols, dims);
   o.space.validate();
   o.cutoff = cutoff;
@@ -218,6 +221,21 @@ nb::dict table_info(const ctm::Table& t) {
     for (const auto& r : m.sampling.ranges) ranges.emplace_back(r.start, r.end);
     d["ranges"] = ranges;
   }
+  // The filters that ran and, when the CPU walk recorded it, where the steps went (docs/deciders.md).
+  d["deciders"] = m.deciders;
+  if (m.accounting.recorded) {
+    const ctm::RunAccounting& a = m.accounting;
+    nb::dict acc;
+    acc["steps_branch"] = a.steps_branch;
+    acc["steps_proved"] = a.steps_proved;
+    acc["steps_cutoff"] = a.steps_cutoff;
+    acc["cutoff_nodes"] = a.cutoff_nodes;
+    acc["settled"] = a.settled;
+    acc["proved_steps"] = a.proved_steps;
+    d["accounting"] = acc;
+  } else {
+    d["accounting"] = nb::none();
+  }
   d["complete"] = t.complete();
   d["complete_length"] = ctm::complete_length(t);  // 1D: every string up to this length occurs
   d["outputs"] = t.counts.size();
@@ -291,7 +309,7 @@ void bind_tables(nb::module_& m) {
 
   m.def("enumerate", &py_enumerate, nb::arg("states"), nb::arg("symbols"), nb::arg("dims"), nb::arg("cutoff"),
         nb::arg("backend"), nb::arg("threads"), nb::arg("shard_index"), nb::arg("shard_count"),
-        nb::arg("callback").none(), nb::arg("interval"));
+        nb::arg("ngram_after"), nb::arg("callback").none(), nb::arg("interval"));
   m.def("sample", &py_sample, nb::arg("states"), nb::arg("symbols"), nb::arg("dims"), nb::arg("cutoff"),
         nb::arg("seed"), nb::arg("start"), nb::arg("machines"), nb::arg("backend"), nb::arg("threads"),
         nb::arg("callback").none(), nb::arg("interval"));

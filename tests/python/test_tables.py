@@ -46,6 +46,36 @@ def test_enumerate_equals_cli(cli, tmp_path, n, k, dims, cutoff):
     np.testing.assert_allclose([r[2] for r in rows], a["k"], rtol=1e-6)
 
 
+def test_accounting_and_ngram_schedule_match_the_cli(cli, tmp_path):
+    """info["deciders"] and info["accounting"] are the CLI's table metadata; ngram_after moves only the
+    proved / cut-off split and the steps, as `ctm enumerate --ngram-after`."""
+    out = tmp_path / "d42.ctm"
+    cli("enumerate", "-n", 4, "-k", 2, "-o", out, "-q", "--backend", "cpu", "--ngram-after", 8)
+    early = ctm.enumerate(4, 2, backend="cpu", ngram_after=8)
+    same_table(early, ctm.Table.load(out))
+    acc = early.info["accounting"]
+    assert acc == ctm.Table.load(out).info["accounting"]
+    assert acc["steps_branch"] + acc["steps_proved"] + acc["steps_cutoff"] == early.info["simulated_steps"]
+    assert sum(acc["proved_steps"].values()) == acc["steps_proved"]
+    assert acc["settled"]["translated-cycle"] > 0 and acc["proved_steps"]["translated-cycle"] > 0
+    assert "ngram-cps" in early.info["deciders"]
+    default, off = ctm.enumerate(4, 2, backend="cpu"), ctm.enumerate(4, 2, backend="cpu", ngram_after=0)
+    assert "ngram-cps" not in off.info["deciders"]
+    for t in (default, off):
+        a, b = t.to_numpy(), early.to_numpy()
+        np.testing.assert_array_equal(a["string"], b["string"])
+        np.testing.assert_array_equal(a["count_lo"], b["count_lo"])
+        np.testing.assert_array_equal(a["count_hi"], b["count_hi"])
+        assert t.info["halting"] == early.info["halting"]
+        assert t.info["nonhalting_proved"] + t.info["nonhalting_cutoff"] == \
+            early.info["nonhalting_proved"] + early.info["nonhalting_cutoff"]
+        assert list(t.halting_times()) == list(early.halting_times())
+    assert early.info["simulated_steps"] < default.info["simulated_steps"] < off.info["simulated_steps"]
+    for bad in (-1, 1.5, True, "8"):
+        with pytest.raises(ValueError):
+            ctm.enumerate(2, 2, ngram_after=bad)
+
+
 def test_sample_equals_cli_and_ranges_merge(cli, tmp_path):
     out = tmp_path / "s.ctm"
     cli("sample", "-n", 3, "-k", 2, "-m", 20000, "--seed", 42, "-o", out, "-q", "--backend", "cpu")
