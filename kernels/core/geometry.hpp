@@ -57,8 +57,8 @@ struct Tape1d {
   // in as the parent's at the branch step.
   CTM_HD static StopReason step_and_run(const PartialMachine& m, Run& r, Cells c, Transition t, const WalkConfig& cfg,
                                         const Scratch& scratch, Carry& carry) {
-    if (first_step(m, t, r, c, 0, carry)) return StopReason::kProvedNonHalt;
-    return run_until_branch(m, r, c, cfg.cutoff, 0, scratch, carry, cfg.ngram_after, cfg.ngram_long);
+    if (settled_at_creation(m, t, r) || first_step(m, t, r, c, 0, carry)) return StopReason::kProvedNonHalt;
+    return run_until_branch(m, r, c, cfg.cutoff, 0, scratch, carry, cfg.ngram_after, cfg.ngram_long, true);
   }
 
   // The visited cells, flat (a work item's cells): copied between levels, saved and loaded.

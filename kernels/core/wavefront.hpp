@@ -165,6 +165,16 @@ CTM_HD NodeRun run_node(const WaveNode& w, uint32_t cutoff, const WaveProofs& pr
   uint32_t steps = 0;
   int state = 0;
   for (;;) {
+    if (!w.root && steps + 1 == own) {
+      // The node's new entry is read next: Tape1d::step_and_run's reachability test from the state
+      // it goes to, before that step (settled_at_creation).
+      const int e = state * k + static_cast<int>(tape.get(head, bits));
+      if (!reaches_any(m, m.entry[e].next, undefined_states)) {
+        out.stop = static_cast<uint8_t>(StopReason::kProvedNonHalt);
+        out.proof = kProofReach;
+        break;
+      }
+    }
     if (steps == own) {  // run_until_branch starts here: reachability before its first step
       if (!reaches_any(m, state, undefined_states)) {
         out.stop = static_cast<uint8_t>(StopReason::kProvedNonHalt);
