@@ -57,7 +57,8 @@ struct Tape1d {
   // in as the parent's at the branch step.
   CTM_HD static StopReason step_and_run(const PartialMachine& m, Run& r, Cells c, Transition t, const WalkConfig& cfg,
                                         const Scratch& scratch, Carry& carry) {
-    if (settled_at_creation(m, t, r) || first_step(m, t, r, c, 0, carry)) return StopReason::kProvedNonHalt;
+    r.proof = settled_before_run(m, t.next);  // before the first step, from the state it goes to
+    if (r.proof != kProofNone || first_step(m, t, r, c, 0, carry)) return StopReason::kProvedNonHalt;
     return run_until_branch(m, r, c, cfg.cutoff, 0, scratch, carry, cfg.ngram_after, cfg.ngram_long, true);
   }
 

@@ -99,6 +99,19 @@ struct ProofScratch {
   int32_t capacity;
 };
 
+// The start tests of a run segment, before any step from `state`: with every entry defined (all
+// running) nothing can halt; with no state that has an undefined entry reachable from `state`,
+// nothing can either. Returns the proof that settles the segment, kProofNone when it stays open.
+// run_until_branch makes them at its start; Tape1d::step_and_run makes them for a child before its
+// first step, from the state its new transition goes to (that step is then not simulated), and the
+// wavefront's run_node the same.
+CTM_HD uint8_t settled_before_run(const PartialMachine& m, int state) {
+  const uint32_t all_entries = m.n * m.k >= 32 ? 0xffffffffu : ((1u << (m.n * m.k)) - 1u);
+  if (m.defined == all_entries) return kProofComplete;
+  if (!reaches_any(m, state, states_with_undefined(m))) return kProofReach;
+  return kProofNone;
+}
+
 // Runs the defined (all running) transitions of `m` until one of the StopReasons. Sound filters,
 // each of which only ever proves that a run never reads an undefined entry again (so a halting run
 // is never touched; spec section 2):
@@ -118,19 +131,15 @@ struct ProofScratch {
 // parent's, as of the branch step (the child's run is the parent's run, continued), so a translated
 // cycle that began before the branch is caught one period after it began, not one period after the
 // child's first step.
-// `start_checked`: the caller has made both start tests below already (Tape1d::step_and_run, before
-// the child's first step, from the state that step goes to).
+// `start_checked`: the caller has made the start tests (settled_before_run) already.
 template <class Tape>
 CTM_HD StopReason run_until_branch(const PartialMachine& m, RunState& r, Tape& tape, uint32_t cutoff,
                                    uint8_t blank, const ProofScratch& scratch, RecordCycles& records,
                                    uint32_t ngram_after = 0, int ngram_long = kNgramMaxWindow,
                                    bool start_checked = false) {
-  // With every entry defined (all running) nothing can halt; with no state that has an undefined
-  // entry reachable from the current one, nothing can either (both settled before any step).
   if (!start_checked) {
-    const uint32_t all_entries = m.n * m.k >= 32 ? 0xffffffffu : ((1u << (m.n * m.k)) - 1u);
-    if (m.defined == all_entries) { r.proof = kProofComplete; return StopReason::kProvedNonHalt; }
-    if (!reaches_any(m, r.state, states_with_undefined(m))) { r.proof = kProofReach; return StopReason::kProvedNonHalt; }
+    r.proof = settled_before_run(m, r.state);
+    if (r.proof != kProofNone) return StopReason::kProvedNonHalt;
   }
   uint8_t proof = kProofNone;
   // The n-gram proof is a property of the machine; it is tried once, on runs that go on for
@@ -276,17 +285,6 @@ CTM_HD StopReason run_until_branch(const PartialMachine& m, RunState& r, Tape& t
   RecordCycles records;
   records.reset(r.head);
   return run_until_branch(m, r, tape, cutoff, blank, scratch, records, ngram_after, ngram_long);
-}
-
-// The start tests of run_until_branch for a child, made before its first step (its new transition
-// t): a machine with every entry defined, or one where no state with an undefined entry is reachable
-// from t.next (the state the first step goes to), never halts. Returns true when that settles it
-// (r.proof says which); the first step is then not simulated.
-CTM_HD bool settled_at_creation(const PartialMachine& m, Transition t, RunState& r) {
-  const uint32_t all_entries = m.n * m.k >= 32 ? 0xffffffffu : ((1u << (m.n * m.k)) - 1u);
-  if (m.defined == all_entries) { r.proof = kProofComplete; return true; }
-  if (!reaches_any(m, t.next, states_with_undefined(m))) { r.proof = kProofReach; return true; }
-  return false;
 }
 
 // The first step of a child's run: its new transition t, with the record test fed and, when the head

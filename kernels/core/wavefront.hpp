@@ -165,20 +165,15 @@ CTM_HD NodeRun run_node(const WaveNode& w, uint32_t cutoff, const WaveProofs& pr
   uint32_t steps = 0;
   int state = 0;
   for (;;) {
-    if (!w.root && steps + 1 == own) {
-      // The node's new entry is read next: Tape1d::step_and_run's reachability test from the state
-      // it goes to, before that step (settled_at_creation).
-      const int e = state * k + static_cast<int>(tape.get(head, bits));
-      if (!reaches_any(m, m.entry[e].next, undefined_states)) {
+    // The segment's start tests (settled_before_run), as the CPU walk makes them: the root's before
+    // its first step; a child's before its first step too (its new entry, read next), from the state
+    // that entry goes to (Tape1d::step_and_run).
+    if (steps + (w.root ? 0 : 1) == own) {
+      const int from = w.root ? state : m.entry[state * k + static_cast<int>(tape.get(head, bits))].next;
+      const uint8_t settled = settled_before_run(m, from);
+      if (settled != kProofNone) {
         out.stop = static_cast<uint8_t>(StopReason::kProvedNonHalt);
-        out.proof = kProofReach;
-        break;
-      }
-    }
-    if (steps == own) {  // run_until_branch starts here: reachability before its first step
-      if (!reaches_any(m, state, undefined_states)) {
-        out.stop = static_cast<uint8_t>(StopReason::kProvedNonHalt);
-        out.proof = kProofReach;
+        out.proof = settled;
         break;
       }
     }
