@@ -240,7 +240,6 @@ TEST(Cli, FullStandardOutputIsAnError) {
   EXPECT_EQ(run_cli("export " + dir + "/d2.ctm >/dev/null", dir).status, 0);
 }
 
-// Issue 14 bug 8: negative values for counts, seeds, indices are refused, not wrapped to 2^64 - 1.
 // The n-gram schedule moves only the proved / cut-off split: every count, halting time and the sum of
 // non-halting runs stay; the table says which deciders ran.
 TEST(Cli, NgramScheduleChangesOnlyTheProvedCutoffSplit) {
@@ -271,6 +270,7 @@ TEST(Cli, NgramScheduleChangesOnlyTheProvedCutoffSplit) {
   EXPECT_FALSE(has_ngram(off));
 }
 
+// Issue 14 bug 8: negative values for counts, seeds, indices are refused, not wrapped to 2^64 - 1.
 TEST(Cli, NegativeValuesAreRefused) {
   const std::string out = temp_dir() + "/neg.ctm", chunks = temp_dir() + "/neg-chunks";
   const std::string bad[] = {

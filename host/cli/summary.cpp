@@ -65,26 +65,21 @@ void print_summary(const Table& t, std::ostream& out) {
   }
   if (m.accounting.recorded) {
     const RunAccounting& a = m.accounting;
-    out << "steps            " << a.steps_branch << " to branch points (halting runs), " << a.steps_proved
-        << " in runs proved non-halting, " << a.steps_cutoff << " in " << a.cutoff_nodes << " runs cut off\n"
-        << "settled by       ";
-    bool first = true;
-    for (const auto& [name, n] : a.settled) {
-      if (!n) continue;
-      out << (first ? "" : ", ") << name << " " << n;
-      first = false;
-    }
-    out << (first ? "none" : "") << " (partial machines)\n";
-    if (!a.proved_steps.empty()) {
-      out << "proved steps     ";
-      first = true;
-      for (const auto& [name, n] : a.proved_steps) {
+    // One line per filter map: its non-zero entries, "none" when there are none.
+    auto per_filter = [&out](const char* label, const std::map<std::string, uint64_t>& values, const char* unit) {
+      out << label;
+      bool first = true;
+      for (const auto& [name, n] : values) {
         if (!n) continue;
         out << (first ? "" : ", ") << name << " " << n;
         first = false;
       }
-      out << (first ? "none" : "") << " (steps of the runs each filter settled)\n";
-    }
+      out << (first ? "none" : "") << " (" << unit << ")\n";
+    };
+    out << "steps            " << a.steps_branch << " to branch points (halting runs), " << a.steps_proved
+        << " in runs proved non-halting, " << a.steps_cutoff << " in " << a.cutoff_nodes << " runs cut off\n";
+    per_filter("settled by       ", a.settled, "partial machines");
+    if (!a.proved_steps.empty()) per_filter("proved steps     ", a.proved_steps, "steps of the runs each filter settled");
   }
   std::vector<std::pair<std::string, count_t>> top(t.counts.begin(), t.counts.end());
   std::sort(top.begin(), top.end(), [](auto& a, auto& b) { return a.second != b.second ? a.second > b.second : a.first < b.first; });
