@@ -240,13 +240,14 @@ TEST(Cli, FullStandardOutputIsAnError) {
   EXPECT_EQ(run_cli("export " + dir + "/d2.ctm >/dev/null", dir).status, 0);
 }
 
-// The n-gram schedule moves only the proved / cut-off split: every count, halting time and the sum of
-// non-halting runs stay; the table says which deciders ran.
-TEST(Cli, NgramScheduleChangesOnlyTheProvedCutoffSplit) {
+// A proof schedule (--ngram-after, --bouncer-after) moves only the proved / cut-off split: every
+// count, halting time and the sum of non-halting runs stay; the table says which deciders ran.
+void expect_schedule_moves_only_the_split(const std::string& option, int early_steps, const std::string& decider) {
+  SCOPED_TRACE(option);
   const std::string dir = temp_dir();
   ASSERT_EQ(run("enumerate -n 4 -k 2 -q --out " + dir + "/default.ctm").status, 0);
-  ASSERT_EQ(run("enumerate -n 4 -k 2 -q --ngram-after 8 --out " + dir + "/early.ctm").status, 0);
-  ASSERT_EQ(run("enumerate -n 4 -k 2 -q --ngram-after 0 --out " + dir + "/off.ctm").status, 0);
+  ASSERT_EQ(run("enumerate -n 4 -k 2 -q " + option + " " + std::to_string(early_steps) + " --out " + dir + "/early.ctm").status, 0);
+  ASSERT_EQ(run("enumerate -n 4 -k 2 -q " + option + " 0 --out " + dir + "/off.ctm").status, 0);
   const ctm::Table def = ctm::read_table(dir + "/default.ctm");
   const ctm::Table early = ctm::read_table(dir + "/early.ctm");
   const ctm::Table off = ctm::read_table(dir + "/off.ctm");
@@ -256,19 +257,22 @@ TEST(Cli, NgramScheduleChangesOnlyTheProvedCutoffSplit) {
     EXPECT_EQ(ctm::to_string(t->nonhalting_proved + t->nonhalting_cutoff),
               ctm::to_string(def.nonhalting_proved + def.nonhalting_cutoff));
   }
-  // Earlier tries settle runs sooner (fewer steps; at (4,2) T=107 the default already settles the same
-  // runs); without the proof, fewer runs are settled before the cutoff and more steps are spent.
+  // Earlier tries settle runs sooner (fewer steps); without the proof, fewer runs are settled before
+  // the cutoff and more steps are spent.
   EXPECT_GE(early.nonhalting_proved, def.nonhalting_proved);
   EXPECT_LT(early.meta.simulated_steps, def.meta.simulated_steps);
   EXPECT_LT(off.nonhalting_proved, def.nonhalting_proved);
   EXPECT_GT(off.meta.simulated_steps, def.meta.simulated_steps);
-  const auto has_ngram = [](const ctm::Table& t) {
-    return std::find(t.meta.deciders.begin(), t.meta.deciders.end(), "ngram-cps") != t.meta.deciders.end();
+  const auto has = [&](const ctm::Table& t) {
+    return std::find(t.meta.deciders.begin(), t.meta.deciders.end(), decider) != t.meta.deciders.end();
   };
-  EXPECT_TRUE(has_ngram(def));
-  EXPECT_TRUE(has_ngram(early));
-  EXPECT_FALSE(has_ngram(off));
+  EXPECT_TRUE(has(def));
+  EXPECT_TRUE(has(early));
+  EXPECT_FALSE(has(off));
 }
+
+TEST(Cli, NgramScheduleChangesOnlyTheProvedCutoffSplit) { expect_schedule_moves_only_the_split("--ngram-after", 8, "ngram-cps"); }
+TEST(Cli, BouncerScheduleChangesOnlyTheProvedCutoffSplit) { expect_schedule_moves_only_the_split("--bouncer-after", 16, "bouncer"); }
 
 // Issue 14 bug 8: negative values for counts, seeds, indices are refused, not wrapped to 2^64 - 1.
 TEST(Cli, NegativeValuesAreRefused) {
@@ -286,6 +290,7 @@ TEST(Cli, NegativeValuesAreRefused) {
       "enumerate -n 2 -k 2 --resume-dir " + chunks + " --chunks -3 --out ",
       "enumerate -n 2 -k 2 --device -1 --out ",
       "enumerate -n 2 -k 2 --ngram-after -1 --out ",
+      "enumerate -n 2 -k 2 --bouncer-after -1 --out ",
   };
   for (const std::string& args : bad) {
     // Bounded: a wrapped value (2^32 - 3 chunks, a 2^64 - 1 machine sample) would run for hours.

@@ -59,33 +59,38 @@ struct Verdict {
   uint8_t proof;
   uint32_t steps;
 };
-Verdict run_from_blank(const PartialMachine& m, uint32_t cutoff, uint32_t ngram_after, uint8_t state = 0) {
+Verdict run_from_blank(const PartialMachine& m, uint32_t cutoff, uint32_t ngram_after, uint8_t state = 0,
+                       uint32_t bouncer_after = 0) {
   std::vector<uint8_t> cells(2 * static_cast<size_t>(cutoff) + 5, 0), scratch(3 * cells.size(), 0);
   uint8_t* tape = cells.data() + cutoff + 2;
   const ProofScratch ps{scratch.data(), scratch.data() + cells.size(), scratch.data() + 2 * cells.size(),
                         static_cast<int32_t>(cells.size())};
   RunState r{0, 0, 0, 0, state, 0};
-  const StopReason stop = run_until_branch(m, r, tape, cutoff, 0, ps, ngram_after, kNgramLong);
+  const StopReason stop = run_until_branch(m, r, tape, cutoff, 0, ps, ngram_after, kNgramLong, bouncer_after);
   return Verdict{stop, r.proof, r.steps};
 }
 
 // The tree of partial machines below the root, walked as walk_subtree() walks it (each child resumes
 // its parent's run and record test through the walk's own Tape1d::step_and_run), without the mirror
 // restriction at the root.
-// `claim` sees every child a filter proved; `node` every partial machine (children included).
+// `claim` sees every child a filter proved; `node` every partial machine (children included);
+// `branch` (optional) every child whose run stopped at an undefined entry, with its run.
 struct TreeStats {
   uint64_t nodes = 0, claimed = 0, ngram_nodes = 0;
   uint64_t by_proof[kProofCount] = {};
 };
 void walk_tree(int n, int k, uint32_t cutoff, uint32_t ngram_after,
                const std::function<void(const PartialMachine&, uint8_t)>& claim,
-               const std::function<void(const PartialMachine&)>& node, TreeStats& st) {
+               const std::function<void(const PartialMachine&)>& node, TreeStats& st,
+               uint32_t bouncer_after = kBouncerAfter,
+               const std::function<void(const PartialMachine&, const RunState&)>& branch = nullptr) {
   const size_t width = 2 * static_cast<size_t>(cutoff) + 5;
   std::vector<uint8_t> scratch(3 * width, 0);
   const ProofScratch ps{scratch.data(), scratch.data() + width, scratch.data() + 2 * width, static_cast<int32_t>(width)};
   WalkConfig cfg{n, k, cutoff, nullptr, 0};  // what Tape1d::step_and_run reads: cutoff and the n-gram schedule
   cfg.ngram_after = ngram_after;
   cfg.ngram_long = kNgramLong;
+  cfg.bouncer_after = bouncer_after;
   std::function<void(const PartialMachine&, const RunState&, const std::vector<uint8_t>&, const RecordCycles&)> expand =
       [&](const PartialMachine& m, const RunState& r, const std::vector<uint8_t>& cells, const RecordCycles& rec) {
         const int e = r.state * k + cells[r.head + cutoff + 2];
@@ -107,6 +112,7 @@ void walk_tree(int n, int k, uint32_t cutoff, uint32_t ngram_after,
                 ++st.by_proof[cr.proof];
                 claim(c, cr.proof);
               } else if (stop == StopReason::kUndefined && c.defined_count < n * k) {
+                if (branch) branch(c, cr);
                 expand(c, cr, t, crec);
               }
             }
@@ -125,14 +131,20 @@ constexpr uint32_t kCheckSteps = 100000;
 // Every claim of every filter (the n-gram proof tried after `ngram_after` steps), and with
 // `every_node` every node the n-gram proof accepts on its own, runs `check_steps` steps without an
 // undefined read. Complete machines (no undefined entry) need no run.
+// The bouncer proof (tried after `bouncer_after` steps of a segment, then at every doubling) runs on
+// the walk's schedule too; its claims run `check_steps` like the n-gram proof's; with
+// `ask_bouncer`, it is also asked at every child that branches (its run reads an undefined entry at
+// the next step, so a claim there is wrong), from 16 steps on.
 void expect_claims_sound(int n, int k, uint32_t cutoff, uint32_t ngram_after, bool every_node, uint32_t check_steps,
-                         uint64_t min_ngram_claims, uint32_t other_steps = kCheckSteps) {
+                         uint64_t min_ngram_claims, uint32_t other_steps = kCheckSteps, uint32_t bouncer_after = kBouncerAfter,
+                         uint64_t min_bouncer_claims = 0, bool ask_bouncer = false) {
   SCOPED_TRACE("space (" + std::to_string(n) + "," + std::to_string(k) + ") T=" + std::to_string(cutoff));
   TreeStats st;
-  uint64_t bad = 0, checked = 0;
+  uint64_t bad = 0, checked = 0, bouncer_asked = 0;
   bool node_checked = false;  // the last node was already run by the ngram_proof check
   const int window = ngram_window(n, k);
   auto check = [&](const PartialMachine& m, const char* who, uint32_t steps) {
+    if (steps == 0) return;  // checked by another test
     ++checked;
     if (steps_before_undefined(m, steps) != steps && bad++ < 5)
       ADD_FAILURE() << who << " claimed " << to_standard_text(m) << ", which reads an undefined entry";
@@ -144,7 +156,8 @@ void expect_claims_sound(int n, int k, uint32_t cutoff, uint32_t ngram_after, bo
           EXPECT_EQ(m.defined_count, n * k);
           return;
         }
-        if (!node_checked) check(m, proof_name(proof), proof == kProofNgram ? check_steps : other_steps);
+        const bool long_check = proof == kProofNgram || proof == kProofBouncer;
+        if (!node_checked) check(m, proof_name(proof), long_check ? check_steps : other_steps);
       },
       [&](const PartialMachine& m) {
         node_checked = false;
@@ -153,20 +166,31 @@ void expect_claims_sound(int n, int k, uint32_t cutoff, uint32_t ngram_after, bo
         node_checked = true;
         check(m, "ngram_proof", check_steps);
       },
-      st);
-  std::printf("(%d,%d) T=%u: %llu nodes, %llu claimed (%llu by ngram), %llu accepted by ngram_proof, %llu runs checked\n",
+      st, bouncer_after,
+      [&](const PartialMachine& m, const RunState& r) {
+        if (!ask_bouncer || r.steps < 16) return;
+        ++bouncer_asked;
+        if (bouncer_proof(m, r.steps, 0) && bad++ < 5)
+          ADD_FAILURE() << "bouncer_proof claimed " << to_standard_text(m) << " one step before it reads an undefined entry";
+      });
+  std::printf("(%d,%d) T=%u: %llu nodes, %llu claimed (%llu by ngram, %llu by bouncer), %llu accepted by ngram_proof, "
+              "%llu runs checked, %llu branching runs given to bouncer_proof\n",
               n, k, cutoff, (unsigned long long)st.nodes, (unsigned long long)st.claimed,
-              (unsigned long long)st.by_proof[kProofNgram], (unsigned long long)st.ngram_nodes,
-              (unsigned long long)checked);
+              (unsigned long long)st.by_proof[kProofNgram], (unsigned long long)st.by_proof[kProofBouncer],
+              (unsigned long long)st.ngram_nodes, (unsigned long long)checked, (unsigned long long)bouncer_asked);
   EXPECT_EQ(bad, 0u);
   EXPECT_GT(st.claimed, 0u);
-  EXPECT_GE(st.by_proof[kProofNgram], min_ngram_claims);  // the new filter is exercised
+  EXPECT_GE(st.by_proof[kProofNgram], min_ngram_claims);  // the new filters are exercised
+  EXPECT_GE(st.by_proof[kProofBouncer], min_bouncer_claims);
 }
 
 TEST(Deciders, ClaimsInSmallTreesNeverReadAnUndefinedEntry) {
   expect_claims_sound(2, 2, 500, 4, true, kCheckSteps, 1);
   expect_claims_sound(3, 2, 500, 4, true, kCheckSteps, 10);
   expect_claims_sound(2, 3, 500, 4, true, kCheckSteps, 10);
+  // With the n-gram proof off, the bouncer proof (tried from step 16) meets every bouncer.
+  expect_claims_sound(3, 2, 500, 0, false, kCheckSteps, 0, 1000, 16, 5, true);
+  expect_claims_sound(2, 3, 500, 0, false, kCheckSteps, 0, 1000, 16, 5, true);
 }
 
 // (4,2): every claim of the walk as it runs (n-gram proof after 32 steps): the n-gram claims run
@@ -174,6 +198,14 @@ TEST(Deciders, ClaimsInSmallTreesNeverReadAnUndefinedEntry) {
 // tests too) 10^3 steps, to keep the suite short.
 TEST(Deciders, ClaimsInTheTreeOf42NeverReadAnUndefinedEntry) {
   expect_claims_sound(4, 2, 107, 32, false, kCheckSteps, 100, 1000);
+}
+
+// The bouncer proof on the whole tree of (4,2) at T=500, tried early (after 16 steps of a segment)
+// and without the n-gram proof, so that it meets every bouncer: each of its claims runs 10^5 steps
+// (the other filters' are checked by the test above), and it is asked at every node that branches
+// after 16 steps or more (none may be claimed).
+TEST(Deciders, BouncerClaimsInTheTreeOf42NeverReadAnUndefinedEntry) {
+  expect_claims_sound(4, 2, 500, 0, false, kCheckSteps, 0, 0, 16, 1000, true);
 }
 
 // Champions of the Busy Beaver game with their halting entry left undefined: they bounce for a long
@@ -201,36 +233,42 @@ TEST(Deciders, LateHaltersAreNeverClaimed) {
   EXPECT_EQ(v.steps, 100000u);
 }
 
-// The n-gram proof changes no count: tables with it on and off agree in every output, H, the
-// halting times and the number of non-halting runs; it only moves runs from cut off to proved.
-// The accounting adds up: every simulated step is in exactly one of the three classes.
-TEST(Deciders, TablesAreIdenticalWithAndWithoutTheNgramProof) {
+// The n-gram and bouncer proofs change no count: tables with each on and off (the other off) agree
+// in every output, H, the halting times and the number of non-halting runs; it only moves runs from
+// cut off to proved. The accounting adds up: every simulated step is in exactly one of the three
+// classes.
+TEST(Deciders, TablesAreIdenticalWithAndWithoutTheNgramAndBouncerProofs) {
   struct Case { int n, k; uint32_t cutoff; };
-  for (const Case c : {Case{3, 2, 500}, Case{2, 3, 500}, Case{4, 2, 107}}) {
-    SCOPED_TRACE((Space{c.n, c.k, 1}.name()));
-    EnumerateOptions o;
-    o.space = Space{c.n, c.k, 1};
-    o.cutoff = c.cutoff;
-    o.backend = "cpu";
-    o.threads = 2;
-    o.ngram_after = 0;
-    const Table off = enumerate(o);
-    o.ngram_after = 4;
-    const Table on = enumerate(o);
-    test_support::expect_same_outputs(on, off);
-    EXPECT_EQ(on.meta.tree_nodes, off.meta.tree_nodes);  // a proof never stops a run that branches
-    EXPECT_GT(on.nonhalting_proved, off.nonhalting_proved);
-    EXPECT_LT(on.meta.simulated_steps, off.meta.simulated_steps);
-    for (const Table* t : {&on, &off}) {
-      const RunAccounting& a = t->meta.accounting;
-      ASSERT_TRUE(a.recorded);
-      EXPECT_EQ(a.steps_branch + a.steps_proved + a.steps_cutoff, t->meta.simulated_steps);
-      EXPECT_EQ(a.steps_branch, off.meta.accounting.steps_branch);  // runs that branch are untouched
+  struct Proof { const char* name; int EnumerateOptions::*after; int on; };
+  for (const Proof p : {Proof{"ngram-cps", &EnumerateOptions::ngram_after, 4},
+                        Proof{"bouncer", &EnumerateOptions::bouncer_after, 16}}) {
+    for (const Case c : {Case{3, 2, 500}, Case{2, 3, 500}, Case{4, 2, 107}}) {
+      SCOPED_TRACE((Space{c.n, c.k, 1}.name() + " " + p.name));
+      EnumerateOptions o;
+      o.space = Space{c.n, c.k, 1};
+      o.cutoff = c.cutoff;
+      o.backend = "cpu";
+      o.threads = 2;
+      o.ngram_after = 0;
+      o.bouncer_after = 0;
+      const Table off = enumerate(o);
+      o.*p.after = p.on;
+      const Table on = enumerate(o);
+      test_support::expect_same_outputs(on, off);
+      EXPECT_EQ(on.meta.tree_nodes, off.meta.tree_nodes);  // a proof never stops a run that branches
+      EXPECT_GT(on.nonhalting_proved, off.nonhalting_proved);
+      EXPECT_LT(on.meta.simulated_steps, off.meta.simulated_steps);
+      for (const Table* t : {&on, &off}) {
+        const RunAccounting& a = t->meta.accounting;
+        ASSERT_TRUE(a.recorded);
+        EXPECT_EQ(a.steps_branch + a.steps_proved + a.steps_cutoff, t->meta.simulated_steps);
+        EXPECT_EQ(a.steps_branch, off.meta.accounting.steps_branch);  // runs that branch are untouched
+      }
+      EXPECT_EQ(off.meta.accounting.settled.at(p.name), 0u);
+      EXPECT_GT(on.meta.accounting.settled.at(p.name), 0u);
+      EXPECT_EQ(std::count(on.meta.deciders.begin(), on.meta.deciders.end(), p.name), 1);
+      EXPECT_EQ(std::count(off.meta.deciders.begin(), off.meta.deciders.end(), p.name), 0);
     }
-    EXPECT_EQ(off.meta.accounting.settled.at("ngram-cps"), 0u);
-    EXPECT_GT(on.meta.accounting.settled.at("ngram-cps"), 0u);
-    EXPECT_EQ(std::count(on.meta.deciders.begin(), on.meta.deciders.end(), "ngram-cps"), 1);
-    EXPECT_EQ(std::count(off.meta.deciders.begin(), off.meta.deciders.end(), "ngram-cps"), 0);
   }
 }
 
@@ -347,6 +385,110 @@ TEST(Deciders, NamedMachinesStopWhereEachFilterSaysSo) {
       EXPECT_EQ(ngram_proof(m, kNgramShortWindow, 0), x.steps == x.ngram_after);
     }
   }
+}
+
+// Bouncers from the runs D(5,2) cut off at T=500 before the bouncer proof (shard 0/16), each run
+// from blank with only the bouncer proof scheduled (after 96 steps, then at 192, 384, ...): it proves
+// them where the repeated words of three sweeps show, and each runs 10^5 steps without reading an
+// undefined entry. No window of the n-gram proof decides them.
+TEST(Deciders, BouncersAreProvedAfterAFewSweeps) {
+  struct Named { const char* text; uint32_t steps; };
+  const Named named[] = {
+      // Two repeaters: (01)^n grows on the right, 1^n on the left; every sweep crosses one of them
+      // cell by cell in a single state (a shift rule with no tail). At step 96 the last four right
+      // records in one state are not yet evenly spaced in time; at the second try (192) they are.
+      {"0RB1LE_0LC1RE_0LD1RA_0LE---_1LA0LC", 192},
+      // 1^n grows on both sides; the right-to-left sweep carries a 0 through it (D writes 0, E steps
+      // back, D restores the 1): a shift rule with a one-cell tail.
+      {"1RB0RD_1LC---_1RA0LB_1LD0LE_1RC1RD", 96},
+  };
+  for (const auto& x : named) {
+    SCOPED_TRACE(x.text);
+    const PartialMachine m = partial_from_text(x.text, 2);
+    const Verdict v = run_from_blank(m, 500, 0, 0, kBouncerAfter);
+    EXPECT_EQ(v.stop, StopReason::kProvedNonHalt);
+    EXPECT_STREQ(proof_name(v.proof), "bouncer");
+    EXPECT_EQ(v.steps, x.steps);
+    EXPECT_EQ(run_from_blank(m, 500, 0).stop, StopReason::kCutoff);  // no other filter sees it
+    for (int len = 1; len <= ngram_window(m.n, 2); ++len) EXPECT_FALSE(ngram_proof(m, len, 0)) << "window " << len;
+    EXPECT_EQ(steps_before_undefined(m, kCheckSteps), kCheckSteps);
+  }
+}
+
+// The pieces of the bouncer proof on hand-made tapes (cells far end first, as seen from the head).
+BouncerItem cell_item(uint8_t s) { return bouncer_cell(s); }
+BouncerItem repeater(std::initializer_list<uint8_t> word, int a, int c) {
+  BouncerItem r{};
+  r.len = static_cast<uint8_t>(word.size());
+  r.a = static_cast<uint8_t>(a);
+  r.c = static_cast<int16_t>(c);
+  int i = 0;
+  for (uint8_t x : word) r.w[i++] = x;
+  return r;
+}
+void expect_items(const BouncerStack& got, std::initializer_list<BouncerItem> want) {
+  ASSERT_EQ(got.size, static_cast<int>(want.size()));
+  int i = 0;
+  for (const BouncerItem& w : want) EXPECT_TRUE(same_item(got.it[i++], w)) << "item " << i - 1;
+}
+TEST(Deciders, BouncerFormulaNormalFormAndShiftRule) {
+  static BouncerScratch s;
+  // (10)^3 -> (10)^4: the inserted word goes after the longest common run (the end), and the
+  // copies before it join it: count 4 in the newer tape, one more a sweep.
+  const uint8_t a1[] = {1, 0, 1, 0, 1, 0}, b1[] = {1, 0, 1, 0, 1, 0, 1, 0};
+  ASSERT_TRUE(bouncer_formula(a1, 6, b1, 8, s.formula));
+  expect_items(s.formula, {repeater({1, 0}, 1, 4)});
+  // Two insertions: 11 0 110 -> 111 0 110 110, i.e. 1^3 0 (110)^2 with both counts growing.
+  const uint8_t a2[] = {1, 1, 0, 1, 1, 0}, b2[] = {1, 1, 1, 0, 1, 1, 0, 1, 1, 0};
+  ASSERT_TRUE(bouncer_formula(a2, 6, b2, 10, s.formula));
+  expect_items(s.formula, {repeater({1}, 1, 3), cell_item(0), repeater({1, 1, 0}, 1, 2)});
+  // A changed cell is no insertion: no formula.
+  const uint8_t a3[] = {1, 0, 1}, b3[] = {0, 0, 1, 1};
+  EXPECT_FALSE(bouncer_formula(a3, 3, b3, 4, s.formula));
+
+  // Normal form: cells move right through a repeater that ends with them and copies after it join
+  // it: 0 1 (01)^c 0 1 = 0 (10)^c 1 0 1 = (01)^c 0 1 0 1 = (01)^(c+2); and blank cells at the far
+  // end go: 0 0 1 (11)^c = (11)^c 1.
+  BouncerStack& t = s.behind;
+  t.size = 0;
+  for (const BouncerItem& x : {cell_item(0), cell_item(1), repeater({0, 1}, 1, 2), cell_item(0), cell_item(1)}) t.push(x);
+  ASSERT_TRUE(bouncer_normalize(t, 0));
+  expect_items(t, {repeater({0, 1}, 1, 4)});
+  t.size = 0;
+  for (const BouncerItem& x : {cell_item(0), cell_item(0), cell_item(1), repeater({1, 1}, 2, 3)}) t.push(x);
+  ASSERT_TRUE(bouncer_normalize(t, 0));
+  expect_items(t, {repeater({1, 1}, 2, 3), cell_item(1)});
+  // Two repeaters of one word side by side have no normal form.
+  t.size = 0;
+  for (const BouncerItem& x : {repeater({1}, 1, 2), repeater({1}, 1, 5)}) t.push(x);
+  EXPECT_FALSE(bouncer_normalize(t, 0));
+
+  // Shift rules, on the bilateral bouncer of BouncersAreProvedAfterAFewSweeps, walking left through
+  // 1s with a 0 right behind the head: E (state 4) reads 1, steps back onto the 0 as D, D writes 1
+  // and comes forward, D writes 0 on the 1 and moves on as E. Over the word 11 (travel order) it
+  // ends in E again with 1 1 behind and the 0 carried along: t u^m = u^m t with t = 0. Without the
+  // tail the head steps back out of the word (no rule); from D it ends in E (not a rule either).
+  const PartialMachine m = partial_from_text("1RB0RD_1LC---_1RA0LB_1LD0LE_1RC1RD", 2);
+  uint8_t word[] = {1, 1};
+  const uint8_t tail[] = {0};
+  EXPECT_FALSE(bouncer_shift(m, 4, kLeft, word, 2, nullptr, 0));
+  EXPECT_FALSE(bouncer_shift(m, 3, kLeft, word, 2, tail, 1));
+  ASSERT_TRUE(bouncer_shift(m, 4, kLeft, word, 2, tail, 1));
+  EXPECT_EQ(word[0], 1);
+  EXPECT_EQ(word[1], 1);
+}
+
+// A bouncer with a counter inside, from the (5,2) tree: its right side grows like a bouncer's, the
+// records are evenly spaced and their tapes give formula tapes (152 candidate formulas between steps
+// 16 and 482), but the left part changes from sweep to sweep and it reads its undefined entry at step
+// 482. The proof must fail at every step before that, and the run must stop there.
+TEST(Deciders, ABouncerThatHaltsLateIsNeverClaimed) {
+  const PartialMachine m = partial_from_text("1RB0RA_1LB1LC_0LD1RA_1LE---_1LA0LB", 2);
+  ASSERT_EQ(steps_before_undefined(m, 1000), 482u);
+  for (uint32_t steps = 1; steps <= 482; ++steps) EXPECT_FALSE(bouncer_proof(m, steps, 0)) << "at step " << steps;
+  const Verdict v = run_from_blank(m, 1000, kNgramAfter, 0, 1);  // every proof tried, the bouncer's from step 1
+  EXPECT_EQ(v.stop, StopReason::kUndefined);
+  EXPECT_EQ(v.steps, 482u);
 }
 
 // The reachability test runs before the first step: a run that starts (as a child does, where its

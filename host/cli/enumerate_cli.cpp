@@ -70,6 +70,10 @@ Command add_enumerate(CLI::App& app) {
                  "Steps of a run segment before the n-gram proof is tried (L=2, then L=5 as many steps later; "
                  "0 = never; default 32; CPU backend). Changes only the proved / cut-off split, never a count")
       ->check(CLI::Range(0, 1000000));
+  en->add_option("--bouncer-after", eo.bouncer_after,
+                 "Steps of a run segment before the bouncer proof is tried (again each time they double; "
+                 "0 = never; default 96; CPU backend). Changes only the proved / cut-off split, never a count")
+      ->check(CLI::Range(0, 1000000));
   en->add_option("--shard", a->shard_text, "Run only slice I/M of the work items (merge the parts with ctm merge)");
   en->add_option("--resume-dir", a->job.resume_dir, "Save finished chunks here and skip them when rerun");
   en->add_option("--chunks", a->job.chunks, "Number of chunks with --resume-dir or under MPI (default 64; docs/cluster.md)");

@@ -53,8 +53,11 @@ struct Frontier {
   std::vector<WorkItemOf<Geo>> items;
 };
 
-uint32_t ngram_after_of(const EnumerateOptions& opt) {
-  return opt.ngram_after < 0 ? kNgramAfter : static_cast<uint32_t>(opt.ngram_after);
+ProofSchedule schedule_of(const EnumerateOptions& opt) {
+  ProofSchedule s;
+  if (opt.ngram_after >= 0) s.ngram_after = static_cast<uint32_t>(opt.ngram_after);
+  if (opt.bouncer_after >= 0) s.bouncer_after = static_cast<uint32_t>(opt.bouncer_after);
+  return s;
 }
 
 template <class Geo>
@@ -63,12 +66,12 @@ int frontier_depth_of(const EnumerateOptions& opt) {
 }
 
 template <class Geo>
-Frontier<Geo> build_frontier(const Space& space, uint32_t cutoff, int depth, uint32_t ngram_after) {
+Frontier<Geo> build_frontier(const Space& space, uint32_t cutoff, int depth, const ProofSchedule& schedule) {
   Frontier<Geo> f{AccumulatorOf<Geo>(space.symbols, cutoff), AccumulatorOf<Geo>(space.symbols, cutoff), {}};
   const WorkItemOf<Geo> root = ExplorerOf<Geo>::root(space);
   ExplorerOf<Geo>(space, cutoff, f.root).count_halting(root);
   ExplorerOf<Geo> prefix(space, cutoff, f.prefix);
-  prefix.set_ngram_after(ngram_after);
+  prefix.set_schedule(schedule);
   prefix.collect_frontier(&f.items, std::max(depth, 1));
   // Mirror (1D) or rotation (2D) symmetry: only the root's first moves Geo keeps are explored.
   prefix.expand(root, /*skip_halting=*/true, /*root_mirrored=*/true);
@@ -115,10 +118,11 @@ Table symmetrize(const Space& space, uint32_t cutoff, const AccumulatorOf<Geo>& 
 }
 
 // The filters a 1D walk runs (run_until_branch and walk_subtree), as recorded in the table.
-std::vector<std::string> deciders_of(uint32_t ngram_after) {
+std::vector<std::string> deciders_of(const ProofSchedule& schedule) {
   std::vector<std::string> names;
   for (int p = kProofNone + 1; p < kProofCount; ++p)
-    if (p != kProofNgram || ngram_after > 0) names.push_back(proof_name(p));
+    if ((p != kProofNgram || schedule.ngram_after > 0) && (p != kProofBouncer || schedule.bouncer_after > 0))
+      names.push_back(proof_name(p));
   return names;
 }
 
@@ -148,7 +152,7 @@ Table finish(const EnumerateOptions& opt, uint32_t cutoff, const Frontier<Geo>& 
   t.meta.work_items_done = items_done;
   t.meta.work_items_total = frontier.items.size();
   t.meta.wall_seconds = seconds;
-  if (Geo::kAccounting) t.meta.deciders = deciders_of(ngram_after_of(opt));
+  if (Geo::kAccounting) t.meta.deciders = deciders_of(schedule_of(opt));
   return t;
 }
 
@@ -161,7 +165,7 @@ Table enumerate_cpu(const EnumerateOptions& opt, uint32_t cutoff) {
   const auto start = std::chrono::steady_clock::now();
   const Space& space = opt.space;
   check_cutoff(Geo{}, cutoff);
-  Frontier<Geo> frontier = build_frontier<Geo>(space, cutoff, frontier_depth_of<Geo>(opt), ngram_after_of(opt));
+  Frontier<Geo> frontier = build_frontier<Geo>(space, cutoff, frontier_depth_of<Geo>(opt), schedule_of(opt));
   const std::vector<const WorkItemOf<Geo>*> mine = shard_items(frontier, opt);
 
   const int threads = worker_threads(opt, mine.size());
@@ -172,7 +176,7 @@ Table enumerate_cpu(const EnumerateOptions& opt, uint32_t cutoff) {
   for (int i = 0; i < threads; ++i) {
     explorers.emplace_back(space, cutoff, accs[i]);
     explorers.back().set_cancel_flag(&cancel);
-    explorers.back().set_ngram_after(ngram_after_of(opt));
+    explorers.back().set_schedule(schedule_of(opt));
   }
   // Per-thread figures for the progress line, published after each item.
   struct Shared { std::mutex mu; std::vector<uint64_t> nodes; std::vector<count_t> covered; } shared;
@@ -212,11 +216,14 @@ Table enumerate_on_device(const EnumerateOptions& opt, uint32_t cutoff, const De
   const int base_depth = frontier_depth_of<Geo>(opt);
   // The device walk runs the default filters (WalkConfig's defaults), so the host side does too.
   EnumerateOptions host_opt = opt;
-  if (opt.ngram_after >= 0 && static_cast<uint32_t>(opt.ngram_after) != kNgramAfter && opt.warn)
-    opt.warn("the n-gram schedule (ngram_after) applies to the CPU walk; the " + std::string(backend) +
-             " walk tries the proof after its default " + std::to_string(kNgramAfter) + " steps");
+  const ProofSchedule asked = schedule_of(opt), fixed;
+  if ((asked.ngram_after != fixed.ngram_after || asked.bouncer_after != fixed.bouncer_after) && opt.warn)
+    opt.warn("the proof schedule (ngram_after, bouncer_after) applies to the CPU walk; the " + std::string(backend) +
+             " walk tries the proofs after its defaults, " + std::to_string(fixed.ngram_after) + " and " +
+             std::to_string(fixed.bouncer_after) + " steps");
   host_opt.ngram_after = -1;
-  Frontier<Geo> frontier = build_frontier<Geo>(space, cutoff, base_depth, kNgramAfter);
+  host_opt.bouncer_after = -1;
+  Frontier<Geo> frontier = build_frontier<Geo>(space, cutoff, base_depth, fixed);
   const std::vector<const WorkItemOf<Geo>*> mine = shard_items(frontier, opt);
 
   const int device_depth = opt.device_frontier_depth > 0
@@ -275,7 +282,8 @@ Table enumerate_cuda_wavefront(const EnumerateOptions& opt, uint32_t cutoff) {
   w.shard_index = opt.shard_index;
   w.shard_count = opt.shard_count;
   w.frontier_depth = opt.frontier_depth;
-  w.ngram_after = ngram_after_of(opt);
+  w.ngram_after = schedule_of(opt).ngram_after;
+  w.bouncer_after = schedule_of(opt).bouncer_after;
   w.launch_nodes = 1u << 20;
   w.backend = "cuda-wavefront";
   w.progress = opt.progress;

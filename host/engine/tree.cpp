@@ -69,7 +69,8 @@ template <class Geo>
 void ExplorerOf<Geo>::expand(const Item& item, bool skip_halting, bool root_mirrored) {
   Geo::load(mem_.cells(0), item.run, item.cells.data());
   WalkConfig cfg{space_.states, space_.symbols, cutoff_, pow_.data(), frontier_ ? frontier_depth_ : 0};
-  cfg.ngram_after = ngram_after_;
+  cfg.ngram_after = schedule_.ngram_after;
+  cfg.bouncer_after = schedule_.bouncer_after;
   Sink sink{*this};
   walk_subtree(cfg, item.machine, item.run, item.multiplicity, skip_halting, root_mirrored, mem_, sink);
 }

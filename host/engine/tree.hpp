@@ -49,8 +49,9 @@ class ExplorerOf {
   // Optional hook for every (unreflected) halting leaf (ctm machines, 1D); slow path, off by default.
   void on_halting_leaf(const std::function<void(const HaltingLeaf&)>* visit) { leaf_visitor_ = visit; }
   void set_cancel_flag(const std::atomic<bool>* flag) { cancel_ = flag; }
-  // Steps a run goes on before the n-gram proof is tried (0 = never; tests compare with and without).
-  void set_ngram_after(uint32_t steps) { ngram_after_ = steps; }
+  // Steps a run goes on before the n-gram and bouncer proofs are tried (0 = never; tests compare
+  // with and without).
+  void set_schedule(const ProofSchedule& schedule) { schedule_ = schedule; }
 
   // Walks the subtree below a work item: its halting leaves (unless skip_halting) and its running
   // children (only the mirrored root's first moves when root_mirrored: right in 1D, east in 2D).
@@ -75,7 +76,7 @@ class ExplorerOf {
   int frontier_depth_ = 0;
   const std::function<void(const HaltingLeaf&)>* leaf_visitor_ = nullptr;
   const std::atomic<bool>* cancel_ = nullptr;
-  uint32_t ngram_after_ = kNgramAfter;
+  ProofSchedule schedule_;
 };
 
 using Explorer = ExplorerOf<Tape1d>;

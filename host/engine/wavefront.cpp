@@ -158,6 +158,7 @@ class CpuExecutor final : public WaveExecutor {
       : opt_(opt), cutoff_(cutoff), k_(opt.space.symbols), pow_(opt.space.option_powers()),
         unmirrored_(k_, cutoff), right_first_(k_, cutoff), level_(static_cast<size_t>(opt.space.entries()) + 2) {
     proofs_.ngram_after = opt.ngram_after;
+    proofs_.bouncer_after = opt.bouncer_after;
     report_.item_depth = item_depth;
   }
 
@@ -338,6 +339,7 @@ WavefrontResult run_wavefront(const WavefrontOptions& opt, uint32_t cutoff) {
     cfg.space = opt.space;
     cfg.cutoff = cutoff;
     cfg.proofs.ngram_after = opt.ngram_after;
+    cfg.proofs.bouncer_after = opt.bouncer_after;
     cfg.cycle_proof = opt.cycle_proof;
     cfg.launch_nodes = opt.launch_nodes;
     const DeviceLeaves leaves = opt.device(cfg, [&](WaveExecutor& ex) {
@@ -364,6 +366,7 @@ WavefrontResult run_wavefront(const WavefrontOptions& opt, uint32_t cutoff) {
     t.meta.deciders.push_back(proof_name(kProofTranslated));
   }
   if (opt.ngram_after) t.meta.deciders.push_back(proof_name(kProofNgram));
+  if (opt.bouncer_after) t.meta.deciders.push_back(proof_name(kProofBouncer));
   return out;
 }
 

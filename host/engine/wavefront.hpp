@@ -21,6 +21,7 @@ struct WavefrontOptions {
   int frontier_depth = 0;                    // depth that defines the shards (0 = enumerate()'s default)
   uint32_t launch_nodes = 1u << 17;          // nodes per launch (a level is cut into launches)
   uint32_t ngram_after = kNgramAfter;        // as EnumerateOptions::ngram_after (0 = never)
+  uint32_t bouncer_after = kBouncerAfter;    // as EnumerateOptions::bouncer_after (0 = never)
   bool cycle_proof = true;                   // the exact and translated cycle proofs (3 more tapes a lane)
   std::vector<uint32_t> budgets;             // per-launch step budgets whose schedule to measure
   uint32_t refill_lanes = 4096;              // lanes of the refilling schedule (a multiple of 32)

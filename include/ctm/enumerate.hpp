@@ -33,6 +33,7 @@ struct EnumerateOptions {
   int device = 0;                // CUDA device index
   int device_frontier_depth = 0; // CUDA: items are split further to this depth (0 = automatic)
   int ngram_after = -1;          // steps before the n-gram proof is tried (-1 = default, 0 = off; CPU walk)
+  int bouncer_after = -1;        // steps before the bouncer proof is tried (-1 = default, 0 = off; CPU walk)
   // Called about every `progress_interval` seconds from one thread; return false to cancel
   // (enumerate() then throws ctm::Cancelled).
   std::function<bool(const Progress&)> progress;

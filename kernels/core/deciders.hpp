@@ -25,13 +25,22 @@ class RecordCycles {
     valid_[1] = o.valid_[1];
     back_[0] = o.back_[0];
     back_[1] = o.back_[1];
+    logged_ = o.logged_;
+    log_ok_ = o.log_ok_;
     for (int d = 0; d < 2; ++d)
       for (int q = 0; q < states; ++q) ref_[d][q] = o.ref_[d][q];
   }
-  CTM_HD void reset(int32_t head) {
+  // `from_blank`: the run starts here on the blank tape, so the record log (bouncer.hpp) it keeps
+  // is the run's whole list of records.
+  CTM_HD void reset(int32_t head, bool from_blank = false) {
     valid_[0] = valid_[1] = 0;
     back_[0] = back_[1] = head;
+    logged_ = 0;
+    log_ok_ = from_blank;
   }
+  // The run's records so far (the bouncer proof's log count), and whether the log holds all of them.
+  CTM_HD uint32_t& logged() { return logged_; }
+  CTM_HD bool log_ok() const { return log_ok_; }
   // Called after every step: the farthest the head has gone back since the last record of each
   // direction (left for right records, right for left records).
   CTM_HD void track(int32_t head) {
@@ -118,6 +127,8 @@ class RecordCycles {
 #endif
   }
   uint32_t valid_[2];
+  uint32_t logged_;
+  bool log_ok_;
   int32_t back_[2];  // [1]: leftmost head since the last right record; [0]: rightmost since the last left one
   Ref ref_[2][kStates];
 };

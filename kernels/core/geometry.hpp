@@ -32,9 +32,13 @@ struct Tape1d {
     return Store{nullptr, 2 * origin + 1, origin};
   }
   static size_t level_bytes(const Store& s) { return static_cast<size_t>(s.stride); }
-  static size_t scratch_bytes(const Store& s) { return 3 * static_cast<size_t>(s.stride); }
+  // Three tape copies for the cycle proofs, then the bouncer proof's record log (4-byte aligned).
+  CTM_HD static size_t log_offset(const Store& s) { return (3 * static_cast<size_t>(s.stride) + 3) & ~static_cast<size_t>(3); }
+  static size_t scratch_bytes(const Store& s) { return log_offset(s) + 5 * static_cast<size_t>(kBouncerTape); }
   CTM_HD static Scratch scratch_at(uint8_t* p, const Store& s) {
-    return ProofScratch{p, p + s.stride, p + 2 * s.stride, s.stride};
+    uint8_t* const log = p + log_offset(s);
+    return ProofScratch{p, p + s.stride, p + 2 * s.stride, s.stride,
+                        BouncerLog{reinterpret_cast<uint32_t*>(log), log + 4 * kBouncerTape}};
   }
 
   CTM_HD static Run root_run() { return RunState{0, 0, 0, 0, 0, 0}; }
@@ -48,8 +52,8 @@ struct Tape1d {
   // What a run carries from a node to its children: the record test's state (deciders.hpp).
   using Carry = RecordCycles;
   // The carry of a work item's node, rebuilt by replaying its run from blank on the free tape `spare`.
-  CTM_HD static void start_carry(const PartialMachine& m, const Run& r, Cells spare, Carry& carry) {
-    replay_records(m, r, spare, 0, carry);
+  CTM_HD static void start_carry(const PartialMachine& m, const Run& r, Cells spare, const Scratch& scratch, Carry& carry) {
+    replay_records(m, r, spare, 0, carry, scratch.log);
   }
   CTM_HD static void copy_carry(Carry& to, const Carry& from, const PartialMachine& m) { to.copy_from(from, m.n); }
 
@@ -58,8 +62,8 @@ struct Tape1d {
   CTM_HD static StopReason step_and_run(const PartialMachine& m, Run& r, Cells c, Transition t, const WalkConfig& cfg,
                                         const Scratch& scratch, Carry& carry) {
     r.proof = settled_before_run(m, t.next);  // before the first step, from the state it goes to
-    if (r.proof != kProofNone || first_step(m, t, r, c, 0, carry)) return StopReason::kProvedNonHalt;
-    return run_until_branch(m, r, c, cfg.cutoff, 0, scratch, carry, cfg.ngram_after, cfg.ngram_long, true);
+    if (r.proof != kProofNone || first_step(m, t, r, c, 0, carry, scratch.log)) return StopReason::kProvedNonHalt;
+    return run_until_branch(m, r, c, cfg.cutoff, 0, scratch, carry, cfg.ngram_after, cfg.ngram_long, cfg.bouncer_after, true);
   }
 
   // The visited cells, flat (a work item's cells): copied between levels, saved and loaded.
@@ -116,7 +120,7 @@ struct Grid2d {
   CTM_HD static bool halting_reflected(const PartialMachine& m) { return has_vertical_entry(m); }
 
   struct Carry {};  // 2D runs carry nothing from a node to its children
-  CTM_HD static void start_carry(const PartialMachine&, const Run&, const Cells&, Carry&) {}
+  CTM_HD static void start_carry(const PartialMachine&, const Run&, const Cells&, const Scratch&, Carry&) {}
   CTM_HD static void copy_carry(Carry&, const Carry&, const PartialMachine&) {}
 
   CTM_HD static StopReason step_and_run(const PartialMachine& m, Run& r, const Cells& g, Transition t,

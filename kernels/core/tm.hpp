@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <cstring>
 
+#include "core/bouncer.hpp"
 #include "core/deciders.hpp"
 #include "core/ngram.hpp"
 #include "core/partial_machine.hpp"
@@ -53,6 +54,7 @@ enum Proof : uint8_t {
   kProofCycle,       // the whole configuration repeats
   kProofTranslated,  // the configuration repeats shifted (translated cycler)
   kProofNgram,       // closed n-gram position set: bouncers and more (ngram_proof)
+  kProofBouncer,     // the tape grows by repeated words, proved for every size (bouncer_proof)
   kProofCount
 };
 
@@ -65,6 +67,7 @@ CTM_HD const char* proof_name(int p) {
     case kProofCycle: return "cycle";
     case kProofTranslated: return "translated-cycle";
     case kProofNgram: return "ngram-cps";
+    case kProofBouncer: return "bouncer";
     default: return "none";
   }
 }
@@ -97,6 +100,7 @@ struct ProofScratch {
   uint8_t* right;   // visited block at the last right-edge reference
   uint8_t* left;    // visited block at the last left-edge reference
   int32_t capacity;
+  BouncerLog log{};  // the run's records for the bouncer proof (none: it replays the run)
 };
 
 // The start tests of a run segment, before any step from `state`: with every entry defined (all
@@ -125,7 +129,9 @@ CTM_HD uint8_t settled_before_run(const PartialMachine& m, int state) {
 //    (shifted). The run from t2 then replays the run from t1 shifted, forever. Mirrored on the left.
 //    t1 is the previous record in the same state (RecordCycles, deciders.hpp: up to 8 cells read
 //    back) or a reference taken at doubling step counts (any width);
-//  - n-gram: ngram_proof(), tried once after `ngram_after` steps of this call (0: never).
+//  - n-gram: ngram_proof(), tried once after `ngram_after` steps of this call (0: never);
+//  - bouncer: bouncer_proof() (bouncer.hpp), tried after `bouncer_after` steps of this call and
+//    again each time the call's steps double (0: never).
 // r.proof says which one settled a kProvedNonHalt run.
 // `records` carries the record test across the segments of one run: the walk hands each child its
 // parent's, as of the branch step (the child's run is the parent's run, continued), so a translated
@@ -136,7 +142,7 @@ template <class Tape>
 CTM_HD StopReason run_until_branch(const PartialMachine& m, RunState& r, Tape& tape, uint32_t cutoff,
                                    uint8_t blank, const ProofScratch& scratch, RecordCycles& records,
                                    uint32_t ngram_after = 0, int ngram_long = kNgramMaxWindow,
-                                   bool start_checked = false) {
+                                   uint32_t bouncer_after = 0, bool start_checked = false) {
   if (!start_checked) {
     r.proof = settled_before_run(m, r.state);
     if (r.proof != kProofNone) return StopReason::kProvedNonHalt;
@@ -148,6 +154,10 @@ CTM_HD StopReason run_until_branch(const PartialMachine& m, RunState& r, Tape& t
   // kNgramLongDelay * ngram_after steps later.
   uint32_t ngram_at = ngram_after ? r.steps + ngram_after : 0xffffffffu;
   int ngram_full = 0, ngram_len = 0;  // set at the first try: most runs never get there
+  // The bouncer proof replays the run from blank: tried after `bouncer_after` steps of this call and
+  // again whenever the call's steps double (a bouncer shows itself after a few sweeps).
+  const uint32_t start = r.steps;
+  uint32_t bouncer_at = bouncer_after ? start + bouncer_after : 0xffffffffu;
 
   // The run's registers live in locals: stores through the (byte) tape pointer would otherwise
   // force the compiler to reload them at every step. The transitions are unpacked once into `code`,
@@ -185,19 +195,35 @@ CTM_HD StopReason run_until_branch(const PartialMachine& m, RunState& r, Tape& t
     uint32_t next_at;
   } ref[2] = {{false, -1, 0, 0, 0, 0, steps + 4}, {false, -1, 0, 0, 0, 0, steps + 4}};
   uint8_t* const ref_tape[2] = {scratch.left, scratch.right};
-  uint32_t next_stop = ngram_at < cutoff ? ngram_at : cutoff;  // one test a step for both
+  // One test a step for the cutoff and both scheduled proofs.
+  auto next_stop_of = [&]() {
+    const uint32_t proofs_at = ngram_at < bouncer_at ? ngram_at : bouncer_at;
+    return proofs_at < cutoff ? proofs_at : cutoff;
+  };
+  uint32_t next_stop = next_stop_of();
   for (;;) {
     if (steps >= next_stop) {
       if (steps >= cutoff) { result = StopReason::kCutoff; break; }
-      if (!ngram_len) {
-        ngram_full = ngram_window(m.n, m.k) < ngram_long ? ngram_window(m.n, m.k) : ngram_long;
-        ngram_len = ngram_full < kNgramShortWindow ? ngram_full : kNgramShortWindow;
+      if (steps >= ngram_at) {
+        if (!ngram_len) {
+          ngram_full = ngram_window(m.n, m.k) < ngram_long ? ngram_window(m.n, m.k) : ngram_long;
+          ngram_len = ngram_full < kNgramShortWindow ? ngram_full : kNgramShortWindow;
+        }
+        if (ngram_proof(m, ngram_len, blank)) { proof = kProofNgram; result = StopReason::kProvedNonHalt; break; }
+        const bool last = ngram_len >= ngram_full;
+        ngram_at = last ? 0xffffffffu : steps + kNgramLongDelay * ngram_after;
+        ngram_len = ngram_full;
       }
-      if (ngram_proof(m, ngram_len, blank)) { proof = kProofNgram; result = StopReason::kProvedNonHalt; break; }
-      const bool last = ngram_len >= ngram_full;
-      ngram_at = last ? 0xffffffffu : steps + kNgramLongDelay * ngram_after;
-      ngram_len = ngram_full;
-      next_stop = ngram_at < cutoff ? ngram_at : cutoff;
+      if (steps >= bouncer_at) {
+        const bool logged = scratch.log.time && records.log_ok();
+        if (bouncer_proof(m, steps, blank, logged ? &scratch.log : nullptr, records.logged())) {
+          proof = kProofBouncer;
+          result = StopReason::kProvedNonHalt;
+          break;
+        }
+        bouncer_at = start + 2 * (steps - start);
+      }
+      next_stop = next_stop_of();
     }
     // The steps themselves, in a loop of their own that leaves only for an event: the head on fresh
     // tape, a possible exact repeat (head and state of the snapshot), the next scheduled test
@@ -235,6 +261,7 @@ CTM_HD StopReason run_until_branch(const PartialMachine& m, RunState& r, Tape& t
       const int32_t back = dir == kRight ? back_r : back_l;
       if (dir == kRight ? back < rf.reach : back > rf.reach) rf.reach = back;
       records.set_back(back_l, back_r);
+      if (records.log_ok()) scratch.log.add(records.logged(), steps, dir, state);
       const bool repeats = records.on_record(dir, state, head, cells, lo, hi, blank);
       back_l = records.back_since_record(kLeft);
       back_r = records.back_since_record(kRight);
@@ -281,10 +308,10 @@ CTM_HD StopReason run_until_branch(const PartialMachine& m, RunState& r, Tape& t
 template <class Tape>
 CTM_HD StopReason run_until_branch(const PartialMachine& m, RunState& r, Tape& tape, uint32_t cutoff,
                                    uint8_t blank, const ProofScratch& scratch, uint32_t ngram_after = 0,
-                                   int ngram_long = kNgramMaxWindow) {
+                                   int ngram_long = kNgramMaxWindow, uint32_t bouncer_after = 0) {
   RecordCycles records;
-  records.reset(r.head);
-  return run_until_branch(m, r, tape, cutoff, blank, scratch, records, ngram_after, ngram_long);
+  records.reset(r.head, r.steps == 0);
+  return run_until_branch(m, r, tape, cutoff, blank, scratch, records, ngram_after, ngram_long, bouncer_after);
 }
 
 // The first step of a child's run: its new transition t, with the record test fed and, when the head
@@ -292,11 +319,12 @@ CTM_HD StopReason run_until_branch(const PartialMachine& m, RunState& r, Tape& t
 // Returns true when that already proves the run non-halting (r.proof says which).
 template <class Tape>
 CTM_HD bool first_step(const PartialMachine& m, Transition t, RunState& r, Tape& tape, uint8_t blank,
-                       RecordCycles& records) {
+                       RecordCycles& records, const BouncerLog& log) {
   const bool fresh = apply_transition(t, r, tape, blank);
   records.track(r.head);
   if (!fresh) return false;
   const int dir = t.move;
+  if (records.log_ok()) log.add(records.logged(), r.steps, dir, r.state);
   if (escapes(m, r.state, dir, blank)) { r.proof = kProofEscape; return true; }
   if (records.on_record(dir, r.state, r.head, tape, r.lo, r.hi, blank)) { r.proof = kProofTranslated; return true; }
   return false;
@@ -306,16 +334,21 @@ CTM_HD bool first_step(const PartialMachine& m, Transition t, RunState& r, Tape&
 // from the blank tape on `tape` (a free tape of the walk's width): every entry the run read is
 // defined in `m`. The result is the state the walk would have carried down to this node, so a walk
 // gives the same proofs, steps and accounting however the tree is cut into work items.
+// The records of the replay go to `log` (the bouncer proof's).
 template <class Tape>
-CTM_HD void replay_records(const PartialMachine& m, const RunState& r, Tape& tape, uint8_t blank, RecordCycles& records) {
+CTM_HD void replay_records(const PartialMachine& m, const RunState& r, Tape& tape, uint8_t blank, RecordCycles& records,
+                           const BouncerLog& log) {
   RunState q{0, 0, 0, 0, 0, 0};
   tape[0] = blank;
-  records.reset(0);
+  records.reset(0, true);
   while (q.steps < r.steps) {
     const Transition t = m.entry[q.state * m.k + tape[q.head]];
     const bool fresh = apply_transition(t, q, tape, blank);
     records.track(q.head);
-    if (fresh) records.on_record(t.move, q.state, q.head, tape, q.lo, q.hi, blank);
+    if (fresh) {
+      log.add(records.logged(), q.steps, t.move, q.state);
+      records.on_record(t.move, q.state, q.head, tape, q.lo, q.hi, blank);
+    }
   }
 }
 

@@ -14,6 +14,15 @@ using count_t = unsigned __int128;
 // (docs/deciders.md, docs/benchmarks.md).
 constexpr uint32_t kNgramAfter = 32;
 constexpr int kNgramLong = 5;
+// Default of WalkConfig::bouncer_after (docs/deciders.md, "bouncer").
+constexpr uint32_t kBouncerAfter = 96;
+
+// When the walk tries its scheduled proofs (the host's options; 0 = never): the WalkConfig fields of
+// the same names.
+struct ProofSchedule {
+  uint32_t ngram_after = kNgramAfter;
+  uint32_t bouncer_after = kBouncerAfter;
+};
 
 // Where the steps of a walk went and which filter settled how many partial machines (children),
 // for the table metadata (docs/deciders.md). Every child's run segment ends in exactly one of:
@@ -34,6 +43,9 @@ struct WalkConfig {
   // (ngram_proof in ngram.hpp; 0 = never). Changes only the proved / cut-off split, never a count.
   uint32_t ngram_after = kNgramAfter;
   int ngram_long = kNgramLong;  // window of the second try (capped by ngram_window)
+  // A child's run that goes on this many steps without branching gets the bouncer proof
+  // (bouncer_proof in bouncer.hpp), and again each time its steps double (0 = never).
+  uint32_t bouncer_after = kBouncerAfter;
   // (2D runs have no n-gram proof: Grid2d ignores both.)
 };
 
@@ -113,7 +125,7 @@ CTM_HD void walk_subtree(const WalkConfig& cfg, const PartialMachine& m0, const 
   mem.frames[0].m = m0;
   mem.frames[0].r = r0;
   mem.frames[0].mult = mult0;
-  Geo::start_carry(m0, r0, mem.cells(1), mem.frames[0].carry);
+  Geo::start_carry(m0, r0, mem.cells(1), mem.scratch, mem.frames[0].carry);
   if (!enter(0, !skip_halting, root_mirrored)) return;
 
   while (level >= 0) {

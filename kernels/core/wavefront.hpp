@@ -93,12 +93,14 @@ struct NodeRun {
 
 // The proofs run_node tries: the cheap ones always (complete, escape, reachability); the exact and
 // translated cycles when tape scratch (WaveScratch) is given; the n-gram proof (machine only, no
-// tape) after ngram_after steps of the node's own segment (0: never). All as run_until_branch runs
+// tape) after ngram_after steps of the node's own segment (0: never); the bouncer proof (a replay
+// from blank) after bouncer_after steps of it and whenever they double. All as run_until_branch runs
 // them; without scratch their runs go on to the cutoff (or the n-gram proof), which changes only the
 // proved / cut-off split, never a halting count.
 struct WaveProofs {
   uint32_t ngram_after = kNgramAfter;
   int ngram_long = kNgramLong;
+  uint32_t bouncer_after = kBouncerAfter;  // as WalkConfig::bouncer_after (0 = never)
 };
 
 // The tapes the cycle proofs compare with: the last exact-cycle snapshot and one translated-cycle
@@ -133,6 +135,7 @@ CTM_HD NodeRun run_node(const WaveNode& w, uint32_t cutoff, const WaveProofs& pr
   uint32_t ngram_at = proofs.ngram_after ? own + proofs.ngram_after : 0xffffffffu;
   const int ngram_full = ngram_window(w.n, w.k) < proofs.ngram_long ? ngram_window(w.n, w.k) : proofs.ngram_long;
   int ngram_len = ngram_full < kNgramShortWindow ? ngram_full : kNgramShortWindow;
+  uint32_t bouncer_at = proofs.bouncer_after ? own + proofs.bouncer_after : 0xffffffffu;
   bool cycle_valid = false;
   int32_t cycle_head = 0, cycle_lo = 0, cycle_hi = 0;
   int cycle_state = -1;
@@ -182,6 +185,10 @@ CTM_HD NodeRun run_node(const WaveNode& w, uint32_t cutoff, const WaveProofs& pr
       if (ngram_proof(m, ngram_len, 0)) { out.stop = static_cast<uint8_t>(StopReason::kProvedNonHalt); out.proof = kProofNgram; break; }
       ngram_at = ngram_len >= ngram_full ? 0xffffffffu : steps + kNgramLongDelay * proofs.ngram_after;
       ngram_len = ngram_full;
+    }
+    if (steps >= bouncer_at) {
+      if (bouncer_proof(m, steps, 0)) { out.stop = static_cast<uint8_t>(StopReason::kProvedNonHalt); out.proof = kProofBouncer; break; }
+      bouncer_at = own + 2 * (steps - own);
     }
     const int e = state * k + static_cast<int>(tape.get(head, bits));
     if (!((w.defined >> e) & 1u)) { out.entry = static_cast<uint8_t>(e); break; }
