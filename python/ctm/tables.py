@@ -158,6 +158,15 @@ def _shard(shard: Any) -> tuple[int, int]:
     return int(i), int(m)
 
 
+def _schedule(name: str, steps: Any) -> int:
+    """A proof schedule argument: None (the default, -1 for the library) or steps in 0..10^6."""
+    if steps is None:
+        return -1
+    if isinstance(steps, bool) or not isinstance(steps, numbers.Integral) or not 0 <= steps <= 1_000_000:
+        raise ValueError(f"{name} must be an integer in 0..1000000 or None, not {steps!r}")
+    return int(steps)
+
+
 def enumerate(  # noqa: A001 - the CLI's verb
     states: int,
     symbols: int,
@@ -169,6 +178,7 @@ def enumerate(  # noqa: A001 - the CLI's verb
     progress: Any = None,
     progress_interval: float = 0.5,
     ngram_after: Optional[int] = None,
+    bouncer_after: Optional[int] = None,
 ) -> Table:
     """The exact table D(states, symbols) (dims=2: turmites) at `cutoff` (None: the spec's standard
     cutoff). shard=(i, m) or "i/m" runs one slice; slices merge exactly. progress=True shows a bar;
@@ -176,20 +186,19 @@ def enumerate(  # noqa: A001 - the CLI's verb
     to cancel (ctm.Cancelled). Ctrl-C stops the run with KeyboardInterrupt. ngram_after: steps of a
     run segment before the n-gram proof is tried (None: the default, 32; 0: never; the CPU walk, as
     `ctm enumerate --ngram-after`): it moves only the proved / cut-off split and the steps
-    (info["accounting"]), never a count."""
+    (info["accounting"]), never a count. bouncer_after: the same for the bouncer proof (None: 96;
+    0: never; `--bouncer-after`)."""
     if backend not in ("auto", "cpu", "cuda"):
         raise ValueError(f"backend must be auto, cpu or cuda, not {backend!r}")
-    if ngram_after is not None:
-        if isinstance(ngram_after, bool) or not isinstance(ngram_after, numbers.Integral) or not 0 <= ngram_after <= 1_000_000:
-            raise ValueError(f"ngram_after must be an integer in 0..1000000 or None, not {ngram_after!r}")
-        ngram_after = int(ngram_after)
+    ngram_after = _schedule("ngram_after", ngram_after)
+    bouncer_after = _schedule("bouncer_after", bouncer_after)
     if dims not in (1, 2):
         raise ValueError(f"dims must be 1 or 2, not {dims}")
     i, m = _shard(shard)
     cb, close = make_callback(progress, f"D({states},{symbols})")
     try:
         t = _ctm.enumerate(int(states), int(symbols), int(dims), int(cutoff or 0), backend, _threads(threads), i, m,
-                           -1 if ngram_after is None else ngram_after, cb, float(progress_interval))
+                           ngram_after, bouncer_after, cb, float(progress_interval))
     finally:
         close()
     return Table(t)

@@ -134,10 +134,11 @@ ctm::Space make_space(int states, int symbols, int dims) {
 }
 
 ctm::Table py_enumerate(int states, int symbols, int dims, uint32_t cutoff, const std::string& backend, int threads,
-                        uint32_t shard_index, uint32_t shard_count, int ngram_after, nb::handle callback,
-                        double interval) {
+                        uint32_t shard_index, uint32_t shard_count, int ngram_after, int bouncer_after,
+                        nb::handle callback, double interval) {
   ctm::EnumerateOptions o;
   o.ngram_after = ngram_after;
+  o.bouncer_after = bouncer_after;
   o.space = make_space(states, symbols, dims);
   o.space.validate();
   o.cutoff = cutoff;
@@ -309,7 +310,7 @@ void bind_tables(nb::module_& m) {
 
   m.def("enumerate", &py_enumerate, nb::arg("states"), nb::arg("symbols"), nb::arg("dims"), nb::arg("cutoff"),
         nb::arg("backend"), nb::arg("threads"), nb::arg("shard_index"), nb::arg("shard_count"),
-        nb::arg("ngram_after"), nb::arg("callback").none(), nb::arg("interval"));
+        nb::arg("ngram_after"), nb::arg("bouncer_after"), nb::arg("callback").none(), nb::arg("interval"));
   m.def("sample", &py_sample, nb::arg("states"), nb::arg("symbols"), nb::arg("dims"), nb::arg("cutoff"),
         nb::arg("seed"), nb::arg("start"), nb::arg("machines"), nb::arg("backend"), nb::arg("threads"),
         nb::arg("callback").none(), nb::arg("interval"));

@@ -74,6 +74,24 @@ def test_accounting_and_ngram_schedule_match_the_cli(cli, tmp_path):
     for bad in (-1, 1.5, True, "8"):
         with pytest.raises(ValueError):
             ctm.enumerate(2, 2, ngram_after=bad)
+        with pytest.raises(ValueError):
+            ctm.enumerate(2, 2, bouncer_after=bad)
+
+
+def test_bouncer_schedule_matches_the_cli(cli, tmp_path):
+    """bouncer_after is `ctm enumerate --bouncer-after`: the same table file, the bouncer's settled
+    runs in info["accounting"], and only the proved / cut-off split and the steps move."""
+    out = tmp_path / "d32.ctm"
+    cli("enumerate", "-n", 3, "-k", 2, "-T", 500, "-o", out, "-q", "--backend", "cpu", "--ngram-after", 0,
+        "--bouncer-after", 16)
+    early = ctm.enumerate(3, 2, cutoff=500, backend="cpu", ngram_after=0, bouncer_after=16)
+    same_table(early, ctm.Table.load(out))
+    assert early.info["accounting"]["settled"]["bouncer"] > 0
+    off = ctm.enumerate(3, 2, cutoff=500, backend="cpu", ngram_after=0, bouncer_after=0)
+    assert "bouncer" not in off.info["deciders"] and "bouncer" in early.info["deciders"]
+    assert off.info["halting"] == early.info["halting"]
+    assert off.info["nonhalting_proved"] < early.info["nonhalting_proved"]
+    assert early.info["simulated_steps"] < off.info["simulated_steps"]
 
 
 def test_sample_equals_cli_and_ranges_merge(cli, tmp_path):
