@@ -242,12 +242,13 @@ TEST(Cli, FullStandardOutputIsAnError) {
 
 // A proof schedule (--ngram-after, --bouncer-after) moves only the proved / cut-off split: every
 // count, halting time and the sum of non-halting runs stay; the table says which deciders ran.
-void expect_schedule_moves_only_the_split(const std::string& option, int early_steps, const std::string& decider) {
+void expect_schedule_moves_only_the_split(const std::string& space, const std::string& option, int early_steps,
+                                          const std::string& decider) {
   SCOPED_TRACE(option);
-  const std::string dir = temp_dir();
-  ASSERT_EQ(run("enumerate -n 4 -k 2 -q --out " + dir + "/default.ctm").status, 0);
-  ASSERT_EQ(run("enumerate -n 4 -k 2 -q " + option + " " + std::to_string(early_steps) + " --out " + dir + "/early.ctm").status, 0);
-  ASSERT_EQ(run("enumerate -n 4 -k 2 -q " + option + " 0 --out " + dir + "/off.ctm").status, 0);
+  const std::string dir = temp_dir(), e = "enumerate " + space + " -q ";
+  ASSERT_EQ(run(e + "--out " + dir + "/default.ctm").status, 0);
+  ASSERT_EQ(run(e + option + " " + std::to_string(early_steps) + " --out " + dir + "/early.ctm").status, 0);
+  ASSERT_EQ(run(e + option + " 0 --out " + dir + "/off.ctm").status, 0);
   const ctm::Table def = ctm::read_table(dir + "/default.ctm");
   const ctm::Table early = ctm::read_table(dir + "/early.ctm");
   const ctm::Table off = ctm::read_table(dir + "/off.ctm");
@@ -271,8 +272,14 @@ void expect_schedule_moves_only_the_split(const std::string& option, int early_s
   EXPECT_FALSE(has(off));
 }
 
-TEST(Cli, NgramScheduleChangesOnlyTheProvedCutoffSplit) { expect_schedule_moves_only_the_split("--ngram-after", 8, "ngram-cps"); }
-TEST(Cli, BouncerScheduleChangesOnlyTheProvedCutoffSplit) { expect_schedule_moves_only_the_split("--bouncer-after", 16, "bouncer"); }
+TEST(Cli, NgramScheduleChangesOnlyTheProvedCutoffSplit) {
+  expect_schedule_moves_only_the_split("-n 4 -k 2", "--ngram-after", 8, "ngram-cps");
+}
+// At (4,2)'s standard cutoff (107) the default bouncer try (96 steps into a segment) would come too
+// late to pay (bouncer_try_at), so this one runs to T=300.
+TEST(Cli, BouncerScheduleChangesOnlyTheProvedCutoffSplit) {
+  expect_schedule_moves_only_the_split("-n 4 -k 2 -T 300", "--bouncer-after", 16, "bouncer");
+}
 
 // Issue 14 bug 8: negative values for counts, seeds, indices are refused, not wrapped to 2^64 - 1.
 TEST(Cli, NegativeValuesAreRefused) {

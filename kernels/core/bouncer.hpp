@@ -399,6 +399,15 @@ CTM_HD bool bouncer_proof(const PartialMachine& m, uint32_t steps, uint8_t blank
   return false;
 }
 
+// When a run segment from step `start` tries the proof `offset` steps into it (the walk tries it at
+// offsets bouncer_after, 2 bouncer_after, 4 ...): only while a success would still save at least as
+// many steps as the segment has run (start + 2 offset <= cutoff); never (all ones) after that. A try
+// replays up to `offset` steps, so a later one would cost more than it can save.
+CTM_HD uint32_t bouncer_try_at(uint32_t start, uint32_t offset, uint32_t cutoff) {
+  if (offset == 0 || offset > cutoff || start + 2 * static_cast<uint64_t>(offset) > cutoff) return 0xffffffffu;
+  return start + offset;
+}
+
 // The same with its scratch on the stack (about 5 KB).
 CTM_HD bool bouncer_proof(const PartialMachine& m, uint32_t steps, uint8_t blank, const BouncerLog* log = nullptr,
                           uint32_t logged = 0) {

@@ -131,7 +131,7 @@ CTM_HD uint8_t settled_before_run(const PartialMachine& m, int state) {
 //    back) or a reference taken at doubling step counts (any width);
 //  - n-gram: ngram_proof(), tried once after `ngram_after` steps of this call (0: never);
 //  - bouncer: bouncer_proof() (bouncer.hpp), tried after `bouncer_after` steps of this call and
-//    again each time the call's steps double (0: never).
+//    again each time the call's steps double, while a success saves as many steps (0: never).
 // r.proof says which one settled a kProvedNonHalt run.
 // `records` carries the record test across the segments of one run: the walk hands each child its
 // parent's, as of the branch step (the child's run is the parent's run, continued), so a translated
@@ -154,10 +154,11 @@ CTM_HD StopReason run_until_branch(const PartialMachine& m, RunState& r, Tape& t
   // kNgramLongDelay * ngram_after steps later.
   uint32_t ngram_at = ngram_after ? r.steps + ngram_after : 0xffffffffu;
   int ngram_full = 0, ngram_len = 0;  // set at the first try: most runs never get there
-  // The bouncer proof replays the run from blank: tried after `bouncer_after` steps of this call and
-  // again whenever the call's steps double (a bouncer shows itself after a few sweeps).
+  // The bouncer proof looks at the run from blank: tried after `bouncer_after` steps of this call and
+  // again whenever the call's steps double (a bouncer shows itself after a few sweeps), while a
+  // success would save as many steps as the try comes after (bouncer_try_at).
   const uint32_t start = r.steps;
-  uint32_t bouncer_at = bouncer_after ? start + bouncer_after : 0xffffffffu;
+  uint32_t bouncer_at = bouncer_try_at(start, bouncer_after, cutoff);
 
   // The run's registers live in locals: stores through the (byte) tape pointer would otherwise
   // force the compiler to reload them at every step. The transitions are unpacked once into `code`,
@@ -221,7 +222,7 @@ CTM_HD StopReason run_until_branch(const PartialMachine& m, RunState& r, Tape& t
           result = StopReason::kProvedNonHalt;
           break;
         }
-        bouncer_at = start + 2 * (steps - start);
+        bouncer_at = bouncer_try_at(start, 2 * (steps - start), cutoff);
       }
       next_stop = next_stop_of();
     }

@@ -135,7 +135,7 @@ CTM_HD NodeRun run_node(const WaveNode& w, uint32_t cutoff, const WaveProofs& pr
   uint32_t ngram_at = proofs.ngram_after ? own + proofs.ngram_after : 0xffffffffu;
   const int ngram_full = ngram_window(w.n, w.k) < proofs.ngram_long ? ngram_window(w.n, w.k) : proofs.ngram_long;
   int ngram_len = ngram_full < kNgramShortWindow ? ngram_full : kNgramShortWindow;
-  uint32_t bouncer_at = proofs.bouncer_after ? own + proofs.bouncer_after : 0xffffffffu;
+  uint32_t bouncer_at = bouncer_try_at(own, proofs.bouncer_after, cutoff);
   bool cycle_valid = false;
   int32_t cycle_head = 0, cycle_lo = 0, cycle_hi = 0;
   int cycle_state = -1;
@@ -188,7 +188,7 @@ CTM_HD NodeRun run_node(const WaveNode& w, uint32_t cutoff, const WaveProofs& pr
     }
     if (steps >= bouncer_at) {
       if (bouncer_proof(m, steps, 0)) { out.stop = static_cast<uint8_t>(StopReason::kProvedNonHalt); out.proof = kProofBouncer; break; }
-      bouncer_at = own + 2 * (steps - own);
+      bouncer_at = bouncer_try_at(own, 2 * (steps - own), cutoff);
     }
     const int e = state * k + static_cast<int>(tape.get(head, bits));
     if (!((w.defined >> e) & 1u)) { out.entry = static_cast<uint8_t>(e); break; }
