@@ -270,6 +270,13 @@ void expect_schedule_moves_only_the_split(const std::string& space, const std::s
   EXPECT_TRUE(has(def));
   EXPECT_TRUE(has(early));
   EXPECT_FALSE(has(off));
+  // The table says when the proof was tried (--ngram-after -> "ngram_after"), and ctm info prints it.
+  std::string key = option.substr(2);
+  std::replace(key.begin(), key.end(), '-', '_');
+  EXPECT_EQ(early.meta.schedule.at(key), static_cast<uint32_t>(early_steps));
+  EXPECT_EQ(off.meta.schedule.at(key), 0u);
+  const Result info = run("info " + dir + "/early.ctm");
+  EXPECT_NE(info.out.find(key + " " + std::to_string(early_steps)), std::string::npos) << info.out;
 }
 
 TEST(Cli, NgramScheduleChangesOnlyTheProvedCutoffSplit) {

@@ -309,6 +309,9 @@ TEST(Deciders, AccountingIsWrittenReadAndMerged) {
   write_table(whole, path);
   const Table back = read_table(path);
   EXPECT_EQ(back.meta.deciders, whole.meta.deciders);
+  const std::map<std::string, uint32_t> defaults{{"ngram_after", kNgramAfter}, {"bouncer_after", kBouncerAfter}};
+  EXPECT_EQ(whole.meta.schedule, defaults);
+  EXPECT_EQ(back.meta.schedule, whole.meta.schedule);
   EXPECT_TRUE(back.meta.accounting.recorded);
   EXPECT_EQ(back.meta.accounting.steps_proved, whole.meta.accounting.steps_proved);
   EXPECT_EQ(back.meta.accounting.settled, whole.meta.accounting.settled);
@@ -321,6 +324,18 @@ TEST(Deciders, AccountingIsWrittenReadAndMerged) {
   EXPECT_EQ(merged.meta.accounting.steps_proved, whole.meta.accounting.steps_proved);
   EXPECT_EQ(merged.meta.accounting.steps_cutoff, whole.meta.accounting.steps_cutoff);
   EXPECT_EQ(merged.meta.accounting.settled, whole.meta.accounting.settled);
+  EXPECT_EQ(merged.meta.schedule, defaults);
+  {
+    // Parts run on different schedules: the merge's counts are exact, but no one schedule made it.
+    o.shard_index = 0;
+    Table part = enumerate(o);
+    o.shard_index = 1;
+    o.bouncer_after = 16;
+    part.merge(enumerate(o));
+    o.bouncer_after = -1;
+    EXPECT_TRUE(part.meta.schedule.empty());
+    EXPECT_EQ(part.halting, whole.halting);
+  }
   // Steps per settling filter: they add up to the proved steps, survive the file and the merge.
   uint64_t per_filter = 0;
   for (const auto& [name, n] : whole.meta.accounting.proved_steps) per_filter += n;
@@ -343,10 +358,12 @@ TEST(Deciders, AccountingIsWrittenReadAndMerged) {
   EXPECT_TRUE(mixed.meta.accounting.proved_steps.empty());
   Table old = whole;  // a table of an older writer: neither field
   old.meta.deciders.clear();
+  old.meta.schedule.clear();
   old.meta.accounting = RunAccounting{};
   write_table(old, path);
   const Table old_back = read_table(path);
   EXPECT_TRUE(old_back.meta.deciders.empty());
+  EXPECT_TRUE(old_back.meta.schedule.empty());
   EXPECT_FALSE(old_back.meta.accounting.recorded);
 }
 

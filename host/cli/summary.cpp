@@ -63,6 +63,15 @@ void print_summary(const Table& t, std::ostream& out) {
     for (const auto& d : m.deciders) out << " " << d;
     out << "\n";
   }
+  if (!m.schedule.empty()) {
+    out << "schedule        ";
+    bool first = true;
+    for (const auto& [name, steps] : m.schedule) {
+      out << (first ? " " : ", ") << name << " " << steps;
+      first = false;
+    }
+    out << " (steps of a run segment before the proof is tried; 0 = never)\n";
+  }
   if (m.accounting.recorded) {
     const RunAccounting& a = m.accounting;
     // One line per filter map: its non-zero entries, "none" when there are none.

@@ -152,7 +152,11 @@ Table finish(const EnumerateOptions& opt, uint32_t cutoff, const Frontier<Geo>& 
   t.meta.work_items_done = items_done;
   t.meta.work_items_total = frontier.items.size();
   t.meta.wall_seconds = seconds;
-  if (Geo::kAccounting) t.meta.deciders = deciders_of(schedule_of(opt));
+  if (Geo::kAccounting) {
+    const ProofSchedule s = schedule_of(opt);
+    t.meta.deciders = deciders_of(s);
+    t.meta.schedule = {{"ngram_after", s.ngram_after}, {"bouncer_after", s.bouncer_after}};
+  }
   return t;
 }
 

@@ -116,6 +116,8 @@ void Table::merge(const Table& other) {
   }
   for (const auto& d : other.meta.deciders)
     if (std::find(meta.deciders.begin(), meta.deciders.end(), d) == meta.deciders.end()) meta.deciders.push_back(d);
+  // One schedule only when both parts ran the same one.
+  if (meta.schedule != other.meta.schedule) meta.schedule.clear();
 }
 
 void Table::check_consistency() const {

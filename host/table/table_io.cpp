@@ -86,6 +86,7 @@ nlohmann::json meta_json(const Table& t, size_t raw_size) {
           {"payload_raw_bytes", raw_size}};
   // Written only when known, so files of producers that do not record them are unchanged.
   if (!m.deciders.empty()) j["deciders"] = m.deciders;
+  if (!m.schedule.empty()) j["schedule"] = m.schedule;
   if (m.accounting.recorded) {
     const RunAccounting& a = m.accounting;
     j["accounting"] = {{"steps_branch", a.steps_branch}, {"steps_proved", a.steps_proved},
@@ -239,6 +240,7 @@ Table decode_table(const std::string& file, const std::string& what) {
     t.nonhalting_cutoff = parse_count(j.at("nonhalting_cutoff"));
     distinct = j.at("distinct_outputs").get<uint64_t>();
     if (j.contains("deciders")) m.deciders = j.at("deciders").get<std::vector<std::string>>();  // absent in older files
+    if (j.contains("schedule")) m.schedule = j.at("schedule").get<std::map<std::string, uint32_t>>();  // likewise
     if (j.contains("accounting")) {
       const auto& a = j.at("accounting");
       m.accounting.recorded = true;

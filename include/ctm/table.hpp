@@ -51,6 +51,9 @@ struct TableMeta {
   std::string source;        // free text: where an imported table came from
   Sampling sampling;         // set for sampled tables only; exact tables leave it empty
   std::vector<std::string> deciders;  // the non-halting filters that ran (empty: not recorded)
+  // When the scheduled proofs were tried, in steps of a run segment (0 = never): "ngram_after",
+  // "bouncer_after" (empty: not recorded, or a merge of parts that differ).
+  std::map<std::string, uint32_t> schedule;
   RunAccounting accounting;
 };
 

@@ -224,6 +224,7 @@ nb::dict table_info(const ctm::Table& t) {
   }
   // The filters that ran and, when the CPU walk recorded it, where the steps went (docs/deciders.md).
   d["deciders"] = m.deciders;
+  d["schedule"] = m.schedule;
   if (m.accounting.recorded) {
     const ctm::RunAccounting& a = m.accounting;
     nb::dict acc;

@@ -87,6 +87,7 @@ def test_bouncer_schedule_matches_the_cli(cli, tmp_path):
     early = ctm.enumerate(3, 2, cutoff=500, backend="cpu", ngram_after=0, bouncer_after=16)
     same_table(early, ctm.Table.load(out))
     assert early.info["accounting"]["settled"]["bouncer"] > 0
+    assert early.info["schedule"] == {"ngram_after": 0, "bouncer_after": 16} == ctm.Table.load(out).info["schedule"]
     off = ctm.enumerate(3, 2, cutoff=500, backend="cpu", ngram_after=0, bouncer_after=0)
     assert "bouncer" not in off.info["deciders"] and "bouncer" in early.info["deciders"]
     assert off.info["halting"] == early.info["halting"]
