@@ -493,6 +493,11 @@ TEST(Deciders, BouncerFormulaNormalFormAndShiftRule) {
   ASSERT_TRUE(bouncer_shift(m, 4, kLeft, word, 2, tail, 1));
   EXPECT_EQ(word[0], 1);
   EXPECT_EQ(word[1], 1);
+  // With a 1 behind instead, E crosses the word 1 and ends in E too, but leaves 1 0 (the tail cell
+  // changed): the next copy would not see the same cells behind it, so there is no rule.
+  uint8_t one[] = {1};
+  const uint8_t tail_one[] = {1};
+  EXPECT_FALSE(bouncer_shift(m, 4, kLeft, one, 1, tail_one, 1));
 }
 
 // A bouncer with a counter inside, from the (5,2) tree: its right side grows like a bouncer's, the
@@ -506,6 +511,28 @@ TEST(Deciders, ABouncerThatHaltsLateIsNeverClaimed) {
   const Verdict v = run_from_blank(m, 1000, kNgramAfter, 0, 1);  // every proof tried, the bouncer's from step 1
   EXPECT_EQ(v.stop, StopReason::kUndefined);
   EXPECT_EQ(v.steps, 482u);
+}
+
+// Late halters of the (5,2) tree that get past the guess and most of the symbolic proof: a proof
+// without the final comparison with C(n + 1) claims the first two, one whose shift rule skips the
+// check that the tail comes back claims the last two (found by running such broken proofs over the
+// 139,676 partial machines of D(5,2) that read an undefined entry after 60 steps or more; the
+// real proof claims none of them at any step). Each must be refused at every step before it reads
+// its undefined entry.
+TEST(Deciders, LateHaltersThatFoolWeakerBouncerProofsAreNeverClaimed) {
+  struct Named { const char* text; uint32_t undefined_at; };
+  const Named late[] = {
+      {"0RB0RA_0LC1RA_1LD1LC_1LE---_1RB0LC", 224},
+      {"0RB0LE_1LC1RD_1LA---_1RA0RD_0LE0LC", 191},
+      {"0RB1LD_1LC1RB_1LA1LA_0RE1LE_---0LC", 60},
+      {"1RB0RD_1RC1LA_1LD1RE_0LB0LA_---0RC", 161},
+  };
+  for (const auto& x : late) {
+    SCOPED_TRACE(x.text);
+    const PartialMachine m = partial_from_text(x.text, 2);
+    ASSERT_EQ(steps_before_undefined(m, 1000), x.undefined_at);
+    for (uint32_t steps = 1; steps <= x.undefined_at; ++steps) EXPECT_FALSE(bouncer_proof(m, steps, 0)) << "at step " << steps;
+  }
 }
 
 // The reachability test runs before the first step: a run that starts (as a child does, where its

@@ -70,6 +70,11 @@ struct BouncerStack {
     it[size++] = x;
     return true;
   }
+  // A copy of `o`'s items (only those in use).
+  CTM_HD void assign(const BouncerStack& o) {
+    size = o.size;
+    for (int i = 0; i < size; ++i) it[i] = o.it[i];
+  }
 };
 
 // The records of a run (the head on never-visited tape) as the walk meets them: record i's step and
@@ -97,10 +102,11 @@ struct BouncerScratch {
   BouncerStack formula, behind, ahead, target;
 };
 
-// Replays the run from blank for `steps` steps (all of them read defined entries). Records every
-// fresh cell (time, side, state); with `snap_at` set, copies the tape seen from the head (far end
-// first, fresh cell excluded) at the records at times snap_at[0] and snap_at[1]. Returns the number
-// of records, or -1 when the visited block outgrows the replay tape.
+// Replays the run from blank for `steps` steps (all of them read defined entries). Without
+// `snap_at`, records every fresh cell (time, side, state) in s.rec_time / s.rec_class; with it, records
+// nothing and copies the tape seen from the head (far end first, fresh cell excluded) at the records
+// at times snap_at[0] and snap_at[1]. Returns the number of records, or -1 when the visited block
+// outgrows the replay tape.
 CTM_HD int bouncer_replay(const PartialMachine& m, uint32_t steps, uint8_t blank, BouncerScratch& s,
                           const uint32_t* snap_at = nullptr, int* snap_len = nullptr) {
   // The transitions unpacked as run_until_branch does: write | move << 8 | next << 16 | next * k << 24,
@@ -115,7 +121,7 @@ CTM_HD int bouncer_replay(const PartialMachine& m, uint32_t steps, uint8_t blank
   int32_t head = kBouncerTape / 2, lo = head, hi = head;
   int row = 0, records = 0;
   s.tape[head] = blank;
-  for (uint32_t t = 1; t <= steps; ++t) {
+  for (uint64_t t = 1; t <= steps; ++t) {
     const uint32_t c = code[row + s.tape[head]];
     if (c == 0xffffffffu) return -1;
     s.tape[head] = static_cast<uint8_t>(c);
@@ -126,10 +132,11 @@ CTM_HD int bouncer_replay(const PartialMachine& m, uint32_t steps, uint8_t blank
     s.tape[head] = blank;
     const int side = head > hi ? 1 : 0;
     if (side) hi = head; else lo = head;
-    s.rec_time[records] = t;
-    s.rec_class[records] = static_cast<uint8_t>(side * 16 + ((c >> 16) & 0xffu));
     ++records;
-    if (snap_at) {
+    if (!snap_at) {
+      s.rec_time[records - 1] = static_cast<uint32_t>(t);
+      s.rec_class[records - 1] = static_cast<uint8_t>(side * 16 + ((c >> 16) & 0xffu));
+    } else {
       for (int i = 0; i < 2; ++i) {
         if (t != snap_at[i]) continue;
         uint8_t* out = i == 0 ? s.older : s.newer;
@@ -195,8 +202,9 @@ CTM_HD bool bouncer_formula(const uint8_t* older, int old_len, const uint8_t* ne
 
 // Normal form of a tape behind the head (far end first): a cell s right before u^m with s the
 // last symbol of u moves past it (s u^m = (s u..)^m s), a copy of u right after u^m joins it, blank
-// cells at the far end go (the tape beyond is blank). Two repeaters of one word side by side: no
-// normal form (returns false).
+// cells at the far end go (the tape beyond is blank). Every rewrite is an identity for every n, so
+// whatever the result (even if the bounded loop stops early) it stands for the same tapes. Two
+// repeaters of one word side by side: no normal form (returns false).
 CTM_HD bool bouncer_normalize(BouncerStack& t, uint8_t blank) {
   for (int guard = 0; guard < 4 * kBouncerMaxItems * kBouncerMaxWord; ++guard) {
     bool changed = false;
@@ -271,7 +279,7 @@ CTM_HD bool bouncer_shift(const PartialMachine& m, int state, int forward, uint8
 CTM_HD bool bouncer_cycle(const PartialMachine& m, int side, int state, uint8_t blank, uint32_t budget, BouncerScratch& s) {
   BouncerStack& behind = s.behind;  // far end at 0, near end on top
   BouncerStack& ahead = s.ahead;    // far end at 0, near end on top
-  behind = s.formula;
+  behind.assign(s.formula);
   ahead.size = 0;
   uint8_t head = blank;
   int q = state;
@@ -292,7 +300,7 @@ CTM_HD bool bouncer_cycle(const PartialMachine& m, int side, int state, uint8_t 
         if (fw && q == state) {
           // Fresh tape on the record side in the record state: compare with C(n + 1).
           BouncerStack& target = s.target;
-          target = s.formula;
+          target.assign(s.formula);
           for (int i = 0; i < target.size; ++i)
             if (target.it[i].len) target.it[i].c = static_cast<int16_t>(target.it[i].c + target.it[i].a);
           if (!bouncer_normalize(behind, blank) || !bouncer_normalize(target, blank)) return false;
@@ -305,9 +313,8 @@ CTM_HD bool bouncer_cycle(const PartialMachine& m, int side, int state, uint8_t 
       }
       BouncerItem next = from.it[--from.size];
       if (next.len == 0) { head = next.w[0]; break; }
-      // The word in the direction of travel: ahead it is listed far end first... both stacks list
-      // words left to right on the tape seen from the record side; travel towards the far end
-      // (not fw) reverses it.
+      // Both stacks hold words in tape order from the far end towards the record side; the word in
+      // the direction of travel is that order moving forward (fw), reversed moving back.
       uint8_t word[kBouncerMaxWord];
       for (int i = 0; i < next.len; ++i) word[i] = fw ? next.w[i] : next.w[next.len - 1 - i];
       bool crossed = false;
@@ -403,9 +410,9 @@ CTM_HD bool bouncer_proof(const PartialMachine& m, uint32_t steps, uint8_t blank
 // offsets bouncer_after, 2 bouncer_after, 4 ...): only while a success would still save at least as
 // many steps as the segment has run (start + 2 offset <= cutoff); never (all ones) after that. A try
 // replays up to `offset` steps, so a later one would cost more than it can save.
-CTM_HD uint32_t bouncer_try_at(uint32_t start, uint32_t offset, uint32_t cutoff) {
-  if (offset == 0 || offset > cutoff || start + 2 * static_cast<uint64_t>(offset) > cutoff) return 0xffffffffu;
-  return start + offset;
+CTM_HD uint32_t bouncer_try_at(uint32_t start, uint64_t offset, uint32_t cutoff) {
+  if (offset == 0 || start + 2 * offset > cutoff) return 0xffffffffu;
+  return start + static_cast<uint32_t>(offset);
 }
 
 // The same with its scratch on the stack (about 5 KB).

@@ -222,7 +222,7 @@ CTM_HD StopReason run_until_branch(const PartialMachine& m, RunState& r, Tape& t
           result = StopReason::kProvedNonHalt;
           break;
         }
-        bouncer_at = bouncer_try_at(start, 2 * (steps - start), cutoff);
+        bouncer_at = bouncer_try_at(start, 2 * static_cast<uint64_t>(steps - start), cutoff);
       }
       next_stop = next_stop_of();
     }

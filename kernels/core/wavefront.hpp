@@ -188,7 +188,7 @@ CTM_HD NodeRun run_node(const WaveNode& w, uint32_t cutoff, const WaveProofs& pr
     }
     if (steps >= bouncer_at) {
       if (bouncer_proof(m, steps, 0)) { out.stop = static_cast<uint8_t>(StopReason::kProvedNonHalt); out.proof = kProofBouncer; break; }
-      bouncer_at = bouncer_try_at(own, 2 * (steps - own), cutoff);
+      bouncer_at = bouncer_try_at(own, 2 * static_cast<uint64_t>(steps - own), cutoff);
     }
     const int e = state * k + static_cast<int>(tape.get(head, bits));
     if (!((w.defined >> e) & 1u)) { out.entry = static_cast<uint8_t>(e); break; }
