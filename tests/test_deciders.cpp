@@ -500,6 +500,24 @@ TEST(Deciders, BouncerFormulaNormalFormAndShiftRule) {
   EXPECT_FALSE(bouncer_shift(m, 4, kLeft, one, 1, tail_one, 1));
 }
 
+// Taking one cell out of a repeater (u^m = u0 (u1..u0)^(m-1) u1..) needs m >= 1 for every n. This
+// (5,2) bouncer's left sweep takes a cell out of (11)^(n+c) (no shift rule crosses it from where it
+// enters): its formula tape 0 1 (11)^(n+c), records on the left in state D, is proved for c >= 1 and
+// must be refused for c = 0, where n = 0 leaves no copy to take a cell from (a proof without that
+// guard accepts it).
+TEST(Deciders, BouncerProofTakesACellOutOfARepeaterOnlyWhenThereIsOne) {
+  const PartialMachine m = partial_from_text("0RB---_0LC0LE_1LD1LB_1RC1LE_1RA1LD", 2);
+  EXPECT_TRUE(bouncer_proof(m, 96, 0));
+  EXPECT_EQ(steps_before_undefined(m, kCheckSteps), kCheckSteps);
+  static BouncerScratch s;
+  for (int c = 0; c <= 3; ++c) {
+    SCOPED_TRACE("c = " + std::to_string(c));
+    s.formula.size = 0;
+    for (const BouncerItem& x : {cell_item(0), cell_item(1), repeater({1, 1}, 1, c)}) s.formula.push(x);
+    EXPECT_EQ(bouncer_cycle(m, kLeft, 3, 0, 1000, s), c >= 1);
+  }
+}
+
 // A bouncer with a counter inside, from the (5,2) tree: its right side grows like a bouncer's, the
 // records are evenly spaced and their tapes give formula tapes (152 candidate formulas between steps
 // 16 and 482), but the left part changes from sweep to sweep and it reads its undefined entry at step
