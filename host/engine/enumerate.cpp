@@ -155,7 +155,7 @@ Table finish(const EnumerateOptions& opt, uint32_t cutoff, const Frontier<Geo>& 
   if (Geo::kAccounting) {
     const ProofSchedule s = schedule_of(opt);
     t.meta.deciders = deciders_of(s);
-    t.meta.schedule = {{"ngram_after", s.ngram_after}, {"bouncer_after", s.bouncer_after}};
+    t.meta.schedule = schedule_meta(s);
   }
   return t;
 }
@@ -286,8 +286,9 @@ Table enumerate_cuda_wavefront(const EnumerateOptions& opt, uint32_t cutoff) {
   w.shard_index = opt.shard_index;
   w.shard_count = opt.shard_count;
   w.frontier_depth = opt.frontier_depth;
-  w.ngram_after = schedule_of(opt).ngram_after;
-  w.bouncer_after = schedule_of(opt).bouncer_after;
+  const ProofSchedule schedule = schedule_of(opt);
+  w.ngram_after = schedule.ngram_after;
+  w.bouncer_after = schedule.bouncer_after;
   w.launch_nodes = 1u << 20;
   w.backend = "cuda-wavefront";
   w.progress = opt.progress;

@@ -3,6 +3,7 @@
 #pragma once
 #include <atomic>
 #include <functional>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -80,6 +81,11 @@ class ExplorerOf {
 };
 
 using Explorer = ExplorerOf<Tape1d>;
+
+// A proof schedule as table metadata records it (TableMeta::schedule).
+inline std::map<std::string, uint32_t> schedule_meta(const ProofSchedule& s) {
+  return {{"ngram_after", s.ngram_after}, {"bouncer_after", s.bouncer_after}};
+}
 using Explorer2d = ExplorerOf<Grid2d>;
 
 // Adds a device run's leaves (mirrored-root subtrees, blank 0; kernels/cuda_backend.hpp) to `acc`.

@@ -367,7 +367,7 @@ WavefrontResult run_wavefront(const WavefrontOptions& opt, uint32_t cutoff) {
   }
   if (opt.ngram_after) t.meta.deciders.push_back(proof_name(kProofNgram));
   if (opt.bouncer_after) t.meta.deciders.push_back(proof_name(kProofBouncer));
-  t.meta.schedule = {{"ngram_after", opt.ngram_after}, {"bouncer_after", opt.bouncer_after}};
+  t.meta.schedule = schedule_meta(ProofSchedule{opt.ngram_after, opt.bouncer_after});
   return out;
 }
 

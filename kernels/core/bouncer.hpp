@@ -109,15 +109,9 @@ struct BouncerScratch {
 // outgrows the replay tape.
 CTM_HD int bouncer_replay(const PartialMachine& m, uint32_t steps, uint8_t blank, BouncerScratch& s,
                           const uint32_t* snap_at = nullptr, int* snap_len = nullptr) {
-  // The transitions unpacked as run_until_branch does: write | move << 8 | next << 16 | next * k << 24,
-  // all ones for an undefined entry.
+  // The transitions unpacked as run_until_branch does (run_code), all ones for an undefined entry.
   uint32_t code[kMaxEntries];
-  for (int e = 0; e < m.n * m.k; ++e) {
-    const Transition t = m.entry[e];
-    code[e] = ((m.defined >> e) & 1u) ? (t.write | (uint32_t{t.move} << 8) | (uint32_t{t.next} << 16) |
-                                         (static_cast<uint32_t>(t.next * m.k) << 24))
-                                      : 0xffffffffu;
-  }
+  for (int e = 0; e < m.n * m.k; ++e) code[e] = ((m.defined >> e) & 1u) ? run_code(m.entry[e], m.k) : 0xffffffffu;
   int32_t head = kBouncerTape / 2, lo = head, hi = head;
   int row = 0, records = 0;
   s.tape[head] = blank;

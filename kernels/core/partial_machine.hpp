@@ -37,6 +37,13 @@ CTM_HD uint32_t transition_word(const Transition& t) {
 #endif
 }
 
+// An entry packed for a run loop: write | move << 8 | next << 16 | next * k << 24 (the row of the
+// next state, so that a step needs no multiplication). The loops mark undefined entries themselves.
+CTM_HD uint32_t run_code(const Transition& t, int k) {
+  const uint32_t word = transition_word(t);
+  return (word & 0x00ffffffu) | (((word >> 16) & 0xffu) * static_cast<uint32_t>(k)) << 24;
+}
+
 // A partial machine: the entries read so far (all running), the others undefined.
 struct PartialMachine {
   uint8_t n, k;

@@ -166,15 +166,11 @@ CTM_HD StopReason run_until_branch(const PartialMachine& m, RunState& r, Tape& t
   // step is one load of the cell and one of its entry, with no multiplication on the chain from one
   // step to the next; an undefined entry has next = 0xff.
   const int k = m.k, entries = m.n * m.k;
-  // A Transition is those first three bytes (write, move, next) in one word: the unpacking is a
-  // load, a mask and a multiply per entry, with no branch (it runs once per segment, and most
-  // segments are a few steps long).
+  // A Transition is those first three bytes (write, move, next) in one word (run_code): the
+  // unpacking is a load, a mask and a multiply per entry, with no branch (it runs once per segment,
+  // and most segments are a few steps long).
   uint32_t code[kMaxEntries];
-  for (int e = 0; e < entries; ++e) {
-    const uint32_t word = transition_word(m.entry[e]);
-    const uint32_t c = (word & 0x00ffffffu) | (((word >> 16) & 0xffu) * static_cast<uint32_t>(k)) << 24;
-    code[e] = ((m.defined >> e) & 1u) ? c : 0x00ff0000u;
-  }
+  for (int e = 0; e < entries; ++e) code[e] = ((m.defined >> e) & 1u) ? run_code(m.entry[e], k) : 0x00ff0000u;
   uint8_t* const cells = &tape[0];
   int32_t head = r.head, lo = r.lo, hi = r.hi;
   uint32_t steps = r.steps;

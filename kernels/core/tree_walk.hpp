@@ -46,7 +46,7 @@ struct WalkConfig {
   // A child's run that goes on this many steps without branching gets the bouncer proof
   // (bouncer_proof in bouncer.hpp), and again each time its steps double (0 = never).
   uint32_t bouncer_after = kBouncerAfter;
-  // (2D runs have no n-gram proof: Grid2d ignores both.)
+  // (2D runs have no n-gram or bouncer proof: Grid2d ignores the three.)
 };
 
 // One level of the walk: a node and where its enumeration of running children stands. Geo is the
