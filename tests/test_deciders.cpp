@@ -91,8 +91,8 @@ void walk_tree(int n, int k, uint32_t cutoff, uint32_t ngram_after,
   cfg.ngram_after = ngram_after;
   cfg.ngram_long = kNgramLong;
   cfg.bouncer_after = bouncer_after;
-  std::function<void(const PartialMachine&, const RunState&, const std::vector<uint8_t>&, const RecordCycles&)> expand =
-      [&](const PartialMachine& m, const RunState& r, const std::vector<uint8_t>& cells, const RecordCycles& rec) {
+  std::function<void(const PartialMachine&, const RunState&, const std::vector<uint8_t>&, const RunCarry&)> expand =
+      [&](const PartialMachine& m, const RunState& r, const std::vector<uint8_t>& cells, const RunCarry& rec) {
         const int e = r.state * k + cells[r.head + cutoff + 2];
         const int choices = m.used_states < n ? m.used_states + 1 : n;
         for (int w = 0; w < k; ++w)
@@ -105,8 +105,8 @@ void walk_tree(int n, int k, uint32_t cutoff, uint32_t ngram_after,
               std::vector<uint8_t> t = cells;
               RunState cr = r;
               uint8_t* tape = t.data() + cutoff + 2;
-              RecordCycles crec = rec;
-              const StopReason stop = Tape1d::step_and_run(c, cr, tape, c.entry[e], cfg, ps, crec);
+              RunCarry crec = rec;
+              const StopReason stop = Tape1d::step_and_run(c, cr, tape, e, cfg, ps, crec);
               if (stop == StopReason::kProvedNonHalt) {
                 ++st.claimed;
                 ++st.by_proof[cr.proof];
@@ -121,8 +121,8 @@ void walk_tree(int n, int k, uint32_t cutoff, uint32_t ngram_after,
   root.n = static_cast<uint8_t>(n);
   root.k = static_cast<uint8_t>(k);
   root.used_states = 1;
-  RecordCycles rec;
-  rec.reset(0);
+  RunCarry rec;
+  rec.reset(root, 0, false);
   expand(root, RunState{0, 0, 0, 0, 0, 0}, std::vector<uint8_t>(width, 0), rec);
 }
 

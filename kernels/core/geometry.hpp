@@ -49,21 +49,40 @@ struct Tape1d {
   CTM_HD static int leaf_factor(const PartialMachine&, int) { return 1; }
   CTM_HD static bool halting_reflected(const PartialMachine&) { return false; }
 
-  // What a run carries from a node to its children: the record test's state (deciders.hpp).
-  using Carry = RecordCycles;
+  // What a run carries from a node to its children: the record test's state (deciders.hpp) and the
+  // packed transitions (RunCarry, tm.hpp).
+  using Carry = RunCarry;
   // The carry of a work item's node, rebuilt by replaying its run from blank on the free tape `spare`.
   CTM_HD static void start_carry(const PartialMachine& m, const Run& r, Cells spare, const Scratch& scratch, Carry& carry) {
-    replay_records(m, r, spare, 0, carry, scratch.log);
+    carry.reset(m, 0, true);
+    replay_records(m, r, spare, 0, carry.records, scratch.log);
   }
-  CTM_HD static void copy_carry(Carry& to, const Carry& from, const PartialMachine& m) { to.copy_from(from, m.n); }
+  CTM_HD static void copy_carry(Carry& to, const Carry& from, const PartialMachine& m) { to.copy_from(from, m); }
 
-  // The child's first transition t, then its run until a branch, proof or the cutoff; `carry` comes
-  // in as the parent's at the branch step.
-  CTM_HD static StopReason step_and_run(const PartialMachine& m, Run& r, Cells c, Transition t, const WalkConfig& cfg,
-                                        const Scratch& scratch, Carry& carry) {
-    r.proof = settled_before_run(m, t.next);  // before the first step, from the state it goes to
-    if (r.proof != kProofNone || first_step(m, t, r, c, 0, carry, scratch.log)) return StopReason::kProvedNonHalt;
+  // A child `m` whose new transition t goes to a state from which no halt can remain is settled
+  // before its run (settled_before_run: that first step is then not simulated); kProofNone otherwise.
+  CTM_HD static uint8_t settled_at_creation(const PartialMachine& m, Transition t) { return settled_before_run(m, t.next); }
+
+  // The child's first transition t (entry `e` of m, at the head), then its run until a branch, proof
+  // or the cutoff; `carry` comes in as the parent's at the branch step. The caller has found the
+  // child not settled_at_creation.
+  CTM_HD static StopReason run_child(const PartialMachine& m, Run& r, Cells c, int e, const WalkConfig& cfg,
+                                     const Scratch& scratch, Carry& carry) {
+    const Transition t = m.entry[e];
+    carry.code[e] = run_code(t, m.k);
+    r.proof = kProofNone;
+    if (first_step(m, t, r, c, 0, carry.records, scratch.log)) return StopReason::kProvedNonHalt;
+    // Most children read an undefined entry at once: no need to set up the run loop for them.
+    if (r.steps < cfg.cutoff && !is_defined(m, r.state * m.k + c[r.head])) return StopReason::kUndefined;
     return run_until_branch(m, r, c, cfg.cutoff, 0, scratch, carry, cfg.ngram_after, cfg.ngram_long, cfg.bouncer_after, true);
+  }
+
+  // Both: the child of entry `e`, from its creation to the end of its run.
+  CTM_HD static StopReason step_and_run(const PartialMachine& m, Run& r, Cells c, int e, const WalkConfig& cfg,
+                                        const Scratch& scratch, Carry& carry) {
+    r.proof = settled_at_creation(m, m.entry[e]);
+    if (r.proof != kProofNone) return StopReason::kProvedNonHalt;
+    return run_child(m, r, c, e, cfg, scratch, carry);
   }
 
   // The visited cells, flat (a work item's cells): copied between levels, saved and loaded.
@@ -123,8 +142,12 @@ struct Grid2d {
   CTM_HD static void start_carry(const PartialMachine&, const Run&, const Cells&, const Scratch&, Carry&) {}
   CTM_HD static void copy_carry(Carry&, const Carry&, const PartialMachine&) {}
 
-  CTM_HD static StopReason step_and_run(const PartialMachine& m, Run& r, const Cells& g, Transition t,
-                                        const WalkConfig& cfg, const Scratch& scratch, Carry&) {
+  // No static test settles a 2D child before its first step (escape needs the step).
+  CTM_HD static uint8_t settled_at_creation(const PartialMachine&, Transition) { return kProofNone; }
+
+  CTM_HD static StopReason run_child(const PartialMachine& m, Run& r, const Cells& g, int e, const WalkConfig& cfg,
+                                     const Scratch& scratch, Carry&) {
+    const Transition t = m.entry[e];
     g.at(r.x, r.y) = t.write;
     r.state = t.next;
     r.steps++;

@@ -116,6 +116,29 @@ CTM_HD uint8_t settled_before_run(const PartialMachine& m, int state) {
   return kProofNone;
 }
 
+// The transitions of `m` packed for the run loop, indexed by entry: run_code for a defined entry,
+// next = 0xff (0x00ff0000) for an undefined one.
+CTM_HD void pack_code(const PartialMachine& m, uint32_t* code) {
+  for (int e = 0; e < m.n * m.k; ++e) code[e] = ((m.defined >> e) & 1u) ? run_code(m.entry[e], m.k) : 0x00ff0000u;
+}
+
+// What a run hands from a node of the walk to its children (Tape1d::Carry): the record test's state
+// at the branch step (the child's run is the parent's, continued), and the node's transitions packed
+// (pack_code), so that a child packs only its new entry.
+struct RunCarry {
+  RecordCycles records;
+  uint32_t code[kMaxEntries];
+  // A fresh carry for a run of `m` that starts at `head` (from blank when `from_blank`).
+  CTM_HD void reset(const PartialMachine& m, int32_t head, bool from_blank) {
+    records.reset(head, from_blank);
+    pack_code(m, code);
+  }
+  CTM_HD void copy_from(const RunCarry& o, const PartialMachine& m) {
+    records.copy_from(o.records, m.n);
+    for (int e = 0; e < m.n * m.k; ++e) code[e] = o.code[e];
+  }
+};
+
 // Runs the defined (all running) transitions of `m` until one of the StopReasons. Sound filters,
 // each of which only ever proves that a run never reads an undefined entry again (so a halting run
 // is never touched; spec section 2):
@@ -138,11 +161,13 @@ CTM_HD uint8_t settled_before_run(const PartialMachine& m, int state) {
 // cycle that began before the branch is caught one period after it began, not one period after the
 // child's first step.
 // `start_checked`: the caller has made the start tests (settled_before_run) already.
+// `packed`: the transitions of `m` as pack_code packs them (the walk's RunCarry::code), or null.
 template <class Tape>
 CTM_HD StopReason run_until_branch(const PartialMachine& m, RunState& r, Tape& tape, uint32_t cutoff,
-                                   uint8_t blank, const ProofScratch& scratch, RecordCycles& records,
+                                   uint8_t blank, const ProofScratch& scratch, RunCarry& carry,
                                    uint32_t ngram_after = 0, int ngram_long = kNgramMaxWindow,
                                    uint32_t bouncer_after = 0, bool start_checked = false) {
+  RecordCycles& records = carry.records;
   if (!start_checked) {
     r.proof = settled_before_run(m, r.state);
     if (r.proof != kProofNone) return StopReason::kProvedNonHalt;
@@ -165,12 +190,11 @@ CTM_HD StopReason run_until_branch(const PartialMachine& m, RunState& r, Tape& t
   // indexed by state * k + symbol: write | (move << 8) | (next << 16) | (next * k << 24), so that a
   // step is one load of the cell and one of its entry, with no multiplication on the chain from one
   // step to the next; an undefined entry has next = 0xff.
-  const int k = m.k, entries = m.n * m.k;
+  const int k = m.k;
   // A Transition is those first three bytes (write, move, next) in one word (run_code): the
   // unpacking is a load, a mask and a multiply per entry, with no branch (it runs once per segment,
   // and most segments are a few steps long).
-  uint32_t code[kMaxEntries];
-  for (int e = 0; e < entries; ++e) code[e] = ((m.defined >> e) & 1u) ? run_code(m.entry[e], k) : 0x00ff0000u;
+  const uint32_t* const code = carry.code;
   uint8_t* const cells = &tape[0];
   int32_t head = r.head, lo = r.lo, hi = r.hi;
   uint32_t steps = r.steps;
@@ -306,9 +330,9 @@ template <class Tape>
 CTM_HD StopReason run_until_branch(const PartialMachine& m, RunState& r, Tape& tape, uint32_t cutoff,
                                    uint8_t blank, const ProofScratch& scratch, uint32_t ngram_after = 0,
                                    int ngram_long = kNgramMaxWindow, uint32_t bouncer_after = 0) {
-  RecordCycles records;
-  records.reset(r.head, r.steps == 0);
-  return run_until_branch(m, r, tape, cutoff, blank, scratch, records, ngram_after, ngram_long, bouncer_after);
+  RunCarry carry;
+  carry.reset(m, r.head, r.steps == 0);
+  return run_until_branch(m, r, tape, cutoff, blank, scratch, carry, ngram_after, ngram_long, bouncer_after);
 }
 
 // The first step of a child's run: its new transition t, with the record test fed and, when the head

@@ -143,12 +143,18 @@ CTM_HD void walk_subtree(const WalkConfig& cfg, const PartialMachine& m0, const 
     const count_t child_mult = next == f.m.used_states ? f.mult * static_cast<count_t>(n - f.m.used_states) : f.mult;
     WalkFrame<Geo>& c = mem.frames[level + 1];
     c.m = f.m;
-    define_entry(c.m, f.entry, Transition{w, move, next, 0});
+    const Transition t{w, move, next, 0};
+    define_entry(c.m, f.entry, t);
     const typename Geo::Cells child = mem.cells(level + 1);
-    Geo::copy_cells(child, mem.cells(level), f.r);
     c.r = f.r;
-    Geo::copy_carry(c.carry, f.carry, c.m);
-    const StopReason stop = Geo::step_and_run(c.m, c.r, child, c.m.entry[f.entry], cfg, mem.scratch, c.carry);
+    // A child settled at its creation needs neither cells nor carry.
+    c.r.proof = Geo::settled_at_creation(c.m, t);
+    StopReason stop = StopReason::kProvedNonHalt;
+    if (c.r.proof == kProofNone) {
+      Geo::copy_cells(child, mem.cells(level), f.r);
+      Geo::copy_carry(c.carry, f.carry, c.m);
+      stop = Geo::run_child(c.m, c.r, child, f.entry, cfg, mem.scratch, c.carry);
+    }
     const uint32_t ran = c.r.steps - f.r.steps;
     sink.steps(ran);
     if (WalkStats* st = mem.stats) {
