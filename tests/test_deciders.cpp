@@ -17,41 +17,14 @@
 #include "core/tm.hpp"
 #include "core/tree_walk.hpp"
 #include "ctm/table_io.hpp"
+#include "machine_testing.hpp"
 #include "table_testing.hpp"
 
 namespace ctm {
 namespace {
 
-// Independent of tm.hpp: a plain array tape, from blank 0. Returns the number of steps executed
-// before an undefined entry is read, or `limit` when none is read within `limit` steps.
-uint32_t steps_before_undefined(const PartialMachine& m, uint32_t limit) {
-  std::vector<uint8_t> tape(2 * static_cast<size_t>(limit) + 3, 0);
-  size_t head = limit + 1;
-  int state = 0;
-  for (uint32_t step = 0; step < limit; ++step) {
-    const int e = state * m.k + tape[head];
-    if (!((m.defined >> e) & 1u)) return step;
-    tape[head] = m.entry[e].write;
-    head += m.entry[e].move == kRight ? 1 : -1;
-    state = m.entry[e].next;
-  }
-  return limit;
-}
-
-PartialMachine partial_from_text(const std::string& text, int k) {
-  const Machine full = parse_standard_text(text, k);
-  PartialMachine m{};
-  m.n = static_cast<uint8_t>(full.space.states);
-  m.k = static_cast<uint8_t>(k);
-  m.used_states = 1;
-  for (size_t e = 0; e < full.entries.size(); ++e) {
-    const MachineEntry& x = full.entries[e];
-    if (x.defined && !x.halt)
-      define_entry(m, static_cast<int>(e), Transition{static_cast<uint8_t>(x.write), static_cast<uint8_t>(x.move),
-                                                     static_cast<uint8_t>(x.next), 0});
-  }
-  return m;
-}
+using test_support::partial_from_text;
+using test_support::steps_before_undefined;
 
 // Runs a whole partial machine from blank with run_until_branch (the walk's own call).
 struct Verdict {
@@ -95,6 +68,8 @@ void walk_tree(int n, int k, uint32_t cutoff, uint32_t ngram_after,
       [&](const PartialMachine& m, const RunState& r, const std::vector<uint8_t>& cells, const RunCarry& rec) {
         const int e = r.state * k + cells[r.head + cutoff + 2];
         const int choices = m.used_states < n ? m.used_states + 1 : n;
+        // The node's verdict for its children (walk_subtree's enter: Tape1d::node_verdict).
+        const BackwardVerdict back = Tape1d::node_verdict(m, e);
         for (int w = 0; w < k; ++w)
           for (int mv = 0; mv < 2; ++mv)
             for (int nx = 0; nx < choices; ++nx) {
@@ -106,7 +81,11 @@ void walk_tree(int n, int k, uint32_t cutoff, uint32_t ngram_after,
               RunState cr = r;
               uint8_t* tape = t.data() + cutoff + 2;
               RunCarry crec = rec;
-              const StopReason stop = Tape1d::step_and_run(c, cr, tape, e, cfg, ps, crec);
+              // As walk_subtree creates a child: settled at creation, by the node's verdict, or run.
+              StopReason stop = StopReason::kProvedNonHalt;
+              cr.proof = Tape1d::settled_at_creation(c, c.entry[e]);
+              if (cr.proof == kProofNone && back.refuted && back.unchanged_by(w, mv, nx, k)) cr.proof = kProofBackward;
+              if (cr.proof == kProofNone) stop = Tape1d::run_child(c, cr, tape, e, cfg, ps, crec);
               if (stop == StopReason::kProvedNonHalt) {
                 ++st.claimed;
                 ++st.by_proof[cr.proof];
@@ -128,19 +107,31 @@ void walk_tree(int n, int k, uint32_t cutoff, uint32_t ngram_after,
 
 constexpr uint32_t kCheckSteps = 100000;
 
-// Every claim of every filter (the n-gram proof tried after `ngram_after` steps), and with
-// `every_node` every node the n-gram proof accepts on its own, runs `check_steps` steps without an
-// undefined read. Complete machines (no undefined entry) need no run.
-// The bouncer proof (tried after `bouncer_after` steps of a segment, then at every doubling) runs on
-// the walk's schedule too; its claims run `check_steps` like the n-gram proof's; with
-// `ask_bouncer`, it is also asked at every child that branches (its run reads an undefined entry at
-// the next step, so a claim there is wrong), from 16 steps on.
-void expect_claims_sound(int n, int k, uint32_t cutoff, uint32_t ngram_after, bool every_node, uint32_t check_steps,
-                         uint64_t min_ngram_claims, uint32_t other_steps = kCheckSteps, uint32_t bouncer_after = kBouncerAfter,
-                         uint64_t min_bouncer_claims = 0, bool ask_bouncer = false) {
-  SCOPED_TRACE("space (" + std::to_string(n) + "," + std::to_string(k) + ") T=" + std::to_string(cutoff));
+// What expect_claims_sound walks and how long it checks each claim (a claim runs that many steps
+// without reading an undefined entry; 0: checked by another test).
+struct Soundness {
+  int n, k;
+  uint32_t cutoff;
+  uint32_t ngram_after = 0;  // the n-gram proof's schedule (0: off)
+  bool every_node = false;   // also every node the n-gram proof accepts on its own (check_steps)
+  uint32_t check_steps = kCheckSteps;     // claims of the n-gram and bouncer proofs
+  uint32_t other_steps = kCheckSteps;     // claims of the run-based filters (cycles, escape, reachability)
+  uint32_t backward_steps = kCheckSteps;  // claims of the backward verdict
+  uint32_t backward_long_every = 1;       // every this many of those run check_steps instead (0: none)
+  uint32_t bouncer_after = kBouncerAfter;
+  bool ask_bouncer = false;  // ask bouncer_proof at every child that branches after 16 steps or more
+  uint64_t min_ngram_claims = 0, min_bouncer_claims = 0, min_backward_claims = 0;  // exercised
+};
+
+// Every claim of every filter on the tree of (n,k) as the walk runs it, checked by a plain run.
+// Complete machines (no undefined entry) need no run. With `ask_bouncer` the bouncer proof is also
+// asked at every child that branches (its run reads an undefined entry at the next step, so a claim
+// there is wrong).
+void expect_claims_sound(const Soundness& o) {
+  const int n = o.n, k = o.k;
+  SCOPED_TRACE("space (" + std::to_string(n) + "," + std::to_string(k) + ") T=" + std::to_string(o.cutoff));
   TreeStats st;
-  uint64_t bad = 0, checked = 0, bouncer_asked = 0;
+  uint64_t bad = 0, checked = 0, bouncer_asked = 0, backward_claims = 0;
   bool node_checked = false;  // the last node was already run by the ngram_proof check
   const int window = ngram_window(n, k);
   auto check = [&](const PartialMachine& m, const char* who, uint32_t steps) {
@@ -150,54 +141,69 @@ void expect_claims_sound(int n, int k, uint32_t cutoff, uint32_t ngram_after, bo
       ADD_FAILURE() << who << " claimed " << to_standard_text(m) << ", which reads an undefined entry";
   };
   walk_tree(
-      n, k, cutoff, ngram_after,
+      n, k, o.cutoff, o.ngram_after,
       [&](const PartialMachine& m, uint8_t proof) {
         if (proof == kProofComplete) {
           EXPECT_EQ(m.defined_count, n * k);
           return;
         }
+        if (node_checked) return;
+        if (proof == kProofBackward) {
+          const bool long_run = o.backward_long_every && backward_claims++ % o.backward_long_every == 0;
+          check(m, proof_name(proof), long_run ? o.check_steps : o.backward_steps);
+          return;
+        }
         const bool long_check = proof == kProofNgram || proof == kProofBouncer;
-        if (!node_checked) check(m, proof_name(proof), long_check ? check_steps : other_steps);
+        check(m, proof_name(proof), long_check ? o.check_steps : o.other_steps);
       },
       [&](const PartialMachine& m) {
         node_checked = false;
-        if (!every_node || m.defined_count == n * k || !ngram_proof(m, window, 0)) return;
+        if (!o.every_node || m.defined_count == n * k || !ngram_proof(m, window, 0)) return;
         ++st.ngram_nodes;
         node_checked = true;
-        check(m, "ngram_proof", check_steps);
+        check(m, "ngram_proof", o.check_steps);
       },
-      st, bouncer_after,
+      st, o.bouncer_after,
       [&](const PartialMachine& m, const RunState& r) {
-        if (!ask_bouncer || r.steps < 16) return;
+        if (!o.ask_bouncer || r.steps < 16) return;
         ++bouncer_asked;
         if (bouncer_proof(m, r.steps, 0) && bad++ < 5)
           ADD_FAILURE() << "bouncer_proof claimed " << to_standard_text(m) << " one step before it reads an undefined entry";
       });
-  std::printf("(%d,%d) T=%u: %llu nodes, %llu claimed (%llu by ngram, %llu by bouncer), %llu accepted by ngram_proof, "
-              "%llu runs checked, %llu branching runs given to bouncer_proof\n",
-              n, k, cutoff, (unsigned long long)st.nodes, (unsigned long long)st.claimed,
+  std::printf("(%d,%d) T=%u: %llu nodes, %llu claimed (%llu by ngram, %llu by bouncer, %llu by backward), %llu accepted by "
+              "ngram_proof, %llu runs checked, %llu branching runs given to bouncer_proof\n",
+              n, k, o.cutoff, (unsigned long long)st.nodes, (unsigned long long)st.claimed,
               (unsigned long long)st.by_proof[kProofNgram], (unsigned long long)st.by_proof[kProofBouncer],
-              (unsigned long long)st.ngram_nodes, (unsigned long long)checked, (unsigned long long)bouncer_asked);
+              (unsigned long long)st.by_proof[kProofBackward], (unsigned long long)st.ngram_nodes,
+              (unsigned long long)checked, (unsigned long long)bouncer_asked);
   EXPECT_EQ(bad, 0u);
   EXPECT_GT(st.claimed, 0u);
-  EXPECT_GE(st.by_proof[kProofNgram], min_ngram_claims);  // the new filters are exercised
-  EXPECT_GE(st.by_proof[kProofBouncer], min_bouncer_claims);
+  EXPECT_GE(st.by_proof[kProofNgram], o.min_ngram_claims);  // the filters are exercised
+  EXPECT_GE(st.by_proof[kProofBouncer], o.min_bouncer_claims);
+  EXPECT_GE(st.by_proof[kProofBackward], o.min_backward_claims);
 }
 
 TEST(Deciders, ClaimsInSmallTreesNeverReadAnUndefinedEntry) {
-  expect_claims_sound(2, 2, 500, 4, true, kCheckSteps, 1);
-  expect_claims_sound(3, 2, 500, 4, true, kCheckSteps, 10);
-  expect_claims_sound(2, 3, 500, 4, true, kCheckSteps, 10);
+  expect_claims_sound({.n = 2, .k = 2, .cutoff = 500, .ngram_after = 4, .every_node = true, .min_ngram_claims = 1,
+                       .min_backward_claims = 1});
+  expect_claims_sound({.n = 3, .k = 2, .cutoff = 500, .ngram_after = 4, .every_node = true, .min_ngram_claims = 10,
+                       .min_backward_claims = 100});
+  expect_claims_sound({.n = 2, .k = 3, .cutoff = 500, .ngram_after = 4, .every_node = true, .min_ngram_claims = 10,
+                       .min_backward_claims = 10});
   // With the n-gram proof off, the bouncer proof (tried from step 16) meets every bouncer.
-  expect_claims_sound(3, 2, 500, 0, false, kCheckSteps, 0, 1000, 16, 5, true);
-  expect_claims_sound(2, 3, 500, 0, false, kCheckSteps, 0, 1000, 16, 5, true);
+  expect_claims_sound({.n = 3, .k = 2, .cutoff = 500, .other_steps = 1000, .backward_steps = 0, .backward_long_every = 0,
+                       .bouncer_after = 16, .ask_bouncer = true, .min_bouncer_claims = 5});
+  expect_claims_sound({.n = 2, .k = 3, .cutoff = 500, .other_steps = 1000, .backward_steps = 0, .backward_long_every = 0,
+                       .bouncer_after = 16, .ask_bouncer = true, .min_bouncer_claims = 5});
 }
 
 // (4,2): every claim of the walk as it runs (n-gram proof after 32 steps): the n-gram claims run
 // 10^5 steps, the ~1.2M claims of the older filters (checked against brute force by the table
-// tests too) 10^3 steps, to keep the suite short.
+// tests too) 10^3 steps, the ~241 k of the backward verdict 10^4 steps and every 16th of them 10^5,
+// to keep the suite short.
 TEST(Deciders, ClaimsInTheTreeOf42NeverReadAnUndefinedEntry) {
-  expect_claims_sound(4, 2, 107, 32, false, kCheckSteps, 100, 1000);
+  expect_claims_sound({.n = 4, .k = 2, .cutoff = 107, .ngram_after = 32, .other_steps = 1000, .backward_steps = 10000,
+                       .backward_long_every = 16, .min_ngram_claims = 100, .min_backward_claims = 100000});
 }
 
 // The bouncer proof on the whole tree of (4,2) at T=500, tried early (after 16 steps of a segment)
@@ -205,7 +211,8 @@ TEST(Deciders, ClaimsInTheTreeOf42NeverReadAnUndefinedEntry) {
 // (the other filters' are checked by the test above), and it is asked at every node that branches
 // after 16 steps or more (none may be claimed).
 TEST(Deciders, BouncerClaimsInTheTreeOf42NeverReadAnUndefinedEntry) {
-  expect_claims_sound(4, 2, 500, 0, false, kCheckSteps, 0, 0, 16, 1000, true);
+  expect_claims_sound({.n = 4, .k = 2, .cutoff = 500, .other_steps = 0, .backward_steps = 0, .backward_long_every = 0,
+                       .bouncer_after = 16, .ask_bouncer = true, .min_bouncer_claims = 1000});
 }
 
 // Champions of the Busy Beaver game with their halting entry left undefined: they bounce for a long

@@ -62,6 +62,8 @@ struct Tape1d {
   // A child `m` whose new transition t goes to a state from which no halt can remain is settled
   // before its run (settled_before_run: that first step is then not simulated); kProofNone otherwise.
   CTM_HD static uint8_t settled_at_creation(const PartialMachine& m, Transition t) { return settled_before_run(m, t.next); }
+  // The node-level test for the children of entry `e` (backward_for_children).
+  CTM_HD static BackwardVerdict node_verdict(const PartialMachine& m, int e) { return backward_for_children(m, e, 0); }
 
   // The child's first transition t (entry `e` of m, at the head), then its run until a branch, proof
   // or the cutoff; `carry` comes in as the parent's at the branch step. The caller has found the
@@ -144,6 +146,12 @@ struct Grid2d {
 
   // No static test settles a 2D child before its first step (escape needs the step).
   CTM_HD static uint8_t settled_at_creation(const PartialMachine&, Transition) { return kProofNone; }
+  // 2D runs have no backward reasoning.
+  CTM_HD static BackwardVerdict node_verdict(const PartialMachine&, int) {
+    BackwardVerdict none;
+    none.refuted = false;
+    return none;
+  }
 
   CTM_HD static StopReason run_child(const PartialMachine& m, Run& r, const Cells& g, int e, const WalkConfig& cfg,
                                      const Scratch& scratch, Carry&) {

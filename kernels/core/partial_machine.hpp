@@ -74,6 +74,12 @@ CTM_HD void define_entry(PartialMachine& m, int e, Transition t) {
   if (t.next >= m.used_states) m.used_states = t.next + 1;
 }
 
+// The undefined entries of m, as a bitmask over entries.
+CTM_HD uint32_t undefined_entries(const PartialMachine& m) {
+  const uint32_t all = m.n * m.k >= 32 ? 0xffffffffu : ((1u << (m.n * m.k)) - 1u);
+  return all & ~m.defined;
+}
+
 // States that still have an undefined entry, as a bitmask over states (only these can lead to a halt).
 CTM_HD uint32_t states_with_undefined(const PartialMachine& m) {
   if (m.k == 2) {

@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <cstring>
 
+#include "core/backward.hpp"
 #include "core/bouncer.hpp"
 #include "core/deciders.hpp"
 #include "core/ngram.hpp"
@@ -55,6 +56,7 @@ enum Proof : uint8_t {
   kProofTranslated,  // the configuration repeats shifted (translated cycler)
   kProofNgram,       // closed n-gram position set: bouncers and more (ngram_proof)
   kProofBouncer,     // the tape grows by repeated words, proved for every size (bouncer_proof)
+  kProofBackward,    // no chain of predecessors reaches an undefined entry (backward.hpp), at creation
   kProofCount
 };
 
@@ -68,6 +70,7 @@ CTM_HD const char* proof_name(int p) {
     case kProofTranslated: return "translated-cycle";
     case kProofNgram: return "ngram-cps";
     case kProofBouncer: return "bouncer";
+    case kProofBackward: return "backward";
     default: return "none";
   }
 }

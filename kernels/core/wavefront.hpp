@@ -172,8 +172,15 @@ CTM_HD NodeRun run_node(const WaveNode& w, uint32_t cutoff, const WaveProofs& pr
     // its first step; a child's before its first step too (its new entry, read next), from the state
     // that entry goes to (Tape1d::step_and_run).
     if (steps + (w.root ? 0 : 1) == own) {
-      const int from = w.root ? state : m.entry[state * k + static_cast<int>(tape.get(head, bits))].next;
-      const uint8_t settled = settled_before_run(m, from);
+      const int first = state * k + static_cast<int>(tape.get(head, bits));  // a child's new entry
+      const int from = w.root ? state : m.entry[first].next;
+      uint8_t settled = settled_before_run(m, from);
+      // The walk's node verdict (backward_for_children of the parent, m without its new entry).
+      if (settled == kProofNone && !w.root) {
+        const BackwardVerdict b = backward_search(m, m.defined & ~(1u << first), undefined_entries(m), 0);
+        const Transition t = m.entry[first];
+        if (b.refuted && b.unchanged_by(t.write, t.move, t.next, k)) settled = kProofBackward;
+      }
       if (settled != kProofNone) {
         out.stop = static_cast<uint8_t>(StopReason::kProvedNonHalt);
         out.proof = settled;
