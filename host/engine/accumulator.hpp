@@ -4,6 +4,7 @@
 #pragma once
 #include <cstdint>
 #include <string>
+#include <type_traits>
 #include <unordered_map>
 #include <vector>
 
@@ -28,6 +29,18 @@ struct AccumulatorOf {
     } else {
       long_outputs[output_text(cells, r, head_value, reflect)] += weight;
     }
+  }
+  // Counts the k outputs of a halting leaf: the cells of r with the head cell replaced by each
+  // symbol (reflected when `reflect`). A 1D key is packed once: the head's digit is then each symbol.
+  void add_halting_outputs(typename Geo::Cells cells, const typename Geo::Run& r, bool reflect, count_t weight) {
+    if constexpr (std::is_same_v<Geo, Tape1d>) {
+      if (const uint64_t key = Geo::pack(cells, r, 0, reflect, bits_)) {
+        const int shift = digit_shift(r.head - r.lo, static_cast<int>(Geo::cell_count(r)), bits_);
+        for (int w = 0; w < symbols; ++w) packed.add(key | static_cast<uint64_t>(w) << shift, weight);
+        return;
+      }
+    }
+    for (int w = 0; w < symbols; ++w) add_output(cells, r, static_cast<uint8_t>(w), reflect, weight);
   }
   // The text key of an output (what a long output is keyed by, and `ctm machines` prints).
   static std::string output_text(typename Geo::Cells cells, const typename Geo::Run& r, uint8_t head_value,

@@ -14,10 +14,8 @@ struct ExplorerOf<Geo>::Sink {
   void node() { ex.acc_.nodes++; }
   void halting(Cells cells, const Run& r, const WalkFrame<Geo>& f, count_t weight, uint32_t step, bool reflected_too) {
     const int k = ex.space_.symbols;
-    for (int w = 0; w < k; ++w) {
-      ex.acc_.add_output(cells, r, static_cast<uint8_t>(w), false, weight);
-      if (reflected_too) ex.acc_.add_output(cells, r, static_cast<uint8_t>(w), true, weight);
-    }
+    ex.acc_.add_halting_outputs(cells, r, false, weight);
+    if (reflected_too) ex.acc_.add_halting_outputs(cells, r, true, weight);
     const count_t runs = weight * static_cast<count_t>(k) * (reflected_too ? 2 : 1);
     ex.acc_.halt_time[step] += runs;
     ex.acc_.halting += runs;

@@ -52,6 +52,13 @@ CTM_HD BackwardVerdict backward_search(const PartialMachine& m, uint32_t transit
   const int k = m.k, entries = m.n * m.k;
   for (int q = 0; q < m.n; ++q) out.usable[q] = 0;
   const uint32_t writes = k >= 32 ? 0xffffffffu : (1u << k) - 1u;
+  // The transitions into each state (bit e of incoming[q]: entry e goes to q).
+  uint32_t incoming[kMaxStates];
+  for (int q = 0; q < m.n; ++q) incoming[q] = 0;
+  for (uint32_t left = transitions; left; left &= left - 1) {
+    const int e = lowest_bit(left);
+    incoming[m.entry[e].next] |= 1u << e;
+  }
   for (int e = 0; e < entries; ++e) {
     if (!((targets >> e) & 1u)) continue;
     Node& root = stack[top++];
@@ -70,10 +77,9 @@ CTM_HD BackwardVerdict backward_search(const PartialMachine& m, uint32_t transit
       const uint8_t there = node.cell[move == kRight ? kMid - 1 : kMid + 1];
       out.usable[node.state] |= (there == 0xff ? writes : 1u << there) << (move * k);
     }
-    for (int e = 0; e < entries; ++e) {
-      if (!((transitions >> e) & 1u)) continue;
+    for (uint32_t into = incoming[node.state]; into; into &= into - 1) {
+      const int e = lowest_bit(into);
       const Transition t = m.entry[e];
-      if (t.next != node.state) continue;
       // The head moved by dir = +1 (right) or -1 (left) onto the node's head cell: it came from
       // kMid - dir, where it wrote t.write.
       const int dir = t.move == kRight ? 1 : -1;
