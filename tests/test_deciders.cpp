@@ -44,7 +44,7 @@ Verdict run_from_blank(const PartialMachine& m, uint32_t cutoff, uint32_t ngram_
 }
 
 // The tree of partial machines below the root, walked as walk_subtree() walks it (each child resumes
-// its parent's run and record test through the walk's own Tape1d::step_and_run), without the mirror
+// its parent's run and record test through the walk's own Tape1d::run_child), without the mirror
 // restriction at the root.
 // `claim` sees every child a filter proved; `node` every partial machine (children included);
 // `branch` (optional) every child whose run stopped at an undefined entry, with its run.
@@ -60,7 +60,7 @@ void walk_tree(int n, int k, uint32_t cutoff, uint32_t ngram_after,
   const size_t width = 2 * static_cast<size_t>(cutoff) + 5;
   std::vector<uint8_t> scratch(3 * width, 0);
   const ProofScratch ps{scratch.data(), scratch.data() + width, scratch.data() + 2 * width, static_cast<int32_t>(width)};
-  WalkConfig cfg{n, k, cutoff, nullptr, 0};  // what Tape1d::step_and_run reads: cutoff and the n-gram schedule
+  WalkConfig cfg{n, k, cutoff, nullptr, 0};  // what Tape1d::run_child reads: cutoff and the proofs' schedule
   cfg.ngram_after = ngram_after;
   cfg.ngram_long = kNgramLong;
   cfg.bouncer_after = bouncer_after;
@@ -68,8 +68,9 @@ void walk_tree(int n, int k, uint32_t cutoff, uint32_t ngram_after,
       [&](const PartialMachine& m, const RunState& r, const std::vector<uint8_t>& cells, const RunCarry& rec) {
         const int e = r.state * k + cells[r.head + cutoff + 2];
         const int choices = m.used_states < n ? m.used_states + 1 : n;
-        // The node's verdict for its children (walk_subtree's enter: Tape1d::node_verdict).
-        const BackwardVerdict back = Tape1d::node_verdict(m, e);
+        // What the node's children share (walk_subtree's enter).
+        Tape1d::NodeFacts facts;
+        Tape1d::node_facts(m, e, facts);
         for (int w = 0; w < k; ++w)
           for (int mv = 0; mv < 2; ++mv)
             for (int nx = 0; nx < choices; ++nx) {
@@ -81,10 +82,15 @@ void walk_tree(int n, int k, uint32_t cutoff, uint32_t ngram_after,
               RunState cr = r;
               uint8_t* tape = t.data() + cutoff + 2;
               RunCarry crec = rec;
-              // As walk_subtree creates a child: settled at creation, by the node's verdict, or run.
+              // As walk_subtree creates a child: settled at its creation, or run; the reachability
+              // from the node's reach sets is the same as settled_before_run on the child.
               StopReason stop = StopReason::kProvedNonHalt;
-              cr.proof = Tape1d::settled_at_creation(c, c.entry[e]);
-              if (cr.proof == kProofNone && back.refuted && back.unchanged_by(w, mv, nx, k)) cr.proof = kProofBackward;
+              if (c.defined_count == n * k) {
+                cr.proof = kProofComplete;  // walk_subtree settles the children of a last entry at once
+              } else {
+                cr.proof = Tape1d::settled_at_creation(facts, c.entry[e], k);
+                EXPECT_EQ(cr.proof == kProofReach, settled_before_run(c, nx) == kProofReach) << to_standard_text(c);
+              }
               if (cr.proof == kProofNone) stop = Tape1d::run_child(c, cr, tape, e, cfg, ps, crec);
               if (stop == StopReason::kProvedNonHalt) {
                 ++st.claimed;

@@ -59,11 +59,32 @@ struct Tape1d {
   }
   CTM_HD static void copy_carry(Carry& to, const Carry& from, const PartialMachine& m) { to.copy_from(from, m); }
 
-  // A child `m` whose new transition t goes to a state from which no halt can remain is settled
-  // before its run (settled_before_run: that first step is then not simulated); kProofNone otherwise.
-  CTM_HD static uint8_t settled_at_creation(const PartialMachine& m, Transition t) { return settled_before_run(m, t.next); }
-  // The node-level test for the children of entry `e` (backward_for_children).
-  CTM_HD static BackwardVerdict node_verdict(const PartialMachine& m, int e) { return backward_for_children(m, e, 0); }
+  // What the children of a node's branch entry share for the tests at their creation, computed once
+  // per node (walk_subtree's enter).
+  struct NodeFacts {
+    uint32_t open_after;         // the states with an undefined entry once the branch entry is defined
+    uint16_t reach[kMaxStates];  // per state, the states its transitions reach (itself included)
+    BackwardVerdict backward;    // backward_for_children
+  };
+  CTM_HD static void node_facts(const PartialMachine& m, int e, NodeFacts& f) {
+    const int choices = m.used_states < m.n ? m.used_states + 1 : m.n;  // the children's next states
+    for (int q = 0; q < choices; ++q) f.reach[q] = static_cast<uint16_t>(reachable_from(m, q));
+    PartialMachine after = m;
+    after.defined |= 1u << e;
+    f.open_after = states_with_undefined(after);
+    f.backward = backward_for_children(m, e, 0);
+  }
+  // A child whose new transition t goes to a state from which no halt can remain is settled before
+  // its run (that first step is then not simulated): settled_before_run's reachability, from the
+  // node's reach sets (the child's new edge q -> t.next only leads back to t.next, so the child
+  // reaches from t.next what the node does; the child always has an undefined entry: the node's last
+  // one settles its children in bulk). Else the node's backward verdict, for a transition its search
+  // never steps back over. kProofNone otherwise.
+  CTM_HD static uint8_t settled_at_creation(const NodeFacts& f, Transition t, int k) {
+    if (!(f.reach[t.next] & f.open_after)) return kProofReach;
+    if (f.backward.refuted && f.backward.unchanged_by(t.write, t.move, t.next, k)) return kProofBackward;
+    return kProofNone;
+  }
 
   // The child's first transition t (entry `e` of m, at the head), then its run until a branch, proof
   // or the cutoff; `carry` comes in as the parent's at the branch step. The caller has found the
@@ -77,14 +98,6 @@ struct Tape1d {
     // Most children read an undefined entry at once: no need to set up the run loop for them.
     if (r.steps < cfg.cutoff && !is_defined(m, r.state * m.k + c[r.head])) return StopReason::kUndefined;
     return run_until_branch(m, r, c, cfg.cutoff, 0, scratch, carry, cfg.ngram_after, cfg.ngram_long, cfg.bouncer_after, true);
-  }
-
-  // Both: the child of entry `e`, from its creation to the end of its run.
-  CTM_HD static StopReason step_and_run(const PartialMachine& m, Run& r, Cells c, int e, const WalkConfig& cfg,
-                                        const Scratch& scratch, Carry& carry) {
-    r.proof = settled_at_creation(m, m.entry[e]);
-    if (r.proof != kProofNone) return StopReason::kProvedNonHalt;
-    return run_child(m, r, c, e, cfg, scratch, carry);
   }
 
   // The visited cells, flat (a work item's cells): copied between levels, saved and loaded.
@@ -144,14 +157,11 @@ struct Grid2d {
   CTM_HD static void start_carry(const PartialMachine&, const Run&, const Cells&, const Scratch&, Carry&) {}
   CTM_HD static void copy_carry(Carry&, const Carry&, const PartialMachine&) {}
 
-  // No static test settles a 2D child before its first step (escape needs the step).
-  CTM_HD static uint8_t settled_at_creation(const PartialMachine&, Transition) { return kProofNone; }
-  // 2D runs have no backward reasoning.
-  CTM_HD static BackwardVerdict node_verdict(const PartialMachine&, int) {
-    BackwardVerdict none;
-    none.refuted = false;
-    return none;
-  }
+  // No static test settles a 2D child before its first step (escape needs the step; no backward
+  // reasoning in 2D).
+  struct NodeFacts {};
+  CTM_HD static void node_facts(const PartialMachine&, int, NodeFacts&) {}
+  CTM_HD static uint8_t settled_at_creation(const NodeFacts&, Transition, int) { return kProofNone; }
 
   CTM_HD static StopReason run_child(const PartialMachine& m, Run& r, const Cells& g, int e, const WalkConfig& cfg,
                                      const Scratch& scratch, Carry&) {

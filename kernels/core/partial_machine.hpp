@@ -113,6 +113,19 @@ CTM_HD bool reaches_any(const PartialMachine& m, int from, uint32_t targets) {
   return (reach & targets) != 0;
 }
 
+// The states reachable from `from` through defined transitions (`from` included), as a bitmask.
+CTM_HD uint32_t reachable_from(const PartialMachine& m, int from) {
+  uint32_t reach = 1u << from, todo = reach;
+  while (todo) {
+    const int q = lowest_bit(todo);
+    todo &= todo - 1;
+    const uint32_t fresh = m.successors[q] & ~reach;
+    reach |= fresh;
+    todo |= fresh;
+  }
+  return reach;
+}
+
 // Escape test (spec 2, "an escape into blank tape in a cycle of states"): a head standing on
 // never-visited (blank) tape in state q, having just moved in direction dir, provably runs forever
 // when following the (state, blank) transitions, all defined and all moving in dir, returns to a

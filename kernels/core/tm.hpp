@@ -109,7 +109,7 @@ struct ProofScratch {
 // The start tests of a run segment, before any step from `state`: with every entry defined (all
 // running) nothing can halt; with no state that has an undefined entry reachable from `state`,
 // nothing can either. Returns the proof that settles the segment, kProofNone when it stays open.
-// run_until_branch makes them at its start; Tape1d::step_and_run makes them for a child before its
+// run_until_branch makes them at its start; Tape1d::settled_at_creation makes them for a child before its
 // first step, from the state its new transition goes to (that step is then not simulated), and the
 // wavefront's run_node the same.
 CTM_HD uint8_t settled_before_run(const PartialMachine& m, int state) {

@@ -59,7 +59,7 @@ struct WalkFrame {
   uint8_t entry;          // the undefined entry the run stopped at
   uint8_t w, move, next;  // next child to try
   uint8_t move_mask;      // moves explored below this node (bit per move; Geo::moves_below)
-  BackwardVerdict backward;  // Geo::node_verdict for the children of `entry`
+  typename Geo::NodeFacts facts;  // Geo::node_facts for the children of `entry`
   typename Geo::Carry carry;  // the run's proof state at its branch step, handed to each child
 };
 
@@ -117,7 +117,7 @@ CTM_HD void walk_subtree(const WalkConfig& cfg, const PartialMachine& m0, const 
       }
       return false;
     }
-    f.backward = Geo::node_verdict(f.m, f.entry);
+    Geo::node_facts(f.m, f.entry, f.facts);
     f.w = 0;
     f.move = static_cast<uint8_t>(lowest_bit(f.move_mask));
     f.next = 0;
@@ -150,8 +150,7 @@ CTM_HD void walk_subtree(const WalkConfig& cfg, const PartialMachine& m0, const 
     const typename Geo::Cells child = mem.cells(level + 1);
     c.r = f.r;
     // A child settled at its creation needs neither cells nor carry.
-    c.r.proof = Geo::settled_at_creation(c.m, t);
-    if (c.r.proof == kProofNone && f.backward.refuted && f.backward.unchanged_by(w, move, next, k)) c.r.proof = kProofBackward;
+    c.r.proof = Geo::settled_at_creation(f.facts, t, k);
     StopReason stop = StopReason::kProvedNonHalt;
     if (c.r.proof == kProofNone) {
       Geo::copy_cells(child, mem.cells(level), f.r);

@@ -170,7 +170,7 @@ CTM_HD NodeRun run_node(const WaveNode& w, uint32_t cutoff, const WaveProofs& pr
   for (;;) {
     // The segment's start tests (settled_before_run), as the CPU walk makes them: the root's before
     // its first step; a child's before its first step too (its new entry, read next), from the state
-    // that entry goes to (Tape1d::step_and_run).
+    // that entry goes to (Tape1d::settled_at_creation).
     if (steps + (w.root ? 0 : 1) == own) {
       const int first = state * k + static_cast<int>(tape.get(head, bits));  // a child's new entry
       const int from = w.root ? state : m.entry[first].next;
