@@ -2,6 +2,7 @@
 // The step function and the run-based non-halting tests live here (partial machines in
 // partial_machine.hpp, the n-gram proof in ngram.hpp); with them they are shared by the CPU enumerator, the brute-force oracle and the CUDA kernels (CTM_HD).
 #pragma once
+#include <cstddef>
 #include <cstdint>
 #include <cstring>
 
@@ -256,22 +257,35 @@ CTM_HD StopReason run_until_branch(const PartialMachine& m, RunState& r, Tape& t
     {
       const uint32_t limit = next_stop < next_snapshot ? next_stop : next_snapshot;
       const uint32_t span = static_cast<uint32_t>(hi - lo);
-      const int cycle_row = cycle_state * k;
+      // Pointers, so that a step's chain of dependent operations is the two loads and the head's
+      // move (no index arithmetic or sign extension between them): the head cell, the row of the
+      // current state in `code`, and the same for the exact-cycle snapshot (none: null).
+      uint8_t* at = cells + head;
+      uint8_t* const from = cells + lo;
+      const uint32_t* row_at = code + row;
+      uint8_t* const cycle_at = cycle_head == INT32_MIN ? nullptr : cells + cycle_head;
+      const uint32_t* const cycle_row_at = code + (cycle_state < 0 ? 0 : cycle_state * k);
+      uint8_t* back_r_at = cells + back_r;
+      uint8_t* back_l_at = cells + back_l;
       uint32_t c;
       bool undefined = false;
       for (;;) {
-        c = code[row + cells[head]];
+        c = row_at[*at];
         if ((c & 0x00ff0000u) == 0x00ff0000u) { undefined = true; break; }
-        cells[head] = static_cast<uint8_t>(c);
-        row = static_cast<int>(c >> 24);
-        head += static_cast<int32_t>((c >> 7) & 2u) - 1;
+        *at = static_cast<uint8_t>(c);
+        row_at = code + (c >> 24);
+        at += static_cast<ptrdiff_t>((c >> 7) & 2u) - 1;
         ++steps;
         // The farthest back since the last record of each direction, kept in registers here (the
         // record test's copy is in memory the tape stores may alias) and handed over at each record.
-        back_r = head < back_r ? head : back_r;
-        back_l = head > back_l ? head : back_l;
-        if (static_cast<uint32_t>(head - lo) > span || steps >= limit || (head == cycle_head && row == cycle_row)) break;
+        back_r_at = at < back_r_at ? at : back_r_at;
+        back_l_at = at > back_l_at ? at : back_l_at;
+        if (static_cast<uint32_t>(at - from) > span || steps >= limit || (at == cycle_at && row_at == cycle_row_at)) break;
       }
+      head = static_cast<int32_t>(at - cells);
+      row = static_cast<int>(row_at - code);
+      back_r = static_cast<int32_t>(back_r_at - cells);
+      back_l = static_cast<int32_t>(back_l_at - cells);
       if (undefined) { state = row / k; result = StopReason::kUndefined; break; }
       state = (c >> 16) & 0xff;
     }
