@@ -4,7 +4,7 @@
 // before it is kBackwardDepth steps long, no run from the blank tape ever reads that entry.
 // The walk asks it once per node, for the children of the node's branch entry (the entry it stops
 // at): the search is over the node's transitions, so it holds for every child whose new transition
-// goes to a state the search never asked about (BackwardVerdict::asked). CTM_HD: the CPU walk, the
+// it would never step back over (BackwardVerdict::usable, unchanged_by). CTM_HD: the CPU walk, the
 // wavefront and the CUDA kernels run the same test.
 #pragma once
 #include <cstdint>

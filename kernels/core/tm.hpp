@@ -160,12 +160,13 @@ struct RunCarry {
 //  - bouncer: bouncer_proof() (bouncer.hpp), tried after `bouncer_after` steps of this call and
 //    again each time the call's steps double, while a success saves as many steps (0: never).
 // r.proof says which one settled a kProvedNonHalt run.
-// `records` carries the record test across the segments of one run: the walk hands each child its
-// parent's, as of the branch step (the child's run is the parent's run, continued), so a translated
-// cycle that began before the branch is caught one period after it began, not one period after the
-// child's first step.
+// `carry.records` carries the record test across the segments of one run: the walk hands each child
+// its parent's, as of the branch step (the child's run is the parent's run, continued), so a
+// translated cycle that began before the branch is caught one period after it began, not one period
+// after the child's first step. `carry.code` must be m's transitions as pack_code packs them (the
+// loop runs those, not m.entry): RunCarry::reset packs them, and the walk's children add their new
+// entry (Tape1d::run_child).
 // `start_checked`: the caller has made the start tests (settled_before_run) already.
-// `packed`: the transitions of `m` as pack_code packs them (the walk's RunCarry::code), or null.
 template <class Tape>
 CTM_HD StopReason run_until_branch(const PartialMachine& m, RunState& r, Tape& tape, uint32_t cutoff,
                                    uint8_t blank, const ProofScratch& scratch, RunCarry& carry,
@@ -190,14 +191,11 @@ CTM_HD StopReason run_until_branch(const PartialMachine& m, RunState& r, Tape& t
   uint32_t bouncer_at = bouncer_try_at(start, bouncer_after, cutoff);
 
   // The run's registers live in locals: stores through the (byte) tape pointer would otherwise
-  // force the compiler to reload them at every step. The transitions are unpacked once into `code`,
+  // force the compiler to reload them at every step. The transitions come packed (carry.code),
   // indexed by state * k + symbol: write | (move << 8) | (next << 16) | (next * k << 24), so that a
   // step is one load of the cell and one of its entry, with no multiplication on the chain from one
   // step to the next; an undefined entry has next = 0xff.
   const int k = m.k;
-  // A Transition is those first three bytes (write, move, next) in one word (run_code): the
-  // unpacking is a load, a mask and a multiply per entry, with no branch (it runs once per segment,
-  // and most segments are a few steps long).
   const uint32_t* const code = carry.code;
   uint8_t* const cells = &tape[0];
   int32_t head = r.head, lo = r.lo, hi = r.hi;
