@@ -81,12 +81,12 @@ class ExplorerOf {
 };
 
 using Explorer = ExplorerOf<Tape1d>;
+using Explorer2d = ExplorerOf<Grid2d>;
 
 // A proof schedule as table metadata records it (TableMeta::schedule).
 inline std::map<std::string, uint32_t> schedule_meta(const ProofSchedule& s) {
   return {{"ngram_after", s.ngram_after}, {"bouncer_after", s.bouncer_after}};
 }
-using Explorer2d = ExplorerOf<Grid2d>;
 
 // Adds a device run's leaves (mirrored-root subtrees, blank 0; kernels/cuda_backend.hpp) to `acc`.
 template <class Geo>

@@ -109,15 +109,15 @@ struct BouncerScratch {
 // outgrows the replay tape.
 CTM_HD int bouncer_replay(const PartialMachine& m, uint32_t steps, uint8_t blank, BouncerScratch& s,
                           const uint32_t* snap_at = nullptr, int* snap_len = nullptr) {
-  // The transitions unpacked as run_until_branch does (run_code), all ones for an undefined entry.
+  // The transitions packed as run_until_branch runs them (pack_code).
   uint32_t code[kMaxEntries];
-  for (int e = 0; e < m.n * m.k; ++e) code[e] = ((m.defined >> e) & 1u) ? run_code(m.entry[e], m.k) : 0xffffffffu;
+  pack_code(m, code);
   int32_t head = kBouncerTape / 2, lo = head, hi = head;
   int row = 0, records = 0;
   s.tape[head] = blank;
   for (uint64_t t = 1; t <= steps; ++t) {
     const uint32_t c = code[row + s.tape[head]];
-    if (c == 0xffffffffu) return -1;
+    if ((c & kUndefinedCode) == kUndefinedCode) return -1;
     s.tape[head] = static_cast<uint8_t>(c);
     row = static_cast<int>(c >> 24);
     head += static_cast<int32_t>((c >> 7) & 2u) - 1;

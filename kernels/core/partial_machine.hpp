@@ -38,7 +38,7 @@ CTM_HD uint32_t transition_word(const Transition& t) {
 }
 
 // An entry packed for a run loop: write | move << 8 | next << 16 | next * k << 24 (the row of the
-// next state, so that a step needs no multiplication). The loops mark undefined entries themselves.
+// next state, so that a step needs no multiplication). pack_code marks the undefined entries.
 CTM_HD uint32_t run_code(const Transition& t, int k) {
   const uint32_t word = transition_word(t);
   return (word & 0x00ffffffu) | (((word >> 16) & 0xffu) * static_cast<uint32_t>(k)) << 24;
@@ -74,6 +74,13 @@ CTM_HD void define_entry(PartialMachine& m, int e, Transition t) {
   if (t.next >= m.used_states) m.used_states = t.next + 1;
 }
 
+// The transitions of `m` packed for a run loop, indexed by entry: run_code for a defined entry,
+// next = 0xff (kUndefinedCode) for an undefined one.
+constexpr uint32_t kUndefinedCode = 0x00ff0000u;
+CTM_HD void pack_code(const PartialMachine& m, uint32_t* code) {
+  for (int e = 0; e < m.n * m.k; ++e) code[e] = ((m.defined >> e) & 1u) ? run_code(m.entry[e], m.k) : kUndefinedCode;
+}
+
 // The undefined entries of m, as a bitmask over entries.
 CTM_HD uint32_t undefined_entries(const PartialMachine& m) {
   const uint32_t all = m.n * m.k >= 32 ? 0xffffffffu : ((1u << (m.n * m.k)) - 1u);
@@ -98,25 +105,11 @@ CTM_HD uint32_t states_with_undefined(const PartialMachine& m) {
   return out;
 }
 
-// Whether a state of `targets` (a bitmask) is reachable from `from` through defined transitions
-// (`from` included). Stops at the first one found: most calls find one within a state or two.
-CTM_HD bool reaches_any(const PartialMachine& m, int from, uint32_t targets) {
+// The states reachable from `from` through defined transitions (`from` included), as a bitmask;
+// with `stop_at`, the search ends as soon as it has found one of those (the set is then partial).
+CTM_HD uint32_t reachable_from(const PartialMachine& m, int from, uint32_t stop_at = 0) {
   uint32_t reach = 1u << from, todo = reach;
-  while (todo) {
-    if (reach & targets) return true;
-    const int q = lowest_bit(todo);
-    todo &= todo - 1;
-    const uint32_t fresh = m.successors[q] & ~reach;
-    reach |= fresh;
-    todo |= fresh;
-  }
-  return (reach & targets) != 0;
-}
-
-// The states reachable from `from` through defined transitions (`from` included), as a bitmask.
-CTM_HD uint32_t reachable_from(const PartialMachine& m, int from) {
-  uint32_t reach = 1u << from, todo = reach;
-  while (todo) {
+  while (todo && !(reach & stop_at)) {
     const int q = lowest_bit(todo);
     todo &= todo - 1;
     const uint32_t fresh = m.successors[q] & ~reach;
@@ -124,6 +117,12 @@ CTM_HD uint32_t reachable_from(const PartialMachine& m, int from) {
     todo |= fresh;
   }
   return reach;
+}
+
+// Whether a state of `targets` (a bitmask) is reachable from `from` through defined transitions
+// (`from` included). Stops at the first one found: most calls find one within a state or two.
+CTM_HD bool reaches_any(const PartialMachine& m, int from, uint32_t targets) {
+  return (reachable_from(m, from, targets) & targets) != 0;
 }
 
 // Escape test (spec 2, "an escape into blank tape in a cycle of states"): a head standing on

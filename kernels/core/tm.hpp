@@ -114,16 +114,9 @@ struct ProofScratch {
 // first step, from the state its new transition goes to (that step is then not simulated), and the
 // wavefront's run_node the same.
 CTM_HD uint8_t settled_before_run(const PartialMachine& m, int state) {
-  const uint32_t all_entries = m.n * m.k >= 32 ? 0xffffffffu : ((1u << (m.n * m.k)) - 1u);
-  if (m.defined == all_entries) return kProofComplete;
+  if (!undefined_entries(m)) return kProofComplete;
   if (!reaches_any(m, state, states_with_undefined(m))) return kProofReach;
   return kProofNone;
-}
-
-// The transitions of `m` packed for the run loop, indexed by entry: run_code for a defined entry,
-// next = 0xff (0x00ff0000) for an undefined one.
-CTM_HD void pack_code(const PartialMachine& m, uint32_t* code) {
-  for (int e = 0; e < m.n * m.k; ++e) code[e] = ((m.defined >> e) & 1u) ? run_code(m.entry[e], m.k) : 0x00ff0000u;
 }
 
 // What a run hands from a node of the walk to its children (Tape1d::Carry): the record test's state
@@ -269,7 +262,7 @@ CTM_HD StopReason run_until_branch(const PartialMachine& m, RunState& r, Tape& t
       bool undefined = false;
       for (;;) {
         c = row_at[*at];
-        if ((c & 0x00ff0000u) == 0x00ff0000u) { undefined = true; break; }
+        if ((c & kUndefinedCode) == kUndefinedCode) { undefined = true; break; }
         *at = static_cast<uint8_t>(c);
         row_at = code + (c >> 24);
         at += static_cast<ptrdiff_t>((c >> 7) & 2u) - 1;

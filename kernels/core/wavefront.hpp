@@ -125,8 +125,7 @@ CTM_HD NodeRun run_node(const WaveNode& w, uint32_t cutoff, const WaveProofs& pr
   const int32_t origin = WaveTape<Words>::capacity(bits) / 2;
   tape.clear();
   NodeRun out{0, origin, origin, origin, 0, static_cast<uint8_t>(StopReason::kUndefined), kProofNone, 0};
-  const uint32_t all_entries = w.n * w.k >= 32 ? 0xffffffffu : ((1u << (w.n * w.k)) - 1u);
-  if (w.defined == all_entries) {
+  if (!undefined_entries(m)) {
     out.stop = static_cast<uint8_t>(StopReason::kProvedNonHalt);
     out.proof = kProofComplete;
     return out;
