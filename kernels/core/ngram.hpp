@@ -18,23 +18,30 @@ CTM_HD int lowest_bit64(uint64_t x) {
 #endif
 }
 
-// Bit i of the result is bit 2i of x (the even bits, gathered).
+// Bit i of the result is bit 2i of x (the even bits, gathered), for x < 2^(2^(S+1)): S halving
+// steps gather 2^S bits (the n-gram proof's k = 2 rows of 2^L bits need S = L - 1).
+template <int S = 5>
 CTM_HD uint64_t compress_even_bits(uint64_t x) {
-  x &= 0x5555555555555555ull;
-  x = (x | x >> 1) & 0x3333333333333333ull;
-  x = (x | x >> 2) & 0x0f0f0f0f0f0f0f0full;
-  x = (x | x >> 4) & 0x00ff00ff00ff00ffull;
-  x = (x | x >> 8) & 0x0000ffff0000ffffull;
-  return (x | x >> 16) & 0x00000000ffffffffull;
+  if constexpr (S >= 5) x &= 0x5555555555555555ull;
+  else x &= ((1ull << (2 << S)) - 1) & 0x5555555555555555ull;
+  if (S >= 1) x = (x | x >> 1) & 0x3333333333333333ull;
+  if (S >= 2) x = (x | x >> 2) & 0x0f0f0f0f0f0f0f0full;
+  if (S >= 3) x = (x | x >> 4) & 0x00ff00ff00ff00ffull;
+  if (S >= 4) x = (x | x >> 8) & 0x0000ffff0000ffffull;
+  if (S >= 5) x = (x | x >> 16) & 0x00000000ffffffffull;
+  return x;
 }
-// Bit 2i of the result is bit i of x (x < 2^32): the inverse of compress_even_bits.
+// Bit 2i of the result is bit i of x, for x < 2^(2^S): the inverse of compress_even_bits<S>.
+template <int S = 5>
 CTM_HD uint64_t spread_even_bits(uint64_t x) {
-  x &= 0x00000000ffffffffull;
-  x = (x | x << 16) & 0x0000ffff0000ffffull;
-  x = (x | x << 8) & 0x00ff00ff00ff00ffull;
-  x = (x | x << 4) & 0x0f0f0f0f0f0f0f0full;
-  x = (x | x << 2) & 0x3333333333333333ull;
-  return (x | x << 1) & 0x5555555555555555ull;
+  if constexpr (S >= 5) x &= 0x00000000ffffffffull;
+  else x &= (1ull << (1 << S)) - 1;
+  if (S >= 5) x = (x | x << 16) & 0x0000ffff0000ffffull;
+  if (S >= 4) x = (x | x << 8) & 0x00ff00ff00ff00ffull;
+  if (S >= 3) x = (x | x << 4) & 0x0f0f0f0f0f0f0f0full;
+  if (S >= 2) x = (x | x << 2) & 0x3333333333333333ull;
+  if (S >= 1) x = (x | x << 1) & 0x5555555555555555ull;
+  return x;
 }
 
 // Closed n-gram position set (docs/deciders.md). Abstracts every configuration of the run from a
@@ -116,11 +123,10 @@ CTM_HD bool ngram_configs(const PartialMachine& m, uint32_t len, uint8_t blank) 
   for (uint32_t i = 0; i < rows_used; ++i) row[i] = pending[i] = 0;
   for (int i = 0; i < kSummaryWords; ++i) summary[i] = 0;
   bool failed = false;
+  // Without a branch: whether `bits` is empty is data the predictor cannot learn.
   auto mark = [&](uint32_t r, Row bits) {
-    if (bits) {
-      pending[r] |= bits;
-      summary[r / 64] |= 1ull << (r % 64);
-    }
+    pending[r] |= bits;
+    summary[r / 64] |= static_cast<uint64_t>(bits != 0) << (r % 64);
   };
   auto add = [&](uint32_t q, uint32_t lw, Row bits) {
     const uint32_t r = q * w_count + lw;
@@ -167,6 +173,7 @@ CTM_HD bool ngram_configs(const PartialMachine& m, uint32_t len, uint8_t blank) 
     }
     const uint32_t r = static_cast<uint32_t>(wi) * 64 + static_cast<uint32_t>(lowest_bit64(summary[wi]));
     if constexpr (K == 2) {
+      constexpr int kSteps = L > 1 ? static_cast<int>(L) - 1 : 0;  // a row's tails: 2^(L-1) bits
       // k = 2: the whole row at once. Its configurations share q and lw; those with head symbol s
       // share the entry (q, s), and their successors are a few bit-set operations on the set of
       // their rws, however many there are (the per-configuration rules below, applied to a set).
@@ -179,7 +186,7 @@ CTM_HD bool ngram_configs(const PartialMachine& m, uint32_t len, uint8_t blank) 
         if (!same) continue;
         const Transition t = m.entry[q * 2 + s];  // defined: `bad` configurations end the proof when found
         // The rws / 2 of these configurations (what is right of the head cell), as a bit set.
-        const uint64_t tails = compress_even_bits(static_cast<uint64_t>(same) >> s);
+        const uint64_t tails = compress_even_bits<kSteps>(static_cast<uint64_t>(same) >> s);
         if (t.move == kRight) {
           const uint32_t new_lw = t.write + 2 * (lw % high);
           if (!(left >> new_lw & 1u)) {
@@ -193,9 +200,9 @@ CTM_HD bool ngram_configs(const PartialMachine& m, uint32_t len, uint8_t blank) 
         } else {
           // moved = write + 2 tail (the written cell and what was right of it), new rw = lw % 2 +
           // 2 (moved % high).
-          const uint64_t moved = spread_even_bits(tails) << t.write;
+          const uint64_t moved = spread_even_bits<kSteps>(tails) << t.write;
           const uint64_t low = (moved | moved >> high) & ((1ull << high) - 1);
-          const uint64_t new_rws = spread_even_bits(low) << (lw % 2);
+          const uint64_t new_rws = spread_even_bits<kSteps>(low) << (lw % 2);
           const uint64_t fresh = (moved | new_rws) & ~right;
           right |= fresh;
           right_unscanned |= fresh;
