@@ -91,7 +91,16 @@ void walk_tree(int n, int k, uint32_t cutoff, uint32_t ngram_after,
                 cr.proof = Tape1d::settled_at_creation(facts, c.entry[e], k);
                 EXPECT_EQ(cr.proof == kProofReach, settled_before_run(c, nx) == kProofReach) << to_standard_text(c);
               }
-              if (cr.proof == kProofNone) stop = Tape1d::run_child(c, cr, tape, e, cfg, ps, crec);
+              if (cr.proof == kProofNone) {
+                stop = Tape1d::run_child(c, cr, tape, e, facts, cfg, ps, crec);
+                // The child's escape sets, derived from the node's, are the child's own.
+                const EscapeSets own = escape_sets(c, 0);
+                for (int d = 0; d < 2; ++d) {
+                  EXPECT_EQ(crec.escape[d], own.esc[d]) << to_standard_text(c) << " dir " << d;
+                  for (int q = 0; q < n; ++q)
+                    EXPECT_EQ(((own.esc[d] >> q) & 1u) != 0, escapes(c, q, d, 0)) << to_standard_text(c) << " q " << q;
+                }
+              }
               if (stop == StopReason::kProvedNonHalt) {
                 ++st.claimed;
                 ++st.by_proof[cr.proof];

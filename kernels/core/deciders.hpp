@@ -64,17 +64,23 @@ class RecordCycles {
   template <class Tape>
   CTM_HD bool on_record(int dir, int state, int32_t head, const Tape& tape, int32_t lo, int32_t hi, uint8_t blank) {
     // Fold the excursion since the last record into every reference of this direction.
+    // (min / max, not a test: which references move is data the branch predictor cannot learn)
     const int32_t back = back_[dir];
-    for (uint32_t v = valid_[dir]; v; v &= v - 1) {
-      Ref& rf = ref_[dir][lowest(v)];
-      if (dir == 1 ? back < rf.reach : back > rf.reach) rf.reach = back;
+    if (dir == 1) {
+      for (uint32_t v = valid_[1]; v; v &= v - 1) {
+        Ref& rf = ref_[1][lowest(v)];
+        rf.reach = back < rf.reach ? back : rf.reach;
+      }
+    } else {
+      for (uint32_t v = valid_[0]; v; v &= v - 1) {
+        Ref& rf = ref_[0][lowest(v)];
+        rf.reach = back > rf.reach ? back : rf.reach;
+      }
     }
     back_[dir] = head;
     // Digit i: the cell i + 1 behind the head; beyond the visited block the tape is blank.
     const int32_t inside = dir == 1 ? head - lo : hi - head;
-    const int count = inside < kWindow ? inside : kWindow;
-    const uint64_t cells = count == kWindow ? pack_window(tape, head, dir)
-                                            : pack_cells(tape, head, dir, count) | (blank * 0x1111111111111111ull) << (4 * count);
+    const uint64_t cells = inside >= kWindow ? pack_window(tape, head, dir) : pack_near_edge(tape, head, dir, inside, blank);
     if (state >= kStates) return false;
     Ref& rf = ref_[dir][state];
     if ((valid_[dir] >> state) & 1u) {
@@ -98,6 +104,20 @@ class RecordCycles {
     uint64_t cells = 0;
     const int32_t step_back = dir == 1 ? -1 : 1;
     for (int i = 0; i < count; ++i) cells |= static_cast<uint64_t>(tape[head + step_back * (i + 1)]) << (4 * i);
+    return cells;
+  }
+  // The window when only `inside` < kWindow cells behind the head are in the visited block: the
+  // others read as blank. A fixed count of selects (no loop exit to predict); a cell beyond the
+  // block is never read (the head cell stands in for it).
+  template <class Tape>
+  CTM_HD static uint64_t pack_near_edge(const Tape& tape, int32_t head, int dir, int32_t inside, uint8_t blank) {
+    uint64_t cells = 0;
+    const int32_t step_back = dir == 1 ? -1 : 1;
+    for (int i = 0; i < kWindow; ++i) {
+      const bool in = i < inside;
+      const uint64_t v = tape[head + (in ? step_back * (i + 1) : 0)];
+      cells |= (in ? v : static_cast<uint64_t>(blank)) << (4 * i);
+    }
     return cells;
   }
   // The whole window, kWindow cells behind the head.

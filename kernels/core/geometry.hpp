@@ -65,6 +65,7 @@ struct Tape1d {
     uint32_t open_after;         // the states with an undefined entry once the branch entry is defined
     uint16_t reach[kMaxStates];  // per state, the states its transitions reach (itself included)
     BackwardVerdict backward;    // backward_for_children
+    EscapeSets escape;           // escape_sets towards the branch entry's state, when it reads blank
   };
   CTM_HD static void node_facts(const PartialMachine& m, int e, NodeFacts& f) {
     const int choices = m.used_states < m.n ? m.used_states + 1 : m.n;  // the children's next states
@@ -73,6 +74,7 @@ struct Tape1d {
     after.defined |= 1u << e;
     f.open_after = states_with_undefined(after);
     f.backward = backward_for_children(m, e, 0);
+    if (e % m.k == 0) f.escape = escape_sets(m, 0, e / m.k);
   }
   // A child whose new transition t goes to a state from which no halt can remain is settled before
   // its run (that first step is then not simulated): settled_before_run's reachability, from the
@@ -89,12 +91,14 @@ struct Tape1d {
   // The child's first transition t (entry `e` of m, at the head), then its run until a branch, proof
   // or the cutoff; `carry` comes in as the parent's at the branch step. The caller has found the
   // child not settled_at_creation.
-  CTM_HD static StopReason run_child(const PartialMachine& m, Run& r, Cells c, int e, const WalkConfig& cfg,
-                                     const Scratch& scratch, Carry& carry) {
+  // `facts` are the node's (node_facts), for the child's escape sets when its new entry reads blank.
+  CTM_HD static StopReason run_child(const PartialMachine& m, Run& r, Cells c, int e, const NodeFacts& facts,
+                                     const WalkConfig& cfg, const Scratch& scratch, Carry& carry) {
     const Transition t = m.entry[e];
     carry.code[e] = run_code(t, m.k);
+    if (e % m.k == 0) escape_sets_with(facts.escape, t, carry.escape);
     r.proof = kProofNone;
-    if (first_step(m, t, r, c, 0, carry.records, scratch.log)) return StopReason::kProvedNonHalt;
+    if (first_step(t, r, c, 0, carry, scratch.log)) return StopReason::kProvedNonHalt;
     // Most children read an undefined entry at once: no need to set up the run loop for them.
     if (r.steps < cfg.cutoff && !is_defined(m, r.state * m.k + c[r.head])) return StopReason::kUndefined;
     return run_until_branch(m, r, c, cfg.cutoff, 0, scratch, carry, cfg.ngram_after, cfg.ngram_long, cfg.bouncer_after, true);
@@ -163,8 +167,8 @@ struct Grid2d {
   CTM_HD static void node_facts(const PartialMachine&, int, NodeFacts&) {}
   CTM_HD static uint8_t settled_at_creation(const NodeFacts&, Transition, int) { return kProofNone; }
 
-  CTM_HD static StopReason run_child(const PartialMachine& m, Run& r, const Cells& g, int e, const WalkConfig& cfg,
-                                     const Scratch& scratch, Carry&) {
+  CTM_HD static StopReason run_child(const PartialMachine& m, Run& r, const Cells& g, int e, const NodeFacts&,
+                                     const WalkConfig& cfg, const Scratch& scratch, Carry&) {
     const Transition t = m.entry[e];
     g.at(r.x, r.y) = t.write;
     r.state = t.next;

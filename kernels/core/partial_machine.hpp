@@ -66,13 +66,16 @@ CTM_HD int lowest_bit(uint32_t x) {
 CTM_HD int entry_index(const PartialMachine& m, int state, int symbol) { return state * m.k + symbol; }
 CTM_HD bool is_defined(const PartialMachine& m, int e) { return (m.defined >> e) & 1u; }
 
-CTM_HD void define_entry(PartialMachine& m, int e, Transition t) {
+// Entry e of state `state` (e = state * k + symbol): the walk knows the state, and a division by k
+// on every child is measurable.
+CTM_HD void define_entry(PartialMachine& m, int e, int state, Transition t) {
   m.entry[e] = t;
   m.defined |= 1u << e;
   m.defined_count++;
-  m.successors[e / m.k] |= static_cast<uint16_t>(1u << t.next);
+  m.successors[state] |= static_cast<uint16_t>(1u << t.next);
   if (t.next >= m.used_states) m.used_states = t.next + 1;
 }
+CTM_HD void define_entry(PartialMachine& m, int e, Transition t) { define_entry(m, e, e / m.k, t); }
 
 // The transitions of `m` packed for a run loop, indexed by entry: run_code for a defined entry,
 // next = 0xff (kUndefinedCode) for an undefined one.
@@ -137,6 +140,44 @@ CTM_HD bool escapes(const PartialMachine& m, int q, int dir, uint8_t blank) {
     const int e = q * m.k + blank;
     if (!is_defined(m, e) || m.entry[e].move != dir) return false;
     q = m.entry[e].next;
+  }
+}
+
+// escapes() for every state at once: bit q of esc[dir] when escapes(m, q, dir, blank). With a
+// `target` state whose blank entry is undefined, bit q of to_target[dir] when the blank chain from q
+// in direction dir stops at that entry (q = target included): defining it as a transition t that
+// moves dir then makes those states escape exactly when t.next escapes or leads back to them
+// (escape_sets_with, the walk's children).
+struct EscapeSets {
+  uint32_t esc[2];
+  uint32_t to_target[2];
+};
+CTM_HD EscapeSets escape_sets(const PartialMachine& m, uint8_t blank, int target = -1) {
+  EscapeSets s{{0, 0}, {0, 0}};
+  for (int dir = 0; dir < 2; ++dir)
+    for (int q0 = 0; q0 < m.n; ++q0) {
+      uint32_t seen = 0;
+      for (int q = q0;;) {
+        if ((seen >> q) & 1u) { s.esc[dir] |= 1u << q0; break; }
+        seen |= 1u << q;
+        const int e = q * m.k + blank;
+        if (!is_defined(m, e)) {
+          if (q == target) s.to_target[dir] |= 1u << q0;
+          break;
+        }
+        if (m.entry[e].move != dir) break;
+        q = m.entry[e].next;
+      }
+    }
+  return s;
+}
+// The escape sets once the undefined blank entry of state `target` is defined as t, from the sets
+// of the machine before (escape_sets with that target): the chains that stopped there go on through t.
+CTM_HD void escape_sets_with(const EscapeSets& before, Transition t, uint32_t esc[2]) {
+  for (int dir = 0; dir < 2; ++dir) {
+    const uint32_t on = before.esc[dir] | before.to_target[dir];
+    const bool through = t.move == dir && ((on >> t.next) & 1u);
+    esc[dir] = before.esc[dir] | (through ? before.to_target[dir] : 0u);
   }
 }
 

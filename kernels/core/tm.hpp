@@ -125,14 +125,21 @@ CTM_HD uint8_t settled_before_run(const PartialMachine& m, int state) {
 struct RunCarry {
   RecordCycles records;
   uint32_t code[kMaxEntries];
-  // A fresh carry for a run of `m` that starts at `head` (from blank when `from_blank`).
-  CTM_HD void reset(const PartialMachine& m, int32_t head, bool from_blank) {
+  uint32_t escape[2];  // per direction, the states that escape on fresh blank tape (escape_sets)
+  // A fresh carry for a run of `m` that starts at `head` (from blank when `from_blank`) on a tape of
+  // `blank`.
+  CTM_HD void reset(const PartialMachine& m, int32_t head, bool from_blank, uint8_t blank = 0) {
     records.reset(head, from_blank);
     pack_code(m, code);
+    const EscapeSets s = escape_sets(m, blank);
+    escape[0] = s.esc[0];
+    escape[1] = s.esc[1];
   }
   CTM_HD void copy_from(const RunCarry& o, const PartialMachine& m) {
     records.copy_from(o.records, m.n);
     for (int e = 0; e < m.n * m.k; ++e) code[e] = o.code[e];
+    escape[0] = o.escape[0];
+    escape[1] = o.escape[1];
   }
 };
 
@@ -157,9 +164,11 @@ struct RunCarry {
 // its parent's, as of the branch step (the child's run is the parent's run, continued), so a
 // translated cycle that began before the branch is caught one period after it began, not one period
 // after the child's first step. `carry.code` must be m's transitions as pack_code packs them (the
-// loop runs those, not m.entry): RunCarry::reset packs them, and the walk's children add their new
-// entry (Tape1d::run_child).
+// loop runs those, not m.entry) and `carry.escape` m's escape sets for `blank`: RunCarry::reset
+// computes both, and the walk's children add their new entry (Tape1d::run_child).
 // `start_checked`: the caller has made the start tests (settled_before_run) already.
+// The tape must be readable one cell beyond any cell the head can stand on before the cutoff (the
+// loop loads both neighbours of the head): every tape of the engine has a spare cell each side.
 template <class Tape>
 CTM_HD StopReason run_until_branch(const PartialMachine& m, RunState& r, Tape& tape, uint32_t cutoff,
                                    uint8_t blank, const ProofScratch& scratch, RunCarry& carry,
@@ -260,11 +269,17 @@ CTM_HD StopReason run_until_branch(const PartialMachine& m, RunState& r, Tape& t
       uint8_t* back_l_at = cells + back_l;
       uint32_t c;
       bool undefined = false;
+      uint32_t cur = *at;
       for (;;) {
-        c = row_at[*at];
+        c = row_at[cur];
         if ((c & kUndefinedCode) == kUndefinedCode) { undefined = true; break; }
+        // Both neighbours are loaded while the entry is looked up, so the next step's cell does not
+        // wait for the head's move (the chain is then one load a step, not two).
+        const uint32_t left_cell = at[-1], right_cell = at[1];
         *at = static_cast<uint8_t>(c);
         row_at = code + (c >> 24);
+        const bool right = (c >> 8) & 1u;
+        cur = right ? right_cell : left_cell;
         at += static_cast<ptrdiff_t>((c >> 7) & 2u) - 1;
         ++steps;
         // The farthest back since the last record of each direction, kept in registers here (the
@@ -284,7 +299,7 @@ CTM_HD StopReason run_until_branch(const PartialMachine& m, RunState& r, Tape& t
       const int dir = head > hi ? kRight : kLeft;
       if (dir == kRight) hi = head; else lo = head;
       cells[head] = blank;
-      if (escapes(m, state, dir, blank)) { proof = kProofEscape; result = StopReason::kProvedNonHalt; break; }
+      if ((carry.escape[dir] >> state) & 1u) { proof = kProofEscape; result = StopReason::kProvedNonHalt; break; }
       EdgeReference& rf = ref[dir];
       // The farthest back since the last record of this direction.
       const int32_t back = dir == kRight ? back_r : back_l;
@@ -339,7 +354,7 @@ CTM_HD StopReason run_until_branch(const PartialMachine& m, RunState& r, Tape& t
                                    uint8_t blank, const ProofScratch& scratch, uint32_t ngram_after = 0,
                                    int ngram_long = kNgramMaxWindow, uint32_t bouncer_after = 0) {
   RunCarry carry;
-  carry.reset(m, r.head, r.steps == 0);
+  carry.reset(m, r.head, r.steps == 0, blank);
   return run_until_branch(m, r, tape, cutoff, blank, scratch, carry, ngram_after, ngram_long, bouncer_after);
 }
 
@@ -347,14 +362,14 @@ CTM_HD StopReason run_until_branch(const PartialMachine& m, RunState& r, Tape& t
 // enters fresh tape, the escape and record tests run, as run_until_branch does for every later step.
 // Returns true when that already proves the run non-halting (r.proof says which).
 template <class Tape>
-CTM_HD bool first_step(const PartialMachine& m, Transition t, RunState& r, Tape& tape, uint8_t blank,
-                       RecordCycles& records, const BouncerLog& log) {
+CTM_HD bool first_step(Transition t, RunState& r, Tape& tape, uint8_t blank, RunCarry& carry, const BouncerLog& log) {
+  RecordCycles& records = carry.records;
   const bool fresh = apply_transition(t, r, tape, blank);
   records.track(r.head);
   if (!fresh) return false;
   const int dir = t.move;
   if (records.log_ok()) log.add(records.logged(), r.steps, dir, r.state);
-  if (escapes(m, r.state, dir, blank)) { r.proof = kProofEscape; return true; }
+  if ((carry.escape[dir] >> r.state) & 1u) { r.proof = kProofEscape; return true; }
   if (records.on_record(dir, r.state, r.head, tape, r.lo, r.hi, blank)) { r.proof = kProofTranslated; return true; }
   return false;
 }

@@ -146,7 +146,7 @@ CTM_HD void walk_subtree(const WalkConfig& cfg, const PartialMachine& m0, const 
     WalkFrame<Geo>& c = mem.frames[level + 1];
     c.m = f.m;
     const Transition t{w, move, next, 0};
-    define_entry(c.m, f.entry, t);
+    define_entry(c.m, f.entry, f.r.state, t);
     const typename Geo::Cells child = mem.cells(level + 1);
     c.r = f.r;
     // A child settled at its creation needs neither cells nor carry.
@@ -155,7 +155,7 @@ CTM_HD void walk_subtree(const WalkConfig& cfg, const PartialMachine& m0, const 
     if (c.r.proof == kProofNone) {
       Geo::copy_cells(child, mem.cells(level), f.r);
       Geo::copy_carry(c.carry, f.carry, c.m);
-      stop = Geo::run_child(c.m, c.r, child, f.entry, cfg, mem.scratch, c.carry);
+      stop = Geo::run_child(c.m, c.r, child, f.entry, f.facts, cfg, mem.scratch, c.carry);
     }
     const uint32_t ran = c.r.steps - f.r.steps;
     sink.steps(ran);
