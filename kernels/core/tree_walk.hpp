@@ -12,7 +12,7 @@ using count_t = unsigned __int128;
 
 // Defaults of WalkConfig::ngram_after and ngram_long, chosen by measurement on D(5,2)
 // (docs/deciders.md, docs/benchmarks.md).
-constexpr uint32_t kNgramAfter = 32;
+constexpr uint32_t kNgramAfter = 64;
 constexpr int kNgramLong = 5;
 // Default of WalkConfig::bouncer_after (docs/deciders.md, "bouncer").
 constexpr uint32_t kBouncerAfter = 96;
