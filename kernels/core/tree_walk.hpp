@@ -56,6 +56,7 @@ struct WalkFrame {
   PartialMachine m;
   typename Geo::Run r;
   count_t mult;
+  count_t leaf_same, leaf_new;  // a running child's leaf weight (before Geo::leaf_factor): next state used / new
   uint8_t entry;          // the undefined entry the run stopped at
   uint8_t w, move, next;  // next child to try
   uint8_t move_mask;      // moves explored below this node (bit per move; Geo::moves_below)
@@ -118,6 +119,8 @@ CTM_HD void walk_subtree(const WalkConfig& cfg, const PartialMachine& m0, const 
       return false;
     }
     Geo::node_facts(f.m, f.entry, f.facts);
+    f.leaf_same = f.mult * cfg.pow[free_after];
+    f.leaf_new = f.m.used_states < n ? f.leaf_same * static_cast<count_t>(n - f.m.used_states) : 0;
     f.w = 0;
     f.move = static_cast<uint8_t>(lowest_bit(f.move_mask));
     f.next = 0;
@@ -141,44 +144,49 @@ CTM_HD void walk_subtree(const WalkConfig& cfg, const PartialMachine& m0, const 
       do { ++f.move; } while (f.move < Geo::kMoves && !((f.move_mask >> f.move) & 1u));
       if (f.move >= Geo::kMoves) { f.move = static_cast<uint8_t>(lowest_bit(f.move_mask)); ++f.w; }
     }
-    // A not-yet-used target state stands for all (n - used) interchangeable ones.
-    const count_t child_mult = next == f.m.used_states ? f.mult * static_cast<count_t>(n - f.m.used_states) : f.mult;
-    WalkFrame<Geo>& c = mem.frames[level + 1];
-    c.m = f.m;
     const Transition t{w, move, next, 0};
-    define_entry(c.m, f.entry, f.r.state, t);
+    WalkFrame<Geo>& c = mem.frames[level + 1];
     const typename Geo::Cells child = mem.cells(level + 1);
-    c.r = f.r;
-    // A child settled at its creation needs neither cells nor carry.
-    c.r.proof = Geo::settled_at_creation(f.facts, t, k);
+    // A child settled at its creation needs no machine, cells or carry of its own.
+    uint8_t proof = Geo::settled_at_creation(f.facts, t, k);
     StopReason stop = StopReason::kProvedNonHalt;
-    if (c.r.proof == kProofNone) {
+    uint32_t ran = 0;
+    if (proof == kProofNone) {
+      c.m = f.m;
+      define_entry(c.m, f.entry, f.r.state, t);
+      c.r = f.r;
       Geo::copy_cells(child, mem.cells(level), f.r);
       Geo::copy_carry(c.carry, f.carry, c.m);
       stop = Geo::run_child(c.m, c.r, child, f.entry, f.facts, cfg, mem.scratch, c.carry);
+      proof = c.r.proof;
+      ran = c.r.steps - f.r.steps;
+      sink.steps(ran);
     }
-    const uint32_t ran = c.r.steps - f.r.steps;
-    sink.steps(ran);
     if (WalkStats* st = mem.stats) {
       if (stop == StopReason::kCutoff) { st->steps_cutoff += ran; st->cutoff_nodes++; }
       else if (stop == StopReason::kProvedNonHalt) {
         st->steps_proved += ran;
-        st->settled[c.r.proof]++;
-        st->steps_settled[c.r.proof] += ran;
+        st->settled[proof]++;
+        st->steps_settled[proof] += ran;
       }
       else st->steps_branch += ran;
     }
-    const count_t leaf_weight =
-        child_mult * cfg.pow[nk - f.m.defined_count - 1] * static_cast<count_t>(Geo::leaf_factor(f.m, move));
+    // A not-yet-used target state stands for all (n - used) interchangeable ones (the node's two leaf
+    // weights, enter()).
+    const bool fresh_state = next == f.m.used_states;
+    const count_t leaf_weight = (fresh_state ? f.leaf_new : f.leaf_same) * static_cast<count_t>(Geo::leaf_factor(f.m, move));
     if (stop == StopReason::kCutoff) {
       sink.cutoff(leaf_weight);
     } else if (stop == StopReason::kProvedNonHalt) {
       sink.proved(leaf_weight);
-    } else if (cfg.frontier_depth > 0 && c.m.defined_count == cfg.frontier_depth) {
-      sink.frontier(c.m, c.r, child_mult, child);
     } else {
-      c.mult = child_mult;
-      if (enter(level + 1, true, false)) ++level;
+      const count_t child_mult = fresh_state ? f.mult * static_cast<count_t>(n - f.m.used_states) : f.mult;
+      if (cfg.frontier_depth > 0 && c.m.defined_count == cfg.frontier_depth) {
+        sink.frontier(c.m, c.r, child_mult, child);
+      } else {
+        c.mult = child_mult;
+        if (enter(level + 1, true, false)) ++level;
+      }
     }
   }
 }
