@@ -3,6 +3,7 @@
 // the encodings differ only in the header above the digits. Round trips: tests/test_keys.cpp.
 #pragma once
 #include <cstdint>
+#include <cstring>
 
 #include "core/hd.hpp"
 
@@ -43,6 +44,24 @@ constexpr int kOutputDigitBits = 58;
 // (len * bits > 58); such outputs take the long-output path of a sink.
 CTM_HD uint64_t pack_output(const uint8_t* cells, int len, int head, uint8_t head_value, int bits) {
   if (len * bits > kOutputDigitBits) return 0;
+#if !defined(__CUDA_ARCH__)
+  if (bits == 1) {
+    // Two symbols on the host: 8 cells a step (bit 0 of each byte, gathered by one multiplication,
+    // first cell highest), then the head's digit set.
+    uint64_t digits = 0;
+    int i = 0;
+    for (; i + 8 <= len; i += 8) {
+      uint64_t x;
+      std::memcpy(&x, cells + i, sizeof x);
+      x = __builtin_bswap64(x & 0x0101010101010101ull);
+      digits = digits << 8 | (x * 0x0102040810204080ull) >> 56;
+    }
+    for (; i < len; ++i) digits = digits << 1 | (cells[i] & 1u);
+    const int shift = digit_shift(head, len, 1);
+    digits = (digits & ~(uint64_t{1} << shift)) | static_cast<uint64_t>(head_value) << shift;
+    return static_cast<uint64_t>(len) << kOutputDigitBits | digits;
+  }
+#endif
   uint64_t digits = 0;
   for (int i = 0; i < len; ++i) digits = append_digit(digits, i == head ? head_value : cells[i], bits);
   return static_cast<uint64_t>(len) << kOutputDigitBits | digits;
