@@ -40,17 +40,20 @@ void run_work_items(size_t count, int threads, const EnumerateOptions& opt,
     finished.store(true);
   });
   auto elapsed = [&] { return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count(); };
+  auto report = [&] {
+    Progress p;
+    p.items_done = done.load();
+    p.items_total = count;
+    p.elapsed_seconds = elapsed();
+    if (fill) fill(p);
+    return opt.progress(p);
+  };
   try {
     for (double next_report = opt.progress_interval; opt.progress && !finished.load() && !cancel.load();) {
       std::this_thread::sleep_for(std::chrono::milliseconds(20));
       if (elapsed() < next_report) continue;
       next_report = elapsed() + opt.progress_interval;
-      Progress p;
-      p.items_done = done.load();
-      p.items_total = count;
-      p.elapsed_seconds = elapsed();
-      if (fill) fill(p);
-      if (!opt.progress(p)) cancel.store(true);
+      if (!report()) cancel.store(true);
     }
   } catch (...) {
     cancel.store(true);
@@ -59,6 +62,9 @@ void run_work_items(size_t count, int threads, const EnumerateOptions& opt,
   }
   items.join();
   if (failed) std::rethrow_exception(failed);
+  // The last report: every item done (a run shorter than the first report's wait reports this one
+  // only). Nothing is left to cancel, so its answer is not asked.
+  if (opt.progress && !cancel.load()) report();
   if (cancel.load())
     throw Cancelled(what + " cancelled after " + std::to_string(done.load()) + " of " + std::to_string(count) +
                     " work items");

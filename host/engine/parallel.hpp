@@ -19,7 +19,9 @@ int worker_threads(const EnumerateOptions& opt, size_t items);
 // Calls work(thread, i) for every i in [0, count) on `threads` threads that take items from one
 // queue. Every opt.progress_interval seconds the calling thread fills a Progress (items, elapsed
 // time, then fill(p) for backend figures) and passes it to opt.progress; false cancels, and this
-// function then throws Cancelled naming `what`. `cancel` is also set for the workers to see.
+// function then throws Cancelled naming `what`. `cancel` is also set for the workers to see. A run
+// that finishes uncancelled reports once more, with every item done (so even a run shorter than
+// the first report's wait reports).
 void run_work_items(size_t count, int threads, const EnumerateOptions& opt,
                     std::chrono::steady_clock::time_point start, std::atomic<bool>& cancel,
                     const std::function<void(int thread, size_t item)>& work,

@@ -120,6 +120,10 @@ ctm::Table run_cancellable(const std::function<ctm::Table(const ProgressHook&)>&
     throw nb::python_error();
   }
   if (failure) std::rethrow_exception(failure);
+  // The run's last report (every item done) when the loop above has not passed it on: a run shorter
+  // than the loop's wait reports this one only. Nothing is left to cancel, so its answer is not asked.
+  if (has_cb && fresh) callback(last.items_done, last.items_total, last.tree_nodes, py_int(last.machines_covered),
+                                last.elapsed_seconds);
   return result;
 }
 
@@ -156,8 +160,9 @@ ctm::Table py_enumerate(int states, int symbols, int dims, uint32_t cutoff, cons
       callback, interval);
 }
 
-// The CPU sampler reports no progress, so the range is run in chunks (sampled tables over disjoint
-// adjacent ranges merge exactly into the table of the whole range).
+// The range runs in chunks (sampled tables over disjoint adjacent ranges merge exactly into the
+// table of the whole range), so that a backend without progress reports still reports after each
+// chunk; a chunk's own reports are passed on as progress through the whole range.
 ctm::Table py_sample(int states, int symbols, int dims, uint32_t cutoff, uint64_t seed, uint64_t start,
                      uint64_t machines, const std::string& backend, int threads, nb::handle callback, double interval) {
   ctm::SampleOptions o;
@@ -179,7 +184,13 @@ ctm::Table py_sample(int states, int symbols, int dims, uint32_t cutoff, uint64_
           ctm::SampleOptions local = o;
           local.start = start + done;
           local.machines = std::min(chunk, machines - done);
-          local.progress = hook;
+          local.progress = [&, done](const ctm::Progress& q) {
+            ctm::Progress g = q;
+            g.items_done = done + q.items_done;
+            g.items_total = machines;
+            g.elapsed_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+            return hook(g);
+          };
           ctm::Table part = ctm::sample(local);
           if (first) total = std::move(part); else total.merge(part);
           first = false;
