@@ -319,6 +319,39 @@ TEST(Deciders, CarriedRecordTestIsTheSameAtEveryFrontierDepth) {
   EXPECT_LT(shallow.meta.simulated_steps, 7410000u);
 }
 
+// The n-gram proof's default first try: 64 steps of a segment, or a quarter of a smaller cutoff's, so
+// that both its tries come before the cutoff. The table records the schedule it ran, and the walk,
+// the wavefront and their shards agree on it.
+TEST(Deciders, DefaultScheduleFollowsSmallCutoffs) {
+  EXPECT_EQ(default_ngram_after(1000), kNgramAfter);
+  EXPECT_EQ(default_ngram_after(500), kNgramAfter);
+  EXPECT_EQ(default_ngram_after(256), kNgramAfter);
+  EXPECT_EQ(default_ngram_after(255), 63u);
+  EXPECT_EQ(default_ngram_after(107), 26u);
+  EXPECT_EQ(default_ngram_after(21), 5u);
+  EXPECT_EQ(default_ngram_after(3), 1u);
+  EXPECT_EQ(ProofSchedule::for_cutoff(107).ngram_after, 26u);
+  EXPECT_EQ((WalkConfig{4, 2, 107, nullptr, 0}.ngram_after), 26u);
+  EnumerateOptions o;
+  o.space = Space{4, 2, 1};
+  o.backend = "cpu";
+  o.threads = 2;
+  const Table t = enumerate(o);  // T = 107
+  const std::map<std::string, uint32_t> scaled{{"ngram_after", 26}, {"bouncer_after", kBouncerAfter}};
+  EXPECT_EQ(t.meta.schedule, scaled);
+  o.ngram_after = 64;  // an explicit schedule is kept as given
+  const Table t64 = enumerate(o);
+  const std::map<std::string, uint32_t> asked{{"ngram_after", 64}, {"bouncer_after", kBouncerAfter}};
+  EXPECT_EQ(t64.meta.schedule, asked);
+  // Only the split moves: with both tries before T=107 the n-gram proof settles more and fewer
+  // steps are cut off; every count is the same.
+  EXPECT_GT(t.meta.accounting.settled.at(proof_name(kProofNgram)), t64.meta.accounting.settled.at(proof_name(kProofNgram)));
+  EXPECT_LT(t.meta.accounting.steps_cutoff, t64.meta.accounting.steps_cutoff);
+  EXPECT_EQ(t.counts, t64.counts);
+  EXPECT_EQ(t.halting, t64.halting);
+  EXPECT_EQ(t.nonhalting_proved + t.nonhalting_cutoff, t64.nonhalting_proved + t64.nonhalting_cutoff);
+}
+
 // Deciders and accounting survive the table file and a merge of shards; files without them still read.
 TEST(Deciders, AccountingIsWrittenReadAndMerged) {
   EnumerateOptions o;

@@ -50,7 +50,7 @@ WaveDeviceRunner emulated_device(const DeviceWalkOptions& w, DeviceRecord* rec) 
   };
 }
 
-WavefrontResult wavefront(const WaveCase& c, Exec exec = Exec::kEmulation, bool cycle = true, uint32_t ngram_after = kNgramAfter,
+WavefrontResult wavefront(const WaveCase& c, Exec exec = Exec::kEmulation, bool cycle = true, uint32_t ngram_after = kNgramAfterDefault,
                           DeviceRecord* rec = nullptr, const DeviceWalkOptions& w = DeviceWalkOptions{}) {
   WavefrontOptions o;
   o.space = Space{c.n, c.k, 1};
@@ -77,7 +77,7 @@ void expect_equal_to_cpu(const WaveCase& c, Exec exec = Exec::kEmulation) {
   r.shards = c.shards;
   const Table cpu = enumerate_table(r);
   DeviceRecord rec;
-  const WavefrontResult w = wavefront(c, exec, true, kNgramAfter, &rec);
+  const WavefrontResult w = wavefront(c, exec, true, kNgramAfterDefault, &rec);
   ASSERT_GT(cpu.counts.size(), 0u);
   // Every count, the proved / cut-off split included: run_node runs the CPU walk's proofs on the
   // same schedule, so the nodes resumed from their parent's step take exactly the CPU's steps.
@@ -128,7 +128,7 @@ TEST(Wavefront, EmulatedDeviceRetriesAndDrains) {
   const Table cpu = enumerate_table(r);
   DeviceWalkOptions w = emulation_walk_options(1024, 256, 0);
   DeviceRecord rec;
-  const WavefrontResult res = wavefront({3, 3, 300, 1, 7, 2000}, Exec::kEmulatedDevice, true, kNgramAfter, &rec, w);
+  const WavefrontResult res = wavefront({3, 3, 300, 1, 7, 2000}, Exec::kEmulatedDevice, true, kNgramAfterDefault, &rec, w);
   ctm::test_support::expect_identical(res.table, cpu);
   EXPECT_EQ(res.table.meta.simulated_steps, cpu.meta.simulated_steps);
   EXPECT_EQ(res.table.meta.tree_nodes, cpu.meta.tree_nodes);
@@ -137,7 +137,7 @@ TEST(Wavefront, EmulatedDeviceRetriesAndDrains) {
   EXPECT_GT(rec.arena_drains, 0u);
   // Too few attempts for the tiny buffers: one clear error, never a wrong table.
   w.attempts = 1;
-  EXPECT_THROW(wavefront({3, 3, 300, 1, 7, 2000}, Exec::kEmulatedDevice, true, kNgramAfter, nullptr, w), Error);
+  EXPECT_THROW(wavefront({3, 3, 300, 1, 7, 2000}, Exec::kEmulatedDevice, true, kNgramAfterDefault, nullptr, w), Error);
 }
 
 TEST(Wavefront, ProgressAndCancelOnBothExecutors) {

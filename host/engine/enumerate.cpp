@@ -53,8 +53,8 @@ struct Frontier {
   std::vector<WorkItemOf<Geo>> items;
 };
 
-ProofSchedule schedule_of(const EnumerateOptions& opt) {
-  ProofSchedule s;
+ProofSchedule schedule_of(const EnumerateOptions& opt, uint32_t cutoff) {
+  ProofSchedule s = ProofSchedule::for_cutoff(cutoff);
   if (opt.ngram_after >= 0) s.ngram_after = static_cast<uint32_t>(opt.ngram_after);
   if (opt.bouncer_after >= 0) s.bouncer_after = static_cast<uint32_t>(opt.bouncer_after);
   return s;
@@ -153,7 +153,7 @@ Table finish(const EnumerateOptions& opt, uint32_t cutoff, const Frontier<Geo>& 
   t.meta.work_items_total = frontier.items.size();
   t.meta.wall_seconds = seconds;
   if (Geo::kAccounting) {
-    const ProofSchedule s = schedule_of(opt);
+    const ProofSchedule s = schedule_of(opt, cutoff);
     t.meta.deciders = deciders_of(s);
     t.meta.schedule = schedule_meta(s);
   }
@@ -169,7 +169,7 @@ Table enumerate_cpu(const EnumerateOptions& opt, uint32_t cutoff) {
   const auto start = std::chrono::steady_clock::now();
   const Space& space = opt.space;
   check_cutoff(Geo{}, cutoff);
-  Frontier<Geo> frontier = build_frontier<Geo>(space, cutoff, frontier_depth_of<Geo>(opt), schedule_of(opt));
+  Frontier<Geo> frontier = build_frontier<Geo>(space, cutoff, frontier_depth_of<Geo>(opt), schedule_of(opt, cutoff));
   const std::vector<const WorkItemOf<Geo>*> mine = shard_items(frontier, opt);
 
   const int threads = worker_threads(opt, mine.size());
@@ -180,7 +180,7 @@ Table enumerate_cpu(const EnumerateOptions& opt, uint32_t cutoff) {
   for (int i = 0; i < threads; ++i) {
     explorers.emplace_back(space, cutoff, accs[i]);
     explorers.back().set_cancel_flag(&cancel);
-    explorers.back().set_schedule(schedule_of(opt));
+    explorers.back().set_schedule(schedule_of(opt, cutoff));
   }
   // Per-thread figures for the progress line, published after each item.
   struct Shared { std::mutex mu; std::vector<uint64_t> nodes; std::vector<count_t> covered; } shared;
@@ -220,7 +220,7 @@ Table enumerate_on_device(const EnumerateOptions& opt, uint32_t cutoff, const De
   const int base_depth = frontier_depth_of<Geo>(opt);
   // The device walk runs the default filters (WalkConfig's defaults), so the host side does too.
   EnumerateOptions host_opt = opt;
-  const ProofSchedule asked = schedule_of(opt), fixed;
+  const ProofSchedule asked = schedule_of(opt, cutoff), fixed = ProofSchedule::for_cutoff(cutoff);
   if ((asked.ngram_after != fixed.ngram_after || asked.bouncer_after != fixed.bouncer_after) && opt.warn)
     opt.warn("the proof schedule (ngram_after, bouncer_after) applies to the CPU walk; the " + std::string(backend) +
              " walk tries the proofs after its defaults, " + std::to_string(fixed.ngram_after) + " and " +
@@ -286,7 +286,7 @@ Table enumerate_cuda_wavefront(const EnumerateOptions& opt, uint32_t cutoff) {
   w.shard_index = opt.shard_index;
   w.shard_count = opt.shard_count;
   w.frontier_depth = opt.frontier_depth;
-  const ProofSchedule schedule = schedule_of(opt);
+  const ProofSchedule schedule = schedule_of(opt, cutoff);
   w.ngram_after = schedule.ngram_after;
   w.bouncer_after = schedule.bouncer_after;
   w.launch_nodes = 1u << 20;

@@ -41,7 +41,7 @@ struct ExplorerOf<Geo>::Sink {
 
 template <class Geo>
 ExplorerOf<Geo>::ExplorerOf(const Space& space, uint32_t cutoff, AccumulatorOf<Geo>& acc)
-    : space_(space), cutoff_(cutoff), acc_(acc), pow_(space.option_powers()) {
+    : space_(space), cutoff_(cutoff), acc_(acc), pow_(space.option_powers()), schedule_(ProofSchedule::for_cutoff(cutoff)) {
   typename Geo::Store store = Geo::store_for(cutoff);
   const int levels = space.entries() + 2;
   cells_.assign(static_cast<size_t>(levels) * Geo::level_bytes(store), 0);

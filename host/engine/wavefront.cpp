@@ -379,6 +379,7 @@ WavefrontResult enumerate_wavefront(const WavefrontOptions& options) {
   if (opt.space.dims != 1) throw Error("the wavefront enumeration is implemented for 1D spaces only (got " + opt.space.name() + ")");
   if (opt.cutoff == 0) opt.cutoff = standard_cutoff(opt.space);
   if (opt.cutoff == 0) throw Error("no standard cutoff for space " + opt.space.name() + ": give one");
+  if (opt.ngram_after == kNgramAfterDefault) opt.ngram_after = default_ngram_after(opt.cutoff);
   if (opt.shard_count < 1 || opt.shard_index >= opt.shard_count)
     throw Error("shard " + std::to_string(opt.shard_index) + "/" + std::to_string(opt.shard_count) + " is not a valid slice");
   if (opt.refill_lanes < 32 || opt.refill_lanes % 32)

@@ -20,7 +20,7 @@ struct WavefrontOptions {
   uint32_t shard_index = 0, shard_count = 1;  // the same slices as enumerate()'s --shard
   int frontier_depth = 0;                    // depth that defines the shards (0 = enumerate()'s default)
   uint32_t launch_nodes = 1u << 17;          // nodes per launch (a level is cut into launches)
-  uint32_t ngram_after = kNgramAfter;        // as EnumerateOptions::ngram_after (0 = never)
+  uint32_t ngram_after = kNgramAfterDefault;  // as EnumerateOptions::ngram_after (0 = never; default_ngram_after)
   uint32_t bouncer_after = kBouncerAfter;    // as EnumerateOptions::bouncer_after (0 = never)
   bool cycle_proof = true;                   // the exact and translated cycle proofs (3 more tapes a lane)
   std::vector<uint32_t> budgets;             // per-launch step budgets whose schedule to measure

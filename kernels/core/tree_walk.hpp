@@ -17,11 +17,23 @@ constexpr int kNgramLong = 5;
 // Default of WalkConfig::bouncer_after (docs/deciders.md, "bouncer").
 constexpr uint32_t kBouncerAfter = 96;
 
+// The n-gram proof's default first try for a cutoff: kNgramAfter steps of a run segment, or a quarter
+// of the cutoff when that is sooner, so that at small cutoffs both tries (the long window comes as
+// many steps later again) still come before the cutoff (docs/deciders.md).
+CTM_HD constexpr uint32_t default_ngram_after(uint32_t cutoff) {
+  return cutoff / 4 >= kNgramAfter ? kNgramAfter : (cutoff / 4 > 0 ? cutoff / 4 : 1);
+}
+
+// An options field's "the default for the cutoff" (default_ngram_after), where the cutoff is resolved later.
+constexpr uint32_t kNgramAfterDefault = 0xffffffffu;
+
 // When the walk tries its scheduled proofs (the host's options; 0 = never): the WalkConfig fields of
 // the same names.
 struct ProofSchedule {
   uint32_t ngram_after = kNgramAfter;
   uint32_t bouncer_after = kBouncerAfter;
+  // The defaults for a cutoff (WalkConfig's).
+  static constexpr ProofSchedule for_cutoff(uint32_t cutoff) { return {default_ngram_after(cutoff), kBouncerAfter}; }
 };
 
 // Where the steps of a walk went and which filter settled how many partial machines (children),
@@ -41,7 +53,7 @@ struct WalkConfig {
   int frontier_depth;  // > 0: children with this many defined entries go to sink.frontier()
   // A child's run that goes on this many steps without branching gets the n-gram proof
   // (ngram_proof in ngram.hpp; 0 = never). Changes only the proved / cut-off split, never a count.
-  uint32_t ngram_after = kNgramAfter;
+  uint32_t ngram_after = default_ngram_after(cutoff);
   int ngram_long = kNgramLong;  // window of the second try (capped by ngram_window)
   // A child's run that goes on this many steps without branching gets the bouncer proof
   // (bouncer_proof in bouncer.hpp), and again each time its steps double (0 = never).
