@@ -64,18 +64,12 @@ class RecordCycles {
   template <class Tape>
   CTM_HD bool on_record(int dir, int state, int32_t head, const Tape& tape, int32_t lo, int32_t hi, uint8_t blank) {
     // Fold the excursion since the last record into every reference of this direction.
-    // (min / max, not a test: which references move is data the branch predictor cannot learn)
+    // (a select, not a test: which references move is data the branch predictor cannot learn)
     const int32_t back = back_[dir];
-    if (dir == 1) {
-      for (uint32_t v = valid_[1]; v; v &= v - 1) {
-        Ref& rf = ref_[1][lowest(v)];
-        rf.reach = back < rf.reach ? back : rf.reach;
-      }
-    } else {
-      for (uint32_t v = valid_[0]; v; v &= v - 1) {
-        Ref& rf = ref_[0][lowest(v)];
-        rf.reach = back > rf.reach ? back : rf.reach;
-      }
+    for (uint32_t v = valid_[dir]; v; v &= v - 1) {
+      Ref& rf = ref_[dir][lowest(v)];
+      const bool farther = dir == 1 ? back < rf.reach : back > rf.reach;
+      rf.reach = farther ? back : rf.reach;
     }
     back_[dir] = head;
     // Digit i: the cell i + 1 behind the head; beyond the visited block the tape is blank.

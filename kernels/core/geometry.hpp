@@ -65,6 +65,7 @@ struct Tape1d {
     uint32_t open_after;         // the states with an undefined entry once the branch entry is defined
     uint16_t reach[kMaxStates];  // per state, the states its transitions reach (itself included)
     BackwardVerdict backward;    // backward_for_children
+    bool reads_blank;            // the branch entry reads blank: a child's escape sets change
     EscapeSets escape;           // escape_sets towards the branch entry's state, when it reads blank
   };
   CTM_HD static void node_facts(const PartialMachine& m, int e, NodeFacts& f) {
@@ -74,7 +75,8 @@ struct Tape1d {
     after.defined |= 1u << e;
     f.open_after = states_with_undefined(after);
     f.backward = backward_for_children(m, e, 0);
-    if (e % m.k == 0) f.escape = escape_sets(m, 0, e / m.k);
+    f.reads_blank = e % m.k == 0;
+    if (f.reads_blank) f.escape = escape_sets(m, 0, e / m.k);
   }
   // A child whose new transition t goes to a state from which no halt can remain is settled before
   // its run (that first step is then not simulated): settled_before_run's reachability, from the
@@ -96,7 +98,7 @@ struct Tape1d {
                                      const WalkConfig& cfg, const Scratch& scratch, Carry& carry) {
     const Transition t = m.entry[e];
     carry.code[e] = run_code(t, m.k);
-    if (e % m.k == 0) escape_sets_with(facts.escape, t, carry.escape);
+    if (facts.reads_blank) escape_sets_with(facts.escape, t, carry.escape);
     r.proof = kProofNone;
     if (first_step(t, r, c, 0, carry, scratch.log)) return StopReason::kProvedNonHalt;
     // Most children read an undefined entry at once: no need to set up the run loop for them.

@@ -28,7 +28,8 @@ CTM_HD constexpr uint32_t default_ngram_after(uint32_t cutoff) {
 constexpr uint32_t kNgramAfterDefault = 0xffffffffu;
 
 // When the walk tries its scheduled proofs (the host's options; 0 = never): the WalkConfig fields of
-// the same names.
+// the same names. Default-constructed it holds the defaults of a cutoff of 256 or more; for_cutoff
+// gives those of any cutoff (what the engine uses).
 struct ProofSchedule {
   uint32_t ngram_after = kNgramAfter;
   uint32_t bouncer_after = kBouncerAfter;
