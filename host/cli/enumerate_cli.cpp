@@ -68,7 +68,7 @@ Command add_enumerate(CLI::App& app) {
   en->add_option("--device", eo.device, "CUDA device index (with --backend cuda or auto)");
   en->add_option("--ngram-after", eo.ngram_after,
                  "Steps of a run segment before the n-gram proof is tried (L=2, then L=5 as many steps later; "
-                 "0 = never; default 32; CPU backend). Changes only the proved / cut-off split, never a count")
+                 "0 = never; default min(64, T/4); CPU backend). Changes only the proved / cut-off split, never a count")
       ->check(CLI::Range(0, 1000000));
   en->add_option("--bouncer-after", eo.bouncer_after,
                  "Steps of a run segment before the bouncer proof is tried (again each time they double; "
