@@ -3,12 +3,15 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <iterator>
 #include <string>
+#include <system_error>
+#include <vector>
 
 namespace ctm::test_support {
 
@@ -43,9 +46,23 @@ inline CliResult run_shell(const std::string& prefix, const std::string& args, c
 // `args` after the ctm binary; stderr goes through a file in `dir`.
 inline CliResult run_cli(const std::string& args, const std::string& dir) { return run_shell("", args, dir); }
 
+// A folder of this test process (prefix + pid) under the system's temp directory, created on first
+// use and removed with everything in it when the process exits, so that repeated test runs leave
+// nothing behind (a crashed process leaves its folder, named by its pid).
 inline std::string temp_dir(const std::string& prefix) {
+  struct Folders {
+    std::vector<std::filesystem::path> made;
+    ~Folders() {
+      for (const auto& d : made) {
+        std::error_code ec;  // best effort: a failure here must not turn a passed run into a crash
+        std::filesystem::remove_all(d, ec);
+      }
+    }
+  };
+  static Folders folders;
   const auto d = std::filesystem::temp_directory_path() / (prefix + std::to_string(::getpid()));
   std::filesystem::create_directories(d);
+  if (std::find(folders.made.begin(), folders.made.end(), d) == folders.made.end()) folders.made.push_back(d);
   return d.string();
 }
 

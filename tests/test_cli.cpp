@@ -40,11 +40,7 @@ Result run(const std::string& args, int timeout_s = 0) {
   return run_shell_text(bound + ctm::test_support::cli_path() + " " + args);
 }
 
-std::string temp_dir() {
-  const auto dir = std::filesystem::temp_directory_path() / ("ctm-cli-" + std::to_string(::getpid()));
-  std::filesystem::create_directories(dir);
-  return dir.string();
-}
+std::string temp_dir() { return ctm::test_support::temp_dir("ctm-cli-"); }
 
 }  // namespace
 

@@ -12,6 +12,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "cli_testing.hpp"
 #include "ctm/enumerate.hpp"
 #include "ctm/output_file.hpp"
 #include "ctm/table_io.hpp"
@@ -29,9 +30,7 @@ Table small_table() {
 }
 
 std::string temp_path(const std::string& name) {
-  const fs::path dir = fs::temp_directory_path() / ("ctm-test-" + std::to_string(::getpid()));
-  fs::create_directories(dir);
-  return (dir / name).string();
+  return (fs::path(ctm::test_support::temp_dir("ctm-test-")) / name).string();
 }
 
 std::string slurp(const std::string& path) {
