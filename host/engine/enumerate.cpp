@@ -169,7 +169,8 @@ Table enumerate_cpu(const EnumerateOptions& opt, uint32_t cutoff) {
   const auto start = std::chrono::steady_clock::now();
   const Space& space = opt.space;
   check_cutoff(Geo{}, cutoff);
-  Frontier<Geo> frontier = build_frontier<Geo>(space, cutoff, frontier_depth_of<Geo>(opt), schedule_of(opt, cutoff));
+  const ProofSchedule schedule = schedule_of(opt, cutoff);
+  Frontier<Geo> frontier = build_frontier<Geo>(space, cutoff, frontier_depth_of<Geo>(opt), schedule);
   const std::vector<const WorkItemOf<Geo>*> mine = shard_items(frontier, opt);
 
   const int threads = worker_threads(opt, mine.size());
@@ -180,7 +181,7 @@ Table enumerate_cpu(const EnumerateOptions& opt, uint32_t cutoff) {
   for (int i = 0; i < threads; ++i) {
     explorers.emplace_back(space, cutoff, accs[i]);
     explorers.back().set_cancel_flag(&cancel);
-    explorers.back().set_schedule(schedule_of(opt, cutoff));
+    explorers.back().set_schedule(schedule);
   }
   // Per-thread figures for the progress line, published after each item.
   struct Shared { std::mutex mu; std::vector<uint64_t> nodes; std::vector<count_t> covered; } shared;

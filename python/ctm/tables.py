@@ -184,10 +184,9 @@ def enumerate(  # noqa: A001 - the CLI's verb
     cutoff). shard=(i, m) or "i/m" runs one slice; slices merge exactly. progress=True shows a bar;
     a callable gets (items_done, items_total, tree_nodes, machines, seconds) and may return False
     to cancel (ctm.Cancelled). Ctrl-C stops the run with KeyboardInterrupt. ngram_after: steps of a
-    run segment before the n-gram proof is tried (None: the default, min(64, cutoff/4);
-    0: never; the CPU walk, as
-    `ctm enumerate --ngram-after`): it moves only the proved / cut-off split and the steps
-    (info["accounting"]), never a count. bouncer_after: the same for the bouncer proof (None: 96;
+    run segment before the n-gram proof is tried (None: the default, min(64, cutoff/4); 0: never;
+    the CPU walk, as `ctm enumerate --ngram-after`): it moves only the proved / cut-off split and
+    the steps (info["accounting"]), never a count. bouncer_after: the same for the bouncer proof (None: 96;
     0: never; `--bouncer-after`)."""
     if backend not in ("auto", "cpu", "cuda"):
         raise ValueError(f"backend must be auto, cpu or cuda, not {backend!r}")
